@@ -1,0 +1,194 @@
+//! Assembly: runs the passes over one source and builds the document model.
+
+use crate::decode::{self, DecodeError, Source, SourceKind};
+use crate::layout::{self, Range};
+use crate::model::{Extraction, Script, Task, TaskKind, Warning};
+use crate::normalize::{self, Normalized};
+use crate::rules::{self, Directive};
+use crate::{due, html, meeting};
+
+/// Decodes `bytes` and extracts the document.
+pub fn extract_bytes(bytes: &[u8]) -> Result<Extraction, DecodeError> {
+    Ok(extract(&decode::decode(bytes)?))
+}
+
+/// Extracts a plain-text document.
+pub fn extract_text(text: &str) -> Extraction {
+    extract(&Source {
+        text: text.to_owned(),
+        kind: SourceKind::Text,
+        encoding: "UTF-8",
+    })
+}
+
+fn raw_chars(kind: SourceKind, text: &str) -> Vec<(char, u32)> {
+    match kind {
+        SourceKind::Html => html::html_text(text),
+        SourceKind::Text | SourceKind::Docx => text.chars().zip(0u32..).collect(),
+    }
+}
+
+/// The text of a stretch of the source with noise removed and punctuation
+/// folded: what a task's `text` is made of its `span`.
+pub fn clean_text(kind: SourceKind, text: &str) -> String {
+    normalize::clean(&raw_chars(kind, text))
+        .0
+        .into_iter()
+        .collect()
+}
+
+fn string(c: &[char], r: Range) -> String {
+    c[r.0..r.1].iter().collect()
+}
+
+/// Extracts the meeting and the task tree of a decoded source.
+pub fn extract(src: &Source) -> Extraction {
+    let raw = raw_chars(src.kind, &src.text);
+    let Normalized {
+        display,
+        simp,
+        pos,
+        noise,
+    } = normalize::normalize(&raw);
+    let script = normalize::detect_script(&display, &simp);
+    let lines = layout::lines(&simp);
+    let info = meeting::meeting(&simp, &display, &lines);
+
+    let mut directives: Vec<Directive> = Vec::new();
+    let mut last_content: Option<Range> = None;
+    for (li, line) in lines.iter().enumerate() {
+        if line.boilerplate || Some(li) == info.title_line {
+            continue;
+        }
+        last_content = Some(line.range);
+        for para in paragraphs(&simp, line.range) {
+            let found = rules::paragraph(&simp, para, directives.len());
+            directives.extend(found);
+        }
+    }
+
+    let src_chars: Vec<char> = if src.kind == SourceKind::Html {
+        src.text.chars().collect()
+    } else {
+        Vec::new()
+    };
+    let span_of = |r: Range| -> [usize; 2] {
+        let start = pos[r.0] as usize;
+        let last = pos[r.1 - 1] as usize;
+        // An HTML entity stands for one character but spans several.
+        let end = if src.kind == SourceKind::Html && src_chars.get(last) == Some(&'&') {
+            src_chars[last..]
+                .iter()
+                .take(12)
+                .position(|&c| c == ';')
+                .map_or(last + 1, |p| last + p + 1)
+        } else {
+            last + 1
+        };
+        [start, end]
+    };
+    let source_chars: Vec<char> = src.text.chars().collect();
+    let mut actors: Vec<Vec<Range>> = directives.iter().map(|d| rules::actors(&simp, d)).collect();
+    // 各有关部门要甲；要乙；要丙 : the subject carries over the semicolons.
+    for i in 1..directives.len() {
+        if actors[i].is_empty() && directives[i].sentence == directives[i - 1].sentence {
+            actors[i] = actors[i - 1].clone();
+        }
+    }
+    let tasks: Vec<Task> = directives
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let span = span_of(d.range);
+            let piece: String = source_chars[span[0]..span[1]].iter().collect();
+            let text_simp = string(&simp, d.range);
+            let text_disp = string(&display, d.range);
+            let title = if d.title.1 > d.title.0 {
+                string(&display, d.title)
+            } else {
+                text_disp.clone()
+            };
+            Task {
+                id: format!("t{}", i + 1),
+                parent: d.parent.map(|p| format!("t{}", p + 1)),
+                kind: if d.has_children {
+                    TaskKind::Theme
+                } else {
+                    TaskKind::Task
+                },
+                cue: string(&display, d.cue.words),
+                title,
+                text: clean_text(src.kind, &piece),
+                span,
+                actors: actors[i].iter().map(|&r| string(&display, r)).collect(),
+                due: due::find(&text_simp, &text_disp, info.year),
+            }
+        })
+        .collect();
+
+    let mut warnings = Vec::new();
+    if let Some(r) = last_content {
+        let last = simp[r.1 - 1];
+        if !(crate::chars::is_sentence_end(last) || matches!(last, '”' | '’' | '」' | '）' | '…'))
+        {
+            warnings.push(Warning {
+                code: "truncated",
+                message: "文件在句子中间结束，可能不完整。".into(),
+            });
+        }
+    }
+    if noise.pinyin > 0 {
+        warnings.push(Warning {
+            code: "pinyin_removed",
+            message: format!("已去除 {} 处拼音注音。", noise.pinyin),
+        });
+    }
+    if noise.garbage > 0 {
+        warnings.push(Warning {
+            code: "garbage_removed",
+            message: format!("已去除 {} 处乱码或无效字符。", noise.garbage),
+        });
+    }
+    if script == Script::Mixed {
+        warnings.push(Warning {
+            code: "mixed_script",
+            message: "文件繁简混排，已按简体识别。".into(),
+        });
+    }
+    if info.unresolved_relative {
+        warnings.push(Warning {
+            code: "date_relative",
+            message: "会议日期写作“昨天/今天”，页面上没有发布日期，无法确定。".into(),
+        });
+    }
+    if tasks.is_empty() {
+        warnings.push(Warning {
+            code: "no_tasks",
+            message: "未找到任务：文中没有以“要”“必须”等引出的部署。".into(),
+        });
+    }
+    Extraction {
+        script,
+        meeting: info.meeting,
+        tasks,
+        warnings,
+    }
+}
+
+/// Cuts a line into logical paragraphs: a sentence that opens with a frame
+/// (会议强调， / 张三指出，) starts a new one, so a page that lost its line
+/// breaks still groups its directives as written.
+fn paragraphs(simp: &[char], line: Range) -> Vec<Range> {
+    let mut out = Vec::new();
+    let mut start = line.0;
+    for s in layout::sentences(simp, line) {
+        if s.range.0 > start && layout::frame_at(simp, s.range.0, s.range.1).is_some() {
+            out.push((start, s.range.0));
+            start = s.range.0;
+        }
+    }
+    if start < line.1 {
+        out.push((start, line.1));
+    }
+    out
+}

@@ -1,0 +1,455 @@
+//! Meeting metadata: the headline, the day the meeting was held (resolved
+//! against the page's own publication date), the convening body and the
+//! chair.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::chars::{is_clause_end, is_han, is_sentence_end};
+use crate::dates::{PartialDate, add_days, number};
+use crate::layout::{self, Line, Range};
+use crate::model::Meeting;
+
+const NUM: &str = r"[0-9]{1,2}|[一二三四五六七八九十]{1,3}";
+
+static FULL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(\d{{4}}|[〇零一二三四五六七八九]{{4}}) ?年 ?({NUM}) ?月 ?({NUM}) ?日"
+    ))
+    .ok()
+});
+static ISO: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})").ok());
+static MONTH_DAY: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(&format!(r"({NUM}) ?月 ?({NUM}) ?日")).ok());
+static DAY: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(&format!(r"({NUM})日")).ok());
+static RELATIVE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"昨天|昨日|今天|今日|前天|前日").ok());
+
+/// A date expression found in text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    Full(i32, u32, u32),
+    MonthDay(u32, u32),
+    Day(u32),
+    /// Days relative to the publication date (0 today, -1 yesterday).
+    Relative(i64),
+}
+
+fn num(c: &regex::Captures, i: usize) -> Option<u32> {
+    number(c.get(i)?.as_str())
+}
+
+/// All date expressions in `s`, by position.
+fn dates_in(s: &str) -> Vec<(usize, Found)> {
+    let mut out = Vec::new();
+    for (re, kind) in [(&FULL, 0), (&ISO, 0), (&MONTH_DAY, 1), (&DAY, 2)] {
+        let Some(re) = re.as_ref() else { continue };
+        for c in re.captures_iter(s) {
+            let Some(m) = c.get(0) else { continue };
+            let found = match kind {
+                0 => match (num(&c, 1), num(&c, 2), num(&c, 3)) {
+                    (Some(y), Some(mo), Some(d))
+                        if PartialDate::full(y as i32, mo, d).is_some() =>
+                    {
+                        Found::Full(y as i32, mo, d)
+                    }
+                    _ => continue,
+                },
+                1 => match (num(&c, 1), num(&c, 2)) {
+                    (Some(mo), Some(d)) if (1..=12).contains(&mo) && (1..=31).contains(&d) => {
+                        Found::MonthDay(mo, d)
+                    }
+                    _ => continue,
+                },
+                _ => {
+                    // A day alone: not part of a month-day or a full date.
+                    let before = s[..m.start()].chars().next_back();
+                    if before.is_some_and(|b| b == '月' || b == ' ' || b.is_ascii_digit()) {
+                        continue;
+                    }
+                    match num(&c, 1) {
+                        Some(d) if (1..=31).contains(&d) => Found::Day(d),
+                        _ => continue,
+                    }
+                }
+            };
+            out.push((m.start(), found));
+        }
+    }
+    if let Some(re) = RELATIVE.as_ref() {
+        for m in re.find_iter(s) {
+            let delta = match m.as_str() {
+                "昨天" | "昨日" => -1,
+                "前天" | "前日" => -2,
+                _ => 0,
+            };
+            out.push((m.start(), Found::Relative(delta)));
+        }
+    }
+    // Earliest first; at one position the most complete form wins.
+    out.sort_by_key(|&(p, f)| (p, matches!(f, Found::Day(_)) as u8));
+    out
+}
+
+fn string(c: &[char], r: Range) -> String {
+    c[r.0..r.1].iter().collect()
+}
+
+/// What the metadata pass learnt, for the rest of extraction.
+#[derive(Debug, Default)]
+pub struct MeetingInfo {
+    pub meeting: Meeting,
+    /// The year the document speaks from, for time limits.
+    pub year: Option<i32>,
+    /// The index of the headline in the lines, which holds no task.
+    pub title_line: Option<usize>,
+    /// Whether a 昨天/今天 could not be resolved for want of a page date.
+    pub unresolved_relative: bool,
+}
+
+/// Reads the meeting metadata from the first lines of the document.
+pub fn meeting(simp: &[char], display: &[char], lines: &[Line]) -> MeetingInfo {
+    let mut info = MeetingInfo::default();
+    let content: Vec<usize> = (0..lines.len())
+        .filter(|&i| !lines[i].boilerplate)
+        .collect();
+    if let Some(&first) = content.first() {
+        let r = lines[first].range;
+        let len = r.1 - r.0;
+        let sentence = simp[r.0..r.1].iter().any(|&c| is_sentence_end(c));
+        if !sentence && (5..=80).contains(&len) && content.len() > 1 {
+            info.title_line = Some(first);
+            info.meeting.title = Some(string(display, r));
+        }
+    }
+    // The lead: the first sentence that says a meeting was held.
+    let mut lead: Option<Range> = None;
+    let mut early: Vec<Range> = Vec::new();
+    'lines: for &li in &content {
+        if Some(li) == info.title_line {
+            continue;
+        }
+        for s in layout::sentences(simp, lines[li].range) {
+            early.push(s.range);
+            if early.len() > 12 {
+                break 'lines;
+            }
+        }
+    }
+    let says = |r: &Range, words: &[&str]| {
+        let s = string(simp, *r);
+        words.iter().any(|w| s.contains(w))
+    };
+    for words in [&["召开", "举行"][..], &["主持"], &["会议"]] {
+        if lead.is_none() {
+            lead = early.iter().copied().find(|r| says(r, words));
+        }
+    }
+    let title_range = info.title_line.map(|i| lines[i].range);
+    let lead_or_title = lead.or(title_range);
+
+    // The page's own date: on a short line or a furniture line.
+    let publication = lines.iter().find_map(|l| {
+        let short = l.range.1 - l.range.0 <= 60
+            && !simp[l.range.0..l.range.1]
+                .iter()
+                .any(|&c| is_sentence_end(c));
+        if !(l.boilerplate || short) || Some(l.range) == lead {
+            return None;
+        }
+        dates_in(&string(simp, l.range))
+            .into_iter()
+            .find_map(|(_, f)| match f {
+                Found::Full(y, m, d) => Some((y, m, d)),
+                _ => None,
+            })
+    });
+
+    if let Some(r) = lead_or_title {
+        let found = dates_in(&string(simp, r)).into_iter().next().map(|p| p.1);
+        let date = match (found, publication) {
+            (Some(Found::Full(y, m, d)), _) => PartialDate::full(y, m, d),
+            (Some(Found::MonthDay(m, d)), Some((py, pm, pd))) => {
+                // A meeting is reported after it is held.
+                let y = if (m, d) > (pm, pd) { py - 1 } else { py };
+                PartialDate::full(y, m, d).or(Some(PartialDate {
+                    year: None,
+                    month: Some(m),
+                    day: Some(d),
+                }))
+            }
+            (Some(Found::MonthDay(m, d)), None) => Some(PartialDate {
+                year: None,
+                month: Some(m),
+                day: Some(d),
+            }),
+            (Some(Found::Day(d)), Some((py, pm, pd))) => {
+                let (y, m) = if d > pd {
+                    if pm == 1 { (py - 1, 12) } else { (py, pm - 1) }
+                } else {
+                    (py, pm)
+                };
+                PartialDate::full(y, m, d).or(Some(PartialDate {
+                    year: None,
+                    month: None,
+                    day: Some(d),
+                }))
+            }
+            (Some(Found::Day(d)), None) => Some(PartialDate {
+                year: None,
+                month: None,
+                day: Some(d),
+            }),
+            (Some(Found::Relative(delta)), Some((py, pm, pd))) => {
+                let (y, m, d) = add_days(py, pm, pd, delta);
+                PartialDate::full(y, m, d)
+            }
+            (Some(Found::Relative(_)), None) => {
+                info.unresolved_relative = true;
+                None
+            }
+            (None, _) => None,
+        };
+        info.meeting.date = date.and_then(|d| d.render());
+        info.year = date.and_then(|d| d.year).or(publication.map(|p| p.0));
+    }
+    let body = lead
+        .and_then(|r| body(simp, r))
+        .or_else(|| title_range.and_then(|r| body(simp, r)));
+    info.meeting.body = body.map(|r| string(display, r));
+    let mut chair_from = early.clone();
+    if let Some(t) = title_range {
+        chair_from.push(t);
+    }
+    info.meeting.chair = chair_from
+        .iter()
+        .find_map(|&r| chair(simp, r))
+        .map(|r| string(display, r));
+    info
+}
+
+fn find(simp: &[char], (a, b): Range, word: &str) -> Option<usize> {
+    let w: Vec<char> = word.chars().collect();
+    simp[a..b]
+        .windows(w.len())
+        .position(|x| x == w.as_slice())
+        .map(|p| a + p)
+}
+
+fn clause_start(simp: &[char], a: usize, k: usize) -> usize {
+    simp[a..k]
+        .iter()
+        .rposition(|&c| is_clause_end(c))
+        .map_or(a, |p| a + p + 1)
+}
+
+fn clause_end(simp: &[char], k: usize, b: usize) -> usize {
+    simp[k..b]
+        .iter()
+        .position(|&c| is_clause_end(c))
+        .map_or(b, |p| k + p)
+}
+
+/// The convening body in a sentence like 省委常委会于7月12日召开会议,
+/// 张三主持召开省委常委会会议 or 县政府第三次常务会议召开.
+fn body(simp: &[char], r: Range) -> Option<Range> {
+    let k = find(simp, r, "召开").or_else(|| find(simp, r, "举行"))?;
+    let cs = clause_start(simp, r.0, k);
+    let before = (cs, k);
+    let after = (k + 2, clause_end(simp, k + 2, r.1));
+    let held_by_chair = find(simp, before, "主持").is_some();
+    let mut candidates = Vec::new();
+    if !held_by_chair {
+        let mut b = before;
+        // 省委常委会于7月12日 / 在北京 : the body comes first.
+        for w in ["于", "在"] {
+            if let Some(p) = find(simp, b, w) {
+                b.1 = p;
+            }
+        }
+        // Skip a leading date or byline: 4月27日 / 本报讯 .
+        if let Some(p) = simp[b.0..b.1]
+            .iter()
+            .rposition(|&c| c == '日' || c == '讯' || c == ' ')
+        {
+            b.0 = b.0 + p + 1;
+        }
+        candidates.push(b);
+    }
+    candidates.push(after);
+    candidates
+        .into_iter()
+        .map(|c| strip_meeting(simp, c))
+        .find(|&(a, b)| {
+            b > a + 1
+                && b - a <= 30
+                && simp[a..b]
+                    .iter()
+                    .all(|&c| is_han(c) || c == '（' || c == '）')
+        })
+}
+
+/// Removes what names the meeting rather than the body: 会议, (扩大),
+/// 第三次, 常务.
+fn strip_meeting(simp: &[char], (a, mut b): Range) -> Range {
+    loop {
+        let s: String = simp[a..b].iter().collect();
+        let before = b;
+        for suffix in [
+            "会议",
+            "（扩大）",
+            "扩大",
+            "常务",
+            "全体",
+            "专题",
+            "例会",
+            "联席",
+        ] {
+            if s.ends_with(suffix) {
+                b -= suffix.chars().count();
+                break;
+            }
+        }
+        if b == before && s.ends_with('次') {
+            if let Some(p) = simp[a..b].iter().rposition(|&c| c == '第') {
+                b = a + p;
+            }
+        }
+        if b == before {
+            return (a, b);
+        }
+    }
+}
+
+const TITLES: &[&str] = &[
+    "书记",
+    "主任",
+    "省长",
+    "市长",
+    "县长",
+    "区长",
+    "州长",
+    "镇长",
+    "乡长",
+    "部长",
+    "厅长",
+    "局长",
+    "主席",
+    "组长",
+    "秘书长",
+    "院长",
+    "常委",
+    "委员",
+    "理事长",
+    "董事长",
+    "总经理",
+    "校长",
+    "队长",
+    "社长",
+    "检察长",
+    "处长",
+    "科长",
+    "所长",
+    "旗长",
+    "盟长",
+    "司令员",
+    "政委",
+    "主委",
+];
+
+/// The chair in 省委书记王晓晖主持会议 / 会议由张三主持.
+fn chair(simp: &[char], r: Range) -> Option<Range> {
+    let k = find(simp, r, "主持")?;
+    let mut a = clause_start(simp, r.0, k);
+    let mut b = k;
+    if let Some(p) = find(simp, (a, b), "由") {
+        a = p + 1;
+    }
+    for tail in ["同志", "亲自", "共同"] {
+        let s: String = simp[a..b].iter().collect();
+        if s.ends_with(tail) {
+            b -= tail.chars().count();
+        }
+    }
+    let s: String = simp[a..b].iter().collect();
+    let mut from = a;
+    for t in TITLES {
+        if let Some(p) = s.rfind(t) {
+            let at = a + s[..p].chars().count() + t.chars().count();
+            from = from.max(at);
+        }
+    }
+    if let Some(p) = simp[from..b].iter().rposition(|&c| c == '、') {
+        from = from + p + 1;
+    }
+    let n = b.saturating_sub(from);
+    ((2..=4).contains(&n) && simp[from..b].iter().all(|&c| is_han(c) || c == '·'))
+        .then_some((from, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::lines;
+
+    fn meet(s: &str) -> Meeting {
+        let c: Vec<char> = s.chars().collect();
+        meeting(&c, &c, &lines(&c)).meeting
+    }
+
+    #[test]
+    fn body_date_chair() {
+        let m = meet(
+            "省委常委会召开会议\n省委常委会于7月12日召开（扩大）会议，研究部署工作。省委书记王晓晖主持会议并讲话。\n会议指出，要干。",
+        );
+        assert_eq!(m.title.as_deref(), Some("省委常委会召开会议"));
+        assert_eq!(m.date.as_deref(), Some("--07-12"));
+        assert_eq!(m.body.as_deref(), Some("省委常委会"));
+        assert_eq!(m.chair.as_deref(), Some("王晓晖"));
+
+        let m = meet(
+            "4月8日下午，省委书记、省人大常委会主任张庆伟主持召开省委常委会会议，传达学习精神。",
+        );
+        assert_eq!(
+            (m.date.as_deref(), m.body.as_deref(), m.chair.as_deref()),
+            (Some("--04-08"), Some("省委常委会"), Some("张庆伟"))
+        );
+
+        let m = meet(
+            "记者 赵霞 报道\n德州新闻网讯 5月6日，县政府第三次常务会议召开，县长齐永军出席。\n要求如下。",
+        );
+        assert_eq!(
+            (m.date.as_deref(), m.body.as_deref(), m.chair.as_deref()),
+            (Some("--05-06"), Some("县政府"), None)
+        );
+
+        let m = meet("4月27日，市人大常委会党组（扩大）会议召开。主任吕平主持会议。");
+        assert_eq!(
+            (m.body.as_deref(), m.chair.as_deref()),
+            (Some("市人大常委会党组"), Some("吕平"))
+        );
+    }
+
+    #[test]
+    fn dates_resolved_from_the_page() {
+        let m = meet(
+            "来源：某某日报 2023-02-26 10:21\n昨天，市委常委会召开会议。会议由市委书记李明主持。",
+        );
+        assert_eq!(
+            (m.date.as_deref(), m.chair.as_deref()),
+            (Some("2023-02-25"), Some("李明"))
+        );
+        let m = meet("发布时间：2022年02月19日\n2月16日，县委常委会召开会议。");
+        assert_eq!(m.date.as_deref(), Some("2022-02-16"));
+        let m = meet("发布时间：2022年01月03日\n12月30日，县委常委会召开会议。");
+        assert_eq!(m.date.as_deref(), Some("2021-12-30"));
+        let m = meet("12日，区委常委会召开会议。");
+        assert_eq!(m.date.as_deref(), Some("---12"));
+        let m = meet("2024年3月5日，省政府党组召开会议。");
+        assert_eq!(m.date.as_deref(), Some("2024-03-05"));
+        let m = meet("昨天，省政府召开常务会议。");
+        assert_eq!(m.date, None);
+    }
+}
