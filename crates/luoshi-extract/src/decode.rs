@@ -53,7 +53,7 @@ pub enum DecodeError {
     Binary,
     /// The bytes are not valid in any encoding that could be determined.
     #[error(
-        "无法识别输入的文本编码（按 {encoding} 解码失败：存在无效字节或乱码），文件可能已损坏或不是文本文件。请用文本编辑器将文件另存为 UTF-8 编码后重试。"
+        "无法识别输入的文本编码（按 {encoding} 解码时出现无效字节或乱码），文件可能已损坏或不是文本文件。请用文本编辑器将文件另存为 UTF-8 编码后重试。"
     )]
     Undecodable {
         /// The encoding that was tried last (e.g. "UTF-8", "GB18030").
@@ -106,6 +106,9 @@ impl DecodeError {
 /// (zip-bomb guard).
 const MAX_DOCX_XML: u64 = 64 * 1024 * 1024;
 
+/// How many bytes are fed to the encoding detector.
+const DETECT_LEN: usize = 256 * 1024;
+
 /// How far into the input HTML sniffing and `<meta charset>` look.
 const SNIFF_LEN: usize = 1024;
 
@@ -127,7 +130,7 @@ pub fn decode(bytes: &[u8]) -> Result<Source, DecodeError> {
         return decode_docx(bytes);
     }
     let (text, encoding) = decode_text(bytes)?;
-    if text.trim().is_empty() {
+    if trimmed_start(&text).is_empty() {
         return Err(DecodeError::Empty);
     }
     if trimmed_start(&text).starts_with("{\\rtf") {
@@ -221,8 +224,10 @@ fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), DecodeError> {
         return Ok((text, label(declared)));
     }
 
+    // Detection is the slow part; a prefix is plenty to tell encodings apart.
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    detector.feed(bytes, true);
+    let sample = bytes.get(..DETECT_LEN).unwrap_or(bytes);
+    detector.feed(sample, sample.len() == bytes.len());
     let guessed = superset(detector.guess(None, chardetng::Utf8Detection::Deny));
 
     let guess_result = strict_decode(guessed, bytes)
@@ -786,6 +791,8 @@ mod tests {
     fn whitespace_only_is_empty() {
         assert_eq!(decode(b" \r\n\t ").unwrap_err(), DecodeError::Empty);
         assert_eq!(decode(&[0xEF, 0xBB, 0xBF]).unwrap_err(), DecodeError::Empty);
+        let two_boms = [0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF, b'\n'];
+        assert_eq!(decode(&two_boms).unwrap_err(), DecodeError::Empty);
         assert_eq!(decode(b"").unwrap_err(), DecodeError::Empty);
     }
 

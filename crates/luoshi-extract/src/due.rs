@@ -12,20 +12,20 @@ const NUM: &str = r"[0-9]{1,2}|[一二三四五六七八九十]{1,3}";
 
 static MONTH: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:(\d{{4}})年|(今年|明年))?({NUM})月份?(?:(底|末|上旬|中旬|下旬)(?:前|之前|以前)?|({NUM})日(?:前|之前|以前)|(?:前|之前|以前))"
+        r"(?:([0-9]{{4}})年|(今年|明年))?({NUM})月份?(?:(底|末|上旬|中旬|下旬)(?:前|之前|以前)?|({NUM})日(?:前|之前|以前)|(?:前|之前|以前))"
     ))
     .ok()
 });
 static YEAR_END: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?:(\d{4})年|(今年|明年))?(?:年底|年末|年内|底)(?:前|之前|以前)?").ok()
+    Regex::new(r"(?:([0-9]{4})年|(今年|明年))?(?:年底|年末|年内|底)(?:前|之前|以前)?").ok()
 });
 static HALF: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?:(\d{4})年|(今年|明年))?(上|下)半年").ok());
+    LazyLock::new(|| Regex::new(r"(?:([0-9]{4})年|(今年|明年))?(上|下)半年").ok());
 static QUARTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?:(\d{4})年|(今年|明年))?第?([一二三四1-4])季度(?:末|底|前|内)?").ok()
+    Regex::new(r"(?:([0-9]{4})年|(今年|明年))?第?([一二三四1-4])季度(?:末|底|前|内)?").ok()
 });
 static BY_YEAR: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?:到|至|于|在|力争|确保)(\d{4})年(?:底|末)?(?:前|之前)?|(\d{4})年(?:底|末)?(?:前|之前|以前)").ok()
+    Regex::new(r"(?:到|至|于|在|力争|确保)([0-9]{4})年(?:底|末)?(?:前|之前)?|([0-9]{4})年(?:底|末)?(?:前|之前|以前)").ok()
 });
 
 fn year_of(
@@ -60,7 +60,7 @@ pub fn find(text: &str, display: &str, year: Option<i32>) -> Option<Due> {
                 best = Some((start, end, date, period));
             }
         };
-    if let Some(re) = MONTH.as_ref() {
+    if let Some(re) = MONTH.as_ref().filter(|_| text.contains('月')) {
         for c in re.captures_iter(text) {
             let (Some(all), Some(m)) = (c.get(0), c.get(3).and_then(|m| number(m.as_str()))) else {
                 continue;
@@ -82,7 +82,11 @@ pub fn find(text: &str, display: &str, year: Option<i32>) -> Option<Due> {
             offer(all.start(), all.end(), Some(ymd(y, m, d)), None);
         }
     }
-    if let Some(re) = YEAR_END.as_ref() {
+    if let Some(re) = YEAR_END.as_ref().filter(|_| {
+        ["年底", "年末", "年内", "年底"]
+            .iter()
+            .any(|w| text.contains(w))
+    }) {
         for c in re.captures_iter(text) {
             let Some(all) = c.get(0) else { continue };
             // A bare 底 needs a year in front of it (2025年底).
@@ -93,7 +97,7 @@ pub fn find(text: &str, display: &str, year: Option<i32>) -> Option<Due> {
             offer(all.start(), all.end(), Some(ymd(y, 12, 31)), Some("year"));
         }
     }
-    if let Some(re) = HALF.as_ref() {
+    if let Some(re) = HALF.as_ref().filter(|_| text.contains("半年")) {
         for c in re.captures_iter(text) {
             let Some(all) = c.get(0) else { continue };
             let y = year_of(c.get(1), c.get(2), year);
@@ -102,7 +106,7 @@ pub fn find(text: &str, display: &str, year: Option<i32>) -> Option<Due> {
             offer(all.start(), all.end(), Some(ymd(y, m, d)), Some(p));
         }
     }
-    if let Some(re) = QUARTER.as_ref() {
+    if let Some(re) = QUARTER.as_ref().filter(|_| text.contains("季度")) {
         for c in re.captures_iter(text) {
             let Some(all) = c.get(0) else { continue };
             let q = match c.get(3).map(|x| x.as_str()) {
@@ -122,7 +126,11 @@ pub fn find(text: &str, display: &str, year: Option<i32>) -> Option<Due> {
             );
         }
     }
-    if let Some(re) = BY_YEAR.as_ref() {
+    if let Some(re) = BY_YEAR.as_ref().filter(|_| {
+        text.as_bytes()
+            .windows(4)
+            .any(|w| w[0].is_ascii_digit() && w[1..] == *"年".as_bytes())
+    }) {
         for c in re.captures_iter(text) {
             let Some(all) = c.get(0) else { continue };
             let y: Option<i32> = c.get(1).or(c.get(2)).and_then(|m| m.as_str().parse().ok());

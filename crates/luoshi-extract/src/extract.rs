@@ -56,8 +56,11 @@ pub fn extract(src: &Source) -> Extraction {
 
     let mut directives: Vec<Directive> = Vec::new();
     let mut last_content: Option<Range> = None;
+    let last_line = lines.iter().rposition(|l| !l.boilerplate);
     for (li, line) in lines.iter().enumerate() {
-        if line.boilerplate || Some(li) == info.title_line {
+        // A heading holds no task; the last line may be a truncated sentence.
+        let heading = line.heading && Some(li) != last_line;
+        if line.boilerplate || heading || Some(li) == info.title_line {
             continue;
         }
         last_content = Some(line.range);

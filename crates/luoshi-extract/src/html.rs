@@ -16,7 +16,9 @@
 /// it.
 ///
 /// * Text characters carry their own offset (so `html.chars().nth(o) == c`).
-/// * An entity (`&ldquo;`, `&#x4E2D;`) becomes one char at the offset of `&`.
+/// * A character reference (`&ldquo;`, `&#x4E2D;`) becomes one char at the
+///   offset of its `&`; it always ends at the first ';' after that offset
+///   (references without ';' and unknown names are kept as literal text).
 /// * A collapsed whitespace run becomes one ' ' at the offset of its first
 ///   character.
 /// * A '\n' produced by markup carries the offset of the tag's '<'.
@@ -252,7 +254,7 @@ impl Parser<'_> {
         true
     }
 
-    /// First index `>= from` where `pat` (exact ASCII) starts.
+    /// First index `>= from` where the ASCII `pat` starts (ignoring case).
     fn find(&self, from: usize, pat: &str) -> Option<usize> {
         let first = pat.chars().next()?;
         (from..self.s.len()).find(|&i| self.at(i) == Some(first) && self.matches_ci(i, pat))
@@ -290,9 +292,11 @@ impl Parser<'_> {
             }
             return;
         }
-        if c == '\0' || self.in_head {
+        if c == '\0' {
             return;
         }
+        // Text cannot be part of <head>: like a browser, it ends the head.
+        self.in_head = false;
         self.out.visible(c, off);
     }
 
@@ -301,9 +305,8 @@ impl Parser<'_> {
     fn entity(&mut self, amp: usize) -> usize {
         match self.parse_entity(amp) {
             Some((c, next)) => {
-                if !self.in_head {
-                    self.out.visible(c, offset(amp));
-                }
+                self.in_head = false;
+                self.out.visible(c, offset(amp));
                 next
             }
             None => {
@@ -314,7 +317,8 @@ impl Parser<'_> {
     }
 
     /// Parse a character reference at `amp`; `None` if it is not one we know
-    /// (then the text is kept literally).
+    /// (then the text is kept literally). The terminating ';' is required,
+    /// so a decoded reference always spans from '&' to the next ';'.
     fn parse_entity(&self, amp: usize) -> Option<(char, usize)> {
         let mut i = amp + 1;
         if self.at(i) == Some('#') {
@@ -333,27 +337,20 @@ impl Parser<'_> {
             if i == digits_start {
                 return None;
             }
-            if self.at(i) == Some(';') {
-                i += 1;
+            if self.at(i) != Some(';') {
+                return None;
             }
-            return Some((numeric_char(value), i));
+            return Some((numeric_char(value), i + 1));
         }
         let name_start = i;
         while self.at(i).is_some_and(|c| c.is_ascii_alphanumeric()) && i - name_start < 32 {
             i += 1;
         }
         let name: String = self.s.get(name_start..i)?.iter().collect();
-        if self.at(i) == Some(';') {
-            return named_entity(&name).map(|c| (c, i + 1));
+        if self.at(i) != Some(';') {
+            return None;
         }
-        // Legacy entities that browsers also accept without ';'.
-        if matches!(
-            name.as_str(),
-            "nbsp" | "amp" | "lt" | "gt" | "quot" | "copy" | "reg"
-        ) {
-            return named_entity(&name).map(|c| (c, i));
-        }
-        None
+        named_entity(&name).map(|c| (c, i + 1))
     }
 
     /// Handle markup starting at `lt` (a '<'); returns the index to resume.
@@ -484,18 +481,12 @@ impl Parser<'_> {
             "head" => self.in_head = !tag.end,
             "body" | "html" => self.in_head = false,
             "title" if !tag.end => return self.title(lt, tag.next),
-            "br" => {
-                if !tag.end {
-                    self.out.newline(off);
-                }
-            }
+            // Browsers treat a stray </br> like <br>.
+            "br" => self.out.newline(off),
             "hr" => self.out.require(1, off),
             "p" => self.out.require(2, off),
-            "td" | "th" => {
-                if !tag.end {
-                    self.out.whitespace(' ', off);
-                }
-            }
+            // Table cells on one row are separated by a space.
+            "td" | "th" if !tag.end => self.out.whitespace(' ', off),
             "pre" | "listing" | "textarea" => {
                 self.out.require(1, off);
                 if tag.end {
@@ -751,6 +742,15 @@ mod tests {
     }
 
     #[test]
+    fn stray_text_ends_head() {
+        assert_eq!(
+            text("<html><head><title>题</title>\n<meta a=b>\n正文&ldquo;一&rdquo;</html>"),
+            "题\n正文\u{201C}一\u{201D}"
+        );
+        assert_eq!(text("<head><link rel=x>\n  </head><body>\n体</body>"), "体");
+    }
+
+    #[test]
     fn title_followed_by_newline() {
         assert_eq!(text("<title> 会议公报 </title>"), "会议公报\n");
         assert_eq!(text("<title>A</title>正文"), "A\n正文");
@@ -812,8 +812,8 @@ mod tests {
         );
         assert_eq!(text("&#150;"), "\u{2013}");
         assert_eq!(
-            text("&unknown; &amp &; &#; &#x;"),
-            "&unknown; & &; &#; &#x;"
+            text("&unknown; &amp &; &#; &#x; &#20013"),
+            "&unknown; &amp &; &#; &#x; &#20013"
         );
         assert_eq!(text("AT&T"), "AT&T");
     }
@@ -838,6 +838,25 @@ mod tests {
     fn quoted_gt_in_attributes() {
         assert_eq!(text("<a title='1 > 0' href=\"a>b\">链接</a>"), "链接");
         assert_eq!(text("<a b'c>d</a>"), "d");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_offsets_hold(html in "[<>/&#;xa-z!\\-\"' =\n\t会议。pPbrBR0-9]{0,300}") {
+            check_offsets(&html);
+        }
+
+        #[test]
+        fn never_panics_on_any_string(html in proptest::prelude::any::<String>()) {
+            check_offsets(&html);
+        }
+
+        #[test]
+        fn at_most_two_newlines(html in "(<p>|</p>|<br>|<div>|</div>|<pre>|</pre>|\n|a|会| |<title>|</title>)*") {
+            let out = text(&html);
+            proptest::prop_assert!(!out.contains("\n\n\n"), "{:?} -> {:?}", html, out);
+            proptest::prop_assert!(!out.starts_with('\n'), "{:?} -> {:?}", html, out);
+        }
     }
 
     #[test]

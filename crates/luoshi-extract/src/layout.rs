@@ -10,8 +10,12 @@ pub type Range = (usize, usize);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Line {
     pub range: Range,
-    /// Share footers, bylines, captions, navigation, editor lines.
+    /// Share footers, bylines, captions, navigation, editor lines,
+    /// related-news links.
     pub boilerplate: bool,
+    /// A short line with no sentence in it: a headline, a subtitle, a link.
+    /// It holds no task unless it opens with a cue or a list number.
+    pub heading: bool,
 }
 
 /// Splits the view into lines (without their `\n`) and marks boilerplate.
@@ -29,11 +33,25 @@ pub fn lines(simp: &[char]) -> Vec<Line> {
     }
     out.into_iter()
         .filter(|r| r.1 > r.0)
-        .map(|range| Line {
-            range,
-            boilerplate: is_boilerplate(&simp[range.0..range.1]),
+        .map(|range| {
+            let line = &simp[range.0..range.1];
+            Line {
+                range,
+                boilerplate: is_boilerplate(line),
+                heading: is_heading(line),
+            }
         })
         .collect()
+}
+
+fn is_heading(line: &[char]) -> bool {
+    if line.len() > 50 || line.iter().any(|&c| is_sentence_end(c)) {
+        return false;
+    }
+    let opens_task = matches!(line.first(), Some('要' | '必' | '务' | '（'))
+        || line.get(1).is_some_and(|&c| matches!(c, '要' | '是'))
+            && line.first().is_some_and(|&c| list_number(c).is_some());
+    !opens_task
 }
 
 /// Markers of web-page furniture. A line that carries one and has no
@@ -108,9 +126,13 @@ const STRONG_MARKERS: &[&str] = &[
 ];
 
 fn is_boilerplate(line: &[char]) -> bool {
-    let s: String = line.iter().collect();
     let has_sentence = line.iter().any(|&c| is_sentence_end(c));
     let short = line.len() <= 40;
+    if has_sentence && !short {
+        // Body text; only a long photo caption looks like it.
+        return matches!(line.first(), Some('▲')) || line.starts_with(&['图', '为']);
+    }
+    let s: String = line.iter().collect();
     let marked = BOILER_MARKERS.iter().any(|m| s.contains(m));
     let strong = STRONG_MARKERS.iter().any(|m| s.contains(m));
     // Photo captions: 图为会议现场。（记者 李四 摄）
@@ -128,7 +150,27 @@ fn is_boilerplate(line: &[char]) -> bool {
         .iter()
         .any(|&c| crate::chars::is_han(c) && !"年月日时分秒".contains(c))
         && line.iter().filter(|c| c.is_ascii_digit()).count() >= 4;
-    date_only || (crumbs && short) || caption || (marked && !has_sentence) || (strong && short)
+    // Related-news links: a bullet in front or a date behind.
+    let bullet = matches!(
+        line.first(),
+        Some('·' | '•' | '●' | '◆' | '◇' | '▪' | '►' | '▶' | '○' | '-')
+    );
+    let dated_link = line.len() >= 10
+        && line
+            .iter()
+            .rev()
+            .take(10)
+            .filter(|c| c.is_ascii_digit())
+            .count()
+            >= 4
+        && line.iter().rev().take(10).any(|&c| c == '-' || c == '/');
+    let link = !has_sentence && (bullet || dated_link);
+    date_only
+        || (crumbs && short)
+        || caption
+        || link
+        || (marked && !has_sentence)
+        || (strong && short)
 }
 
 /// Tracks quotation depth so that punctuation and cues inside quoted
@@ -143,16 +185,16 @@ impl Quotes {
     /// (opening and closing marks count as inside).
     pub fn step(&mut self, c: char, i: usize) -> bool {
         // An opener never closed within a long stretch was a stray mark.
-        if let Some(&(_, at)) = self.stack.first() {
-            if i > at + 160 {
-                self.stack.clear();
-            }
+        if let Some(&(_, at)) = self.stack.first()
+            && i > at + 160
+        {
+            self.stack.clear();
         }
-        if let Some(&(close, _)) = self.stack.last() {
-            if c == close {
-                self.stack.pop();
-                return false;
-            }
+        if let Some(&(close, _)) = self.stack.last()
+            && c == close
+        {
+            self.stack.pop();
+            return false;
         }
         if let Some(close) = quote_open(c) {
             self.stack.push((close, i));
@@ -178,8 +220,8 @@ pub struct Sentence {
 }
 
 /// Cuts `range` into sentences (at 。！？ outside quotes) and each sentence
-/// into segments: at ；outside quotes, before a numbered item (一要, 二是…)
-/// that opens a clause, and before a bare 要 that opens one.
+/// into segments: at ；outside quotes, and before a numbered item (一要,
+/// 二是…) that opens a clause.
 pub fn sentences(simp: &[char], range: Range) -> Vec<Sentence> {
     let (a, b) = range;
     let mut out = Vec::new();
@@ -201,10 +243,7 @@ pub fn sentences(simp: &[char], range: Range) -> Vec<Sentence> {
             && i + 2 < b
             && i > seg_start
             && frame_end != Some(i + 1)
-            && ((list_number(simp[i + 1]).is_some() && matches!(simp[i + 2], '要' | '是'))
-                || (c == '，'
-                    && simp[i + 1] == '要'
-                    && !crate::rules::NOT_MODAL_AFTER.contains(&simp[i + 2])))
+            && opens_item(simp, i + 1, b)
         {
             // 一是… / 二要… open an item; a bare 要 after a comma opens the
             // next directive (要甲，要乙。).
@@ -236,6 +275,16 @@ pub fn sentences(simp: &[char], range: Range) -> Vec<Sentence> {
     out
 }
 
+/// Whether a numbered item starts at `i`: 一要 / 二是 / （三）.
+fn opens_item(simp: &[char], i: usize, end: usize) -> bool {
+    let at = |k: usize| if k < end { simp.get(k).copied() } else { None };
+    match (at(i), at(i + 1), at(i + 2)) {
+        (Some(n), Some('要' | '是'), _) => list_number(n).is_some(),
+        (Some('（'), Some(n), Some('）')) => list_number(n).is_some() || n.is_ascii_digit(),
+        _ => false,
+    }
+}
+
 fn push_sentence(out: &mut Vec<Sentence>, start: usize, end: usize, segs: Vec<Range>) {
     let segments: Vec<Range> = segs.into_iter().filter(|s| s.1 > s.0).collect();
     if !segments.is_empty() {
@@ -254,7 +303,8 @@ const FRAME_VERBS: &[&str] = &[
 ];
 
 /// Frame verbs whose frame directs by itself (会议要求，加强… is a task).
-pub const DIRECTING_FRAMES: &[&str] = &["要求", "提出", "号召", "部署", "决定", "倡议", "希望"];
+/// (会议决定 and 会议部署 announce decisions; they direct only through a cue.)
+pub const DIRECTING_FRAMES: &[&str] = &["要求", "提出", "号召", "倡议"];
 
 /// How a report names the meeting itself as the speaker.
 const MEETING_SPEAKERS: &[&[char]] = &[&['会', '议'], &['全', '会'], &['大', '会'], &['会', '上']];
@@ -295,6 +345,13 @@ pub fn frame_at(simp: &[char], start: usize, end: usize) -> Option<Frame> {
     }
     let delim = text.iter().position(|&c| matches!(c, '，' | '：'))?;
     if delim < 3 || text[..delim].iter().any(|&c| is_clause_end(c)) {
+        return None;
+    }
+    // Every frame verb ends in one of these.
+    if !matches!(
+        text[delim - 1],
+        '出' | '调' | '求' | '为' | '确' | '召' | '示' | '署' | '明' | '望' | '到' | '定' | '议'
+    ) {
         return None;
     }
     let head: String = text[..delim].iter().collect();
@@ -352,6 +409,7 @@ mod tests {
     #[test]
     fn sentences_and_segments() {
         let c = v("会议指出，要甲；要乙。要丙“不。是”完。要做好三件事：一是丁，二是戊。尾巴");
+        assert_eq!(frame_at(&c, 0, c.len()).map(|f| f.content), Some(5));
         let s = sentences(&c, (0, c.len()));
         let got: Vec<Vec<String>> = s
             .iter()

@@ -12,6 +12,7 @@
 //! an error.
 
 mod chars;
+mod convert;
 mod dates;
 pub mod decode;
 mod due;
@@ -25,4 +26,9 @@ mod rules;
 
 pub use decode::{DecodeError, Source, SourceKind, decode};
 pub use extract::{clean_text, extract, extract_bytes, extract_text};
+
+/// Builds the conversion tables ahead of the first document (a few ms).
+pub fn warm() {
+    convert::warm();
+}
 pub use model::{Due, Extraction, Meeting, Script, Task, TaskKind, Warning};

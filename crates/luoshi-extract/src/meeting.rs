@@ -15,12 +15,12 @@ const NUM: &str = r"[0-9]{1,2}|[一二三四五六七八九十]{1,3}";
 
 static FULL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(\d{{4}}|[〇零一二三四五六七八九]{{4}}) ?年 ?({NUM}) ?月 ?({NUM}) ?日"
+        r"([0-9]{{4}}|[〇零一二三四五六七八九]{{4}}) ?年 ?({NUM}) ?月 ?({NUM}) ?日"
     ))
     .ok()
 });
 static ISO: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})").ok());
+    LazyLock::new(|| Regex::new(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})").ok());
 static MONTH_DAY: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(&format!(r"({NUM}) ?月 ?({NUM}) ?日")).ok());
 static DAY: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(&format!(r"({NUM})日")).ok());
@@ -41,8 +41,8 @@ fn num(c: &regex::Captures, i: usize) -> Option<u32> {
     number(c.get(i)?.as_str())
 }
 
-/// All date expressions in `s`, by position.
-fn dates_in(s: &str) -> Vec<(usize, Found)> {
+/// All date expressions in `s`, by position, with where each ends.
+fn dates_in(s: &str) -> Vec<(usize, usize, Found)> {
     let mut out = Vec::new();
     for (re, kind) in [(&FULL, 0), (&ISO, 0), (&MONTH_DAY, 1), (&DAY, 2)] {
         let Some(re) = re.as_ref() else { continue };
@@ -75,7 +75,7 @@ fn dates_in(s: &str) -> Vec<(usize, Found)> {
                     }
                 }
             };
-            out.push((m.start(), found));
+            out.push((m.start(), m.end(), found));
         }
     }
     if let Some(re) = RELATIVE.as_ref() {
@@ -85,11 +85,11 @@ fn dates_in(s: &str) -> Vec<(usize, Found)> {
                 "前天" | "前日" => -2,
                 _ => 0,
             };
-            out.push((m.start(), Found::Relative(delta)));
+            out.push((m.start(), m.end(), Found::Relative(delta)));
         }
     }
     // Earliest first; at one position the most complete form wins.
-    out.sort_by_key(|&(p, f)| (p, matches!(f, Found::Day(_)) as u8));
+    out.sort_by_key(|&(p, _, f)| (p, matches!(f, Found::Day(_)) as u8));
     out
 }
 
@@ -142,16 +142,31 @@ pub fn meeting(simp: &[char], display: &[char], lines: &[Line]) -> MeetingInfo {
         let s = string(simp, *r);
         words.iter().any(|w| s.contains(w))
     };
-    for words in [&["召开", "举行"][..], &["主持"], &["会议"]] {
+    let dated = |r: &Range| !dates_in(&string(simp, *r)).is_empty();
+    let held: &[&str] = &["召开", "举行"];
+    // A sentence that says when the meeting was held beats a heading that
+    // only names it.
+    let tries: [(&[&str], bool); 6] = [
+        (held, true),
+        (&["主持"], true),
+        (held, false),
+        (&["主持"], false),
+        (&["会议"], true),
+        (&["会议"], false),
+    ];
+    for (words, need_date) in tries {
         if lead.is_none() {
-            lead = early.iter().copied().find(|r| says(r, words));
+            lead = early
+                .iter()
+                .copied()
+                .find(|r| says(r, words) && (!need_date || dated(r)));
         }
     }
     let title_range = info.title_line.map(|i| lines[i].range);
     let lead_or_title = lead.or(title_range);
 
     // The page's own date: on a short line or a furniture line.
-    let publication = lines.iter().find_map(|l| {
+    let mut publication: Option<(Option<i32>, u32, u32)> = lines.iter().find_map(|l| {
         let short = l.range.1 - l.range.0 <= 60
             && !simp[l.range.0..l.range.1]
                 .iter()
@@ -161,37 +176,53 @@ pub fn meeting(simp: &[char], display: &[char], lines: &[Line]) -> MeetingInfo {
         }
         dates_in(&string(simp, l.range))
             .into_iter()
-            .find_map(|(_, f)| match f {
-                Found::Full(y, m, d) => Some((y, m, d)),
+            .find_map(|(_, _, f)| match f {
+                Found::Full(y, m, d) => Some((Some(y), m, d)),
                 _ => None,
             })
     });
 
     if let Some(r) = lead_or_title {
-        let found = dates_in(&string(simp, r)).into_iter().next().map(|p| p.1);
-        let date = match (found, publication) {
-            (Some(Found::Full(y, m, d)), _) => PartialDate::full(y, m, d),
-            (Some(Found::MonthDay(m, d)), Some((py, pm, pd))) => {
-                // A meeting is reported after it is held.
-                let y = if (m, d) > (pm, pd) { py - 1 } else { py };
-                PartialDate::full(y, m, d).or(Some(PartialDate {
-                    year: None,
-                    month: Some(m),
-                    day: Some(d),
-                }))
+        let text = string(simp, r);
+        let mut found = None;
+        for (_, end, f) in dates_in(&text) {
+            // A dateline (本报北京2月25日讯, 新华社…电) dates the report, not
+            // the meeting.
+            if text[end..].starts_with(['讯', '电']) {
+                if let Found::MonthDay(m, d) = f {
+                    publication = publication.or(Some((None, m, d)));
+                }
+                continue;
             }
-            (Some(Found::MonthDay(m, d)), None) => Some(PartialDate {
+            found = Some(f);
+            break;
+        }
+        let month_day = |m, d| {
+            Some(PartialDate {
                 year: None,
                 month: Some(m),
                 day: Some(d),
-            }),
+            })
+        };
+        let date = match (found, publication) {
+            (Some(Found::Full(y, m, d)), _) => PartialDate::full(y, m, d),
+            (Some(Found::MonthDay(m, d)), Some((Some(py), pm, pd))) => {
+                // A meeting is reported after it is held.
+                let y = if (m, d) > (pm, pd) { py - 1 } else { py };
+                PartialDate::full(y, m, d).or(month_day(m, d))
+            }
+            (Some(Found::MonthDay(m, d)), _) => month_day(m, d),
             (Some(Found::Day(d)), Some((py, pm, pd))) => {
-                let (y, m) = if d > pd {
-                    if pm == 1 { (py - 1, 12) } else { (py, pm - 1) }
-                } else {
-                    (py, pm)
+                let (y, m) = match (d > pd, pm) {
+                    (true, 1) => (py.map(|y| y - 1), 12),
+                    (true, _) => (py, pm - 1),
+                    (false, _) => (py, pm),
                 };
-                PartialDate::full(y, m, d).or(Some(PartialDate {
+                match y {
+                    Some(y) => PartialDate::full(y, m, d),
+                    None => month_day(m, d),
+                }
+                .or(Some(PartialDate {
                     year: None,
                     month: None,
                     day: Some(d),
@@ -203,8 +234,12 @@ pub fn meeting(simp: &[char], display: &[char], lines: &[Line]) -> MeetingInfo {
                 day: Some(d),
             }),
             (Some(Found::Relative(delta)), Some((py, pm, pd))) => {
-                let (y, m, d) = add_days(py, pm, pd, delta);
-                PartialDate::full(y, m, d)
+                // Without the year, count in a common year.
+                let (y, m, d) = add_days(py.unwrap_or(2001), pm, pd, delta);
+                match py {
+                    Some(_) => PartialDate::full(y, m, d),
+                    None => month_day(m, d),
+                }
             }
             (Some(Found::Relative(_)), None) => {
                 info.unresolved_relative = true;
@@ -213,7 +248,7 @@ pub fn meeting(simp: &[char], display: &[char], lines: &[Line]) -> MeetingInfo {
             (None, _) => None,
         };
         info.meeting.date = date.and_then(|d| d.render());
-        info.year = date.and_then(|d| d.year).or(publication.map(|p| p.0));
+        info.year = date.and_then(|d| d.year).or(publication.and_then(|p| p.0));
     }
     let body = lead
         .and_then(|r| body(simp, r))
@@ -263,18 +298,28 @@ fn body(simp: &[char], r: Range) -> Option<Range> {
     let mut candidates = Vec::new();
     if !held_by_chair {
         let mut b = before;
+        // …全体会议，于2024年7月29日在云州举行 : the body is the clause before.
+        if matches!(simp.get(b.0), Some('于' | '在')) && b.0 > r.0 + 1 {
+            let prev_end = b.0 - 1;
+            b = (clause_start(simp, r.0, prev_end), prev_end);
+        }
         // 省委常委会于7月12日 / 在北京 : the body comes first.
         for w in ["于", "在"] {
-            if let Some(p) = find(simp, b, w) {
+            if let Some(p) = find(simp, b, w).filter(|&p| p > b.0) {
                 b.1 = p;
             }
         }
-        // Skip a leading date or byline: 4月27日 / 本报讯 .
+        // Skip a leading date, byline or day word: 4月27日 / 本报讯 / 昨天.
         if let Some(p) = simp[b.0..b.1]
             .iter()
-            .rposition(|&c| c == '日' || c == '讯' || c == ' ')
+            .rposition(|&c| matches!(c, '日' | '讯' | ' ' | '天'))
         {
             b.0 = b.0 + p + 1;
+        }
+        for w in ["上午", "下午", "晚上", "近日", "日前"] {
+            if string(simp, b).starts_with(w) {
+                b.0 += 2;
+            }
         }
         candidates.push(b);
     }
@@ -287,7 +332,7 @@ fn body(simp: &[char], r: Range) -> Option<Range> {
                 && b - a <= 30
                 && simp[a..b]
                     .iter()
-                    .all(|&c| is_han(c) || c == '（' || c == '）')
+                    .all(|&c| is_han(c) || matches!(c, '（' | '）' | '、'))
         })
 }
 
@@ -312,10 +357,11 @@ fn strip_meeting(simp: &[char], (a, mut b): Range) -> Range {
                 break;
             }
         }
-        if b == before && s.ends_with('次') {
-            if let Some(p) = simp[a..b].iter().rposition(|&c| c == '第') {
-                b = a + p;
-            }
+        if b == before
+            && s.ends_with('次')
+            && let Some(p) = simp[a..b].iter().rposition(|&c| c == '第')
+        {
+            b = a + p;
         }
         if b == before {
             return (a, b);

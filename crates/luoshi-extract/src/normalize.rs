@@ -48,12 +48,13 @@ pub fn clean(raw: &[(char, u32)]) -> (Vec<char>, Vec<u32>, NoiseStats) {
         let (c, p) = raw[i];
         let prev = out.last().copied();
         // Pinyin annotation after a Han character: 會(huì)議.
-        if (c == '(' || c == '（') && prev.is_some_and(is_han) {
-            if let Some(close) = pinyin_annotation_end(raw, i) {
-                noise.pinyin += 1;
-                i = close + 1;
-                continue;
-            }
+        if (c == '(' || c == '（')
+            && prev.is_some_and(is_han)
+            && let Some(close) = pinyin_annotation_end(raw, i)
+        {
+            noise.pinyin += 1;
+            i = close + 1;
+            continue;
         }
         if c == '?' || c == '？' {
             let run = raw[i..].iter().take_while(|q| q.0 == c).count();
@@ -61,12 +62,13 @@ pub fn clean(raw: &[(char, u32)]) -> (Vec<char>, Vec<u32>, NoiseStats) {
             // A lone `?` glued to a stray ASCII letter between Han characters
             // is a mis-decoded character too (出席?h直).
             let letter = at(i + run).filter(char::is_ascii_alphabetic);
-            if letter.is_some() && at(i + run + 1).is_none_or(|d| !d.is_ascii_alphabetic()) {
-                if run >= 2 || (c == '?' && prev.is_some_and(is_han)) {
-                    noise.garbage += 1;
-                    i += run + 1;
-                    continue;
-                }
+            if letter.is_some()
+                && at(i + run + 1).is_none_or(|d| !d.is_ascii_alphabetic())
+                && (run >= 2 || (c == '?' && prev.is_some_and(is_han)))
+            {
+                noise.garbage += 1;
+                i += run + 1;
+                continue;
             }
             if skip {
                 noise.garbage += 1;
@@ -215,61 +217,24 @@ pub fn normalize(raw: &[(char, u32)]) -> Normalized {
 }
 
 /// Traditional → Simplified, keeping one output character per input
-/// character so that offsets stay aligned. OpenCC's phrase tables almost
-/// always map a phrase to one of the same length; where one does not, the
-/// line (and, failing that, each character) is converted on its own.
+/// character so that offsets stay aligned.
 pub fn to_simplified(display: &[char]) -> Vec<char> {
-    let whole: String = display.iter().collect();
-    let conv: Vec<char> = hanconv::t2s(&whole).chars().collect();
-    if conv.len() == display.len() {
-        return conv;
-    }
-    let mut out = Vec::with_capacity(display.len());
-    for line in display.split_inclusive(|&c| c == '\n') {
-        let s: String = line.iter().collect();
-        let conv: Vec<char> = hanconv::t2s(&s).chars().collect();
-        if conv.len() == line.len() {
-            out.extend(conv);
-        } else {
-            for &c in line {
-                let one: Vec<char> = hanconv::t2s(c.encode_utf8(&mut [0; 4])).chars().collect();
-                out.push(if one.len() == 1 { one[0] } else { c });
-            }
-        }
-    }
-    out
+    crate::convert::to_simplified(display)
 }
 
 /// Detects the script from the aligned views: characters that Simplified
-/// conversion changes are Traditional; characters that Traditional
-/// conversion would change (checked on a sample) are Simplified.
+/// conversion changes are Traditional; characters that only Simplified text
+/// uses are Simplified.
 pub fn detect_script(display: &[char], simp: &[char]) -> Script {
-    let trad = display.iter().zip(simp).filter(|(d, s)| d != s).count();
-    let sample: Vec<(usize, char)> = display
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|&(i, c)| is_han(c) && simp[i] == c)
-        .take(3000)
-        .collect();
-    let joined: String = sample.iter().map(|p| p.1).collect();
-    let back: Vec<char> = hanconv::s2t(&joined).chars().collect();
-    let simplified = if back.len() == sample.len() {
-        sample.iter().zip(&back).filter(|(a, b)| a.1 != **b).count()
-    } else {
-        0
-    };
-    // Scale the sampled count to the whole document.
-    let han_unchanged = display
-        .iter()
-        .zip(simp)
-        .filter(|(d, s)| is_han(**d) && d == s)
-        .count();
-    let simplified = if sample.is_empty() {
-        0
-    } else {
-        simplified * han_unchanged / sample.len()
-    };
+    let mut trad = 0usize;
+    let mut simplified = 0usize;
+    for (&d, &s) in display.iter().zip(simp) {
+        if d != s {
+            trad += 1;
+        } else if crate::convert::is_simplified_only(d) {
+            simplified += 1;
+        }
+    }
     let total = trad + simplified;
     if total == 0 {
         return Script::Hans;

@@ -108,7 +108,11 @@ fn subject_ok(simp: &[char], from: usize, cue: usize) -> bool {
     if cue > from && simp[cue - 1] == '是' {
         return true;
     }
-    let subject: String = simp[from..cue].iter().collect();
+    let subject = &simp[from..cue];
+    if !subject.iter().any(|&c| matches!(c, '是' | '话' | '果')) {
+        return true;
+    }
+    let subject: String = subject.iter().collect();
     let mut rest = subject.clone();
     for w in NOT_COPULA {
         rest = rest.replace(w, "");
@@ -120,11 +124,9 @@ fn modal_at(simp: &[char], k: usize, end: usize) -> bool {
     if simp[k] != '要' {
         return false;
     }
+    // 必要 is not a modal (必须要 is: its 要 follows 须).
     if k > 0 && NOT_MODAL_BEFORE.contains(&simp[k - 1]) {
-        // 必须要 is a modal, 必要 is not.
-        if !(simp[k - 1] == '须' || (k >= 2 && simp[k - 2] == '必' && simp[k - 1] == '须')) {
-            return false;
-        }
+        return false;
     }
     match simp.get(k + 1) {
         None => false,
@@ -158,6 +160,23 @@ pub fn find_cue(simp: &[char], from: usize, end: usize) -> Option<Cue> {
             clause = k + 1;
             k += 1;
             continue;
+        }
+        // （一）开展… / （二）要… : a bracketed number opens an item.
+        if k == clause
+            && c == '（'
+            && k + 2 < end
+            && (list_number(simp[k + 1]).is_some() || simp[k + 1].is_ascii_digit())
+            && simp[k + 2] == '）'
+        {
+            let mut w = k + 3;
+            if simp.get(w) == Some(&'要') && modal_at(simp, w, end) {
+                w += 1;
+            }
+            return Some(Cue {
+                kind: CueKind::Listed,
+                words: (k, w),
+                clause_start: k,
+            });
         }
         if k == clause && k + 1 < end && list_number(c).is_some() {
             match simp[k + 1] {
@@ -264,6 +283,90 @@ const ASSESSMENT_WORDS: &[&str] = &[
     "体现在",
 ];
 
+/// Verbs that open a measure in a list (一是抓好…), as opposed to an
+/// assessment (一是经济稳中向好).
+const ACTION_VERBS: &[&str] = &[
+    "抓好",
+    "抓实",
+    "抓紧",
+    "加强",
+    "强化",
+    "推进",
+    "推动",
+    "完善",
+    "健全",
+    "落实",
+    "深化",
+    "加快",
+    "提升",
+    "提高",
+    "做好",
+    "做实",
+    "坚持",
+    "严格",
+    "扎实",
+    "持续",
+    "着力",
+    "切实",
+    "全面",
+    "大力",
+    "积极",
+    "进一步",
+    "建立",
+    "实施",
+    "开展",
+    "压实",
+    "确保",
+    "聚焦",
+    "优化",
+    "防范",
+    "守住",
+    "守牢",
+    "完成",
+    "组织",
+    "启动",
+    "探索",
+    "坚决",
+    "狠抓",
+    "用好",
+    "发挥",
+    "营造",
+    "筑牢",
+    "增强",
+    "树牢",
+    "规范",
+];
+
+/// Splits `[from, to)` before each clause that opens with its own cue
+/// (班子成员要甲，分管同志要乙 are two directives), except the second half
+/// of a correlative pair (既要…也要…, 不仅要…更要…).
+fn clause_cuts(simp: &[char], from: usize, to: usize) -> Vec<Range> {
+    let mut out = Vec::new();
+    let mut start = from;
+    let mut q = Quotes::default();
+    for p in from..to {
+        if !q.step(simp[p], p) || simp[p] != '，' || p + 1 >= to {
+            continue;
+        }
+        let clause_end = simp[p + 1..to]
+            .iter()
+            .position(|&c| is_clause_end(c))
+            .map_or(to, |e| p + 1 + e);
+        let Some(cue) = find_cue(simp, p + 1, clause_end) else {
+            continue;
+        };
+        let correlative = matches!(simp[cue.words.0], '也' | '又' | '更' | '还' | '而' | '并');
+        let opens = cue.clause_start == p + 1 && cue.words.0 - cue.clause_start <= 12;
+        if opens && !correlative && matches!(cue.kind, CueKind::Modal | CueKind::Must) && p > start
+        {
+            out.push((start, p));
+            start = p + 1;
+        }
+    }
+    out.push((start, to));
+    out
+}
+
 /// Finds the directives of one paragraph and links them into a tree.
 /// `base` is the number of directives found before, for parent indices.
 pub fn paragraph(simp: &[char], para: Range, base: usize) -> Vec<Directive> {
@@ -277,12 +380,21 @@ pub fn paragraph(simp: &[char], para: Range, base: usize) -> Vec<Directive> {
         // A clause without a cue in front of a directive (班子成员作为关键，要…)
         // opens that directive's sentence.
         let mut lead_in: Option<usize> = None;
-        for (gi, &(g0, g1)) in s.segments.iter().enumerate() {
-            let mut start = if gi == 0 {
-                frame.map_or(g0, |f| f.content.max(g0))
-            } else {
-                g0
-            };
+        let pieces: Vec<Range> = s
+            .segments
+            .iter()
+            .enumerate()
+            .flat_map(|(gi, &(g0, g1))| {
+                let from = if gi == 0 {
+                    frame.map_or(g0, |f| f.content.max(g0).min(g1))
+                } else {
+                    g0
+                };
+                clause_cuts(simp, from, g1)
+            })
+            .collect();
+        for (gi, &(g0, g1)) in pieces.iter().enumerate() {
+            let mut start = g0;
             while start < g1 && (is_space(simp[start]) || matches!(simp[start], '，' | '：')) {
                 start += 1;
             }
@@ -290,21 +402,25 @@ pub fn paragraph(simp: &[char], para: Range, base: usize) -> Vec<Directive> {
                 continue;
             }
             let mut cue = find_cue(simp, start, g1);
-            if let Some(c) = cue {
-                if c.kind == CueKind::Listed
-                    && !list_is_directive(simp, para.0, c.words.0, &out, frame)
-                {
-                    cue = None;
-                }
+            if let Some(c) = cue
+                && c.kind == CueKind::Listed
+                && !list_is_directive(simp, para.0, c.words.0, &out, frame)
+            {
+                cue = None;
             }
-            if cue.is_none() && gi == 0 {
-                if let Some(f) = frame.filter(|f| f.directing && f.meeting) {
-                    cue = Some(Cue {
-                        kind: CueKind::Frame,
-                        words: f.words,
-                        clause_start: start,
-                    });
-                }
+            // 会议要求，加强… directs by itself, unless a cue follows in the
+            // same clause chain (会议要求，对文件，各单位要…).
+            let first_end = s.segments.first().map_or(g1, |f| f.1);
+            if cue.is_none()
+                && gi == 0
+                && find_cue(simp, g1, first_end).is_none()
+                && let Some(f) = frame.filter(|f| f.directing)
+            {
+                cue = Some(Cue {
+                    kind: CueKind::Frame,
+                    words: f.words,
+                    clause_start: start,
+                });
             }
             match cue {
                 Some(cue) => {
@@ -391,9 +507,29 @@ fn list_is_directive(
         .iter()
         .rposition(|&c| matches!(c, '。' | '！' | '？'))
         .map_or(para_start, |p| para_start + p + 1);
-    let lead: String = simp[lead_start..at].iter().collect();
+    // The lead-in ends where the list's first item starts.
+    let first_item = (lead_start..at)
+        .find(|&i| {
+            let boundary = i == lead_start || is_clause_end(simp[i - 1]);
+            boundary
+                && (matches!(simp.get(i + 1), Some('是' | '要')) && list_number(simp[i]).is_some()
+                    || simp[i] == '（' && simp.get(i + 1).and_then(|&c| list_number(c)).is_some())
+        })
+        .unwrap_or(at);
+    let lead: String = simp[lead_start..first_item].iter().collect();
     if ASSESSMENT_WORDS.iter().any(|w| lead.contains(w)) {
         return false;
+    }
+    // The item itself opens with a measure: 一是抓好…, （一）开展…
+    let item_start = simp[at..]
+        .iter()
+        .position(|&c| c == '是' || c == '）')
+        .map_or(at, |p| at + p + 1);
+    let item: String = simp[item_start..(item_start + 4).min(simp.len())]
+        .iter()
+        .collect();
+    if ACTION_VERBS.iter().any(|v| item.starts_with(v)) {
+        return true;
     }
     !before.is_empty()
         || frame.is_some_and(|f| f.directing)
