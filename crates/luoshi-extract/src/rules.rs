@@ -469,17 +469,12 @@ pub fn paragraph(simp: &[char], para: Range, base: usize) -> Vec<Directive> {
     // Numbered items belong to the directive that introduces them; the
     // paragraph's opening directive heads everything after it.
     let mut intro: Option<usize> = None;
-    for i in 0..out.len() {
-        let item = matches!(out[i].cue.kind, CueKind::Numbered | CueKind::Listed);
-        if item {
-            if let Some(p) = intro.or(theme.filter(|&t| t < i)) {
-                out[i].parent = Some(p);
-            }
+    for (i, d) in out.iter_mut().enumerate() {
+        if matches!(d.cue.kind, CueKind::Numbered | CueKind::Listed) {
+            d.parent = intro.or(theme.filter(|&t| t < i));
         } else {
             intro = Some(i);
-            if let Some(t) = theme.filter(|&t| t < i) {
-                out[i].parent = Some(t);
-            }
+            d.parent = theme.filter(|&t| t < i);
         }
     }
     // A theme needs children.
