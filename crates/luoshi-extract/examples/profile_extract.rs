@@ -29,6 +29,30 @@ fn main() {
         }
     }
     let secs = t.elapsed().as_secs_f64();
+    if std::env::var_os("TINY").is_some() {
+        let t = std::time::Instant::now();
+        let mut m = 0;
+        for _ in 0..100_000 {
+            m += luoshi_extract::extract_text("会议指出，要加强领导。")
+                .tasks
+                .len();
+        }
+        println!(
+            "tiny doc: {:.2} us each ({m})",
+            t.elapsed().as_secs_f64() * 10.0
+        );
+    }
+    if std::env::var_os("CLEAN_ONLY").is_some() {
+        let t = std::time::Instant::now();
+        let mut m = 0;
+        for _ in 0..rounds {
+            for d in &docs {
+                m += luoshi_extract::clean_text(luoshi_extract::SourceKind::Text, d).len();
+            }
+        }
+        let s2 = t.elapsed().as_secs_f64();
+        println!("clean only: {:.0} ms ({m})", s2 * 1e3);
+    }
     println!(
         "{n} tasks, {:.1} MB in {:.0} ms: {:.1} MB/s",
         bytes as f64 / 1e6,

@@ -1,5 +1,30 @@
 //! Character classes shared by the normaliser and the rules.
 
+/// Collects characters into a string with its buffer sized once.
+pub fn collect(c: &[char]) -> String {
+    let mut s = String::with_capacity(c.iter().map(|c| c.len_utf8()).sum());
+    s.extend(c);
+    s
+}
+
+/// Whether `c` starts with the characters of `word`.
+pub fn starts_with(c: &[char], word: &str) -> bool {
+    let mut it = c.iter();
+    word.chars().all(|w| it.next() == Some(&w))
+}
+
+/// Whether `c` ends with the characters of `word`.
+pub fn ends_with(c: &[char], word: &str) -> bool {
+    let mut it = c.iter().rev();
+    word.chars().rev().all(|w| it.next() == Some(&w))
+}
+
+/// The first position of `word` in `c`.
+pub fn find(c: &[char], word: &str) -> Option<usize> {
+    let first = word.chars().next()?;
+    (0..c.len()).find(|&i| c[i] == first && starts_with(&c[i..], word))
+}
+
 /// A CJK ideograph (the blocks that occur in Chinese text).
 pub fn is_han(c: char) -> bool {
     matches!(c as u32,

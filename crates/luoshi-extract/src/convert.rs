@@ -14,15 +14,25 @@ use std::sync::LazyLock;
 
 use hanconv::Dictionary;
 
-/// What the tables know of one character.
+/// What the tables know of one character, packed in a `u32`: its
+/// Simplified form in the low 21 bits (0 when it has none other than
+/// itself), and two flags.
 #[derive(Debug, Clone, Copy, Default)]
-struct Entry {
-    /// Its Simplified form, when it has one other than itself.
-    simp: Option<char>,
-    /// A phrase converts it differently from the character table.
-    phrase: bool,
-    /// It is a Simplified form that Traditional text writes otherwise.
-    simplified_only: bool,
+struct Entry(u32);
+
+/// A phrase converts the character differently from the character table.
+const PHRASE: u32 = 1 << 22;
+/// A Simplified form that Traditional text writes otherwise.
+const SIMPLIFIED_ONLY: u32 = 1 << 23;
+const CHAR_MASK: u32 = (1 << 21) - 1;
+
+impl Entry {
+    fn simp(self) -> Option<char> {
+        match self.0 & CHAR_MASK {
+            0 => None,
+            c => char::from_u32(c),
+        }
+    }
 }
 
 struct Tables {
@@ -31,6 +41,7 @@ struct Tables {
 }
 
 impl Tables {
+    #[inline]
     fn get(&self, c: char) -> Entry {
         let u = c as usize;
         if u < self.bmp.len() {
@@ -59,25 +70,26 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
         let (mut kc, mut vc) = (k.chars(), v.chars());
         if let (Some(a), None, Some(b), None) = (kc.next(), kc.next(), vc.next(), vc.next()) {
             if a != b {
-                t.entry(a).simp = Some(b);
+                let e = t.entry(a);
+                e.0 = (e.0 & !CHAR_MASK) | b as u32;
             }
         } else if let Some(a) = k.chars().next() {
             // A character that converts to several: leave it to hanconv.
-            t.entry(a).phrase = true;
+            t.entry(a).0 |= PHRASE;
         }
     }
     for (k, v) in Dictionary::TSPhrases.iter() {
-        let by_char: Vec<char> = k.chars().map(|c| t.get(c).simp.unwrap_or(c)).collect();
+        let by_char: Vec<char> = k.chars().map(|c| t.get(c).simp().unwrap_or(c)).collect();
         let by_phrase: Vec<char> = v.chars().collect();
         if by_char.len() != by_phrase.len() {
             for c in k.chars() {
-                t.entry(c).phrase = true;
+                t.entry(c).0 |= PHRASE;
             }
             continue;
         }
         for (c, (a, b)) in k.chars().zip(by_char.iter().zip(&by_phrase)) {
             if a != b {
-                t.entry(c).phrase = true;
+                t.entry(c).0 |= PHRASE;
             }
         }
     }
@@ -85,9 +97,9 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
         let mut kc = k.chars();
         if let (Some(a), None) = (kc.next(), kc.next())
             && v != k
-            && t.get(a).simp.is_none()
+            && t.get(a).simp().is_none()
         {
-            t.entry(a).simplified_only = true;
+            t.entry(a).0 |= SIMPLIFIED_ONLY;
         }
     }
     t
@@ -100,27 +112,49 @@ pub fn warm() {
 
 /// Converts to Simplified, one output character per input character.
 /// Equal to `hanconv::t2s` wherever that keeps the length, which OpenCC's
-/// Traditional → Simplified tables do.
-pub fn to_simplified(display: &[char]) -> Vec<char> {
+/// Traditional → Simplified tables do. Also counts, for script detection,
+/// the characters it changed and those only Simplified text uses.
+pub fn to_simplified(display: &[char]) -> (Vec<char>, usize, usize) {
     let t = &*TABLES;
     let mut out = Vec::with_capacity(display.len());
-    for line in display.split_inclusive(|&c| c == '\n') {
-        if line.iter().any(|&c| t.get(c).phrase) {
-            let s: String = line.iter().collect();
-            let conv: Vec<char> = hanconv::t2s(&s).chars().collect();
-            if conv.len() == line.len() {
-                out.extend(conv);
-                continue;
+    let (mut traditional, mut simplified) = (0, 0);
+    let mut line_start = 0;
+    let mut phrase = false;
+    for (i, &c) in display.iter().enumerate() {
+        let e = t.get(c);
+        phrase |= e.0 & PHRASE != 0;
+        match e.simp() {
+            Some(s) => {
+                out.push(s);
+                traditional += 1;
+            }
+            None => {
+                out.push(c);
+                simplified += usize::from(e.0 & SIMPLIFIED_ONLY != 0);
             }
         }
-        out.extend(line.iter().map(|&c| t.get(c).simp.unwrap_or(c)));
+        if c == '\n' || i + 1 == display.len() {
+            if phrase {
+                // This line holds a character a phrase converts otherwise.
+                let line = &display[line_start..=i];
+                let s: String = line.iter().collect();
+                let conv: Vec<char> = hanconv::t2s(&s).chars().collect();
+                if conv.len() == line.len() {
+                    out.truncate(line_start);
+                    out.extend(conv);
+                }
+            }
+            line_start = i + 1;
+            phrase = false;
+        }
     }
-    out
+    (out, traditional, simplified)
 }
 
 /// Whether `c` is a character that only Simplified text uses.
+#[cfg(test)]
 pub fn is_simplified_only(c: char) -> bool {
-    TABLES.get(c).simplified_only
+    TABLES.get(c).0 & SIMPLIFIED_ONLY != 0
 }
 
 #[cfg(test)]
@@ -138,7 +172,7 @@ mod tests {
             "簡體字不變：会议指出要坚持",
         ] {
             let chars: Vec<char> = s.chars().collect();
-            let fast: String = to_simplified(&chars).into_iter().collect();
+            let fast: String = to_simplified(&chars).0.into_iter().collect();
             assert_eq!(fast, hanconv::t2s(s), "{s}");
         }
     }

@@ -38,7 +38,7 @@ pub fn clean_text(kind: SourceKind, text: &str) -> String {
 }
 
 fn string(c: &[char], r: Range) -> String {
-    c[r.0..r.1].iter().collect()
+    crate::chars::collect(&c[r.0..r.1])
 }
 
 /// Extracts the meeting and the task tree of a decoded source.
@@ -49,10 +49,20 @@ pub fn extract(src: &Source) -> Extraction {
         simp,
         pos,
         noise,
+        script,
     } = normalize::normalize(&raw);
-    let script = normalize::detect_script(&display, &simp);
     let lines = layout::lines(&simp);
-    let info = meeting::meeting(&simp, &display, &lines);
+    let line_sentences: Vec<Vec<layout::Sentence>> = lines
+        .iter()
+        .map(|l| {
+            if l.boilerplate {
+                Vec::new()
+            } else {
+                layout::sentences(&simp, l.range)
+            }
+        })
+        .collect();
+    let info = meeting::meeting(&simp, &display, &lines, &line_sentences);
 
     let mut directives: Vec<Directive> = Vec::new();
     let mut last_content: Option<Range> = None;
@@ -64,12 +74,12 @@ pub fn extract(src: &Source) -> Extraction {
             continue;
         }
         last_content = Some(line.range);
-        for para in paragraphs(&simp, line.range) {
-            let found = rules::paragraph(&simp, para, directives.len());
+        for (para, sentences) in paragraphs(&simp, line.range, &line_sentences[li]) {
+            let found = rules::paragraph(&simp, para, sentences, directives.len());
             directives.extend(found);
         }
     }
-
+    // The source's characters, where they are not the raw ones already.
     let src_chars: Vec<char> = if src.kind == SourceKind::Html {
         src.text.chars().collect()
     } else {
@@ -90,7 +100,6 @@ pub fn extract(src: &Source) -> Extraction {
         };
         [start, end]
     };
-    let source_chars: Vec<char> = src.text.chars().collect();
     let mut actors: Vec<Vec<Range>> = directives.iter().map(|d| rules::actors(&simp, d)).collect();
     // 各有关部门要甲；要乙；要丙 : the subject carries over the semicolons.
     for i in 1..directives.len() {
@@ -103,17 +112,17 @@ pub fn extract(src: &Source) -> Extraction {
         .enumerate()
         .map(|(i, d)| {
             let span = span_of(d.range);
-            let piece: String = source_chars[span[0]..span[1]].iter().collect();
-            let text_simp = string(&simp, d.range);
-            let text_disp = string(&display, d.range);
+            // The display view is the source with noise removed: the
+            // span's text, cleaned, is exactly this (checked by proptest).
+            let text = span_text(src, &raw, &src_chars, span, string(&display, d.range));
             let title = if d.title.1 > d.title.0 {
                 string(&display, d.title)
             } else {
-                text_disp.clone()
+                text.clone()
             };
             Task {
-                id: format!("t{}", i + 1),
-                parent: d.parent.map(|p| format!("t{}", p + 1)),
+                id: task_id(i + 1),
+                parent: d.parent.map(|p| task_id(p + 1)),
                 kind: if d.has_children {
                     TaskKind::Theme
                 } else {
@@ -121,14 +130,17 @@ pub fn extract(src: &Source) -> Extraction {
                 },
                 cue: string(&display, d.cue.words),
                 title,
-                text: clean_text(src.kind, &piece),
+                text,
                 span,
                 actors: actors[i].iter().map(|&r| string(&display, r)).collect(),
-                due: due::find(&text_simp, &text_disp, info.year),
+                due: due::find(
+                    &simp[d.range.0..d.range.1],
+                    &display[d.range.0..d.range.1],
+                    info.year,
+                ),
             }
         })
         .collect();
-
     let mut warnings = Vec::new();
     if let Some(r) = last_content {
         let last = simp[r.1 - 1];
@@ -178,20 +190,71 @@ pub fn extract(src: &Source) -> Extraction {
     }
 }
 
+/// The text of a task: its span with noise removed (`clean_text`). The
+/// display view already holds that unless a character at whose cleaning
+/// the neighbourhood matters (ASCII punctuation, blanks, parentheses,
+/// markup) is in the span; only then is the span cleaned again on its own.
+fn span_text(
+    src: &Source,
+    raw: &[(char, u32)],
+    src_chars: &[char],
+    span: [usize; 2],
+    display: String,
+) -> String {
+    let sensitive = |c: char| {
+        !crate::chars::is_han(c)
+            && (c.is_ascii_punctuation()
+                || c.is_whitespace()
+                || crate::chars::is_junk(c)
+                || matches!(c, '（' | '）' | '？'))
+    };
+    let first_is_punct = |c: char| !crate::chars::is_han(c) && !c.is_alphanumeric();
+    let piece: String = match src.kind {
+        SourceKind::Html => {
+            let p = &src_chars[span[0]..span[1]];
+            if !p.first().is_some_and(|&c| first_is_punct(c)) && !p.iter().any(|&c| sensitive(c)) {
+                return display;
+            }
+            p.iter().collect()
+        }
+        SourceKind::Text | SourceKind::Docx => {
+            let p = &raw[span[0]..span[1]];
+            if !p.first().is_some_and(|c| first_is_punct(c.0)) && !p.iter().any(|c| sensitive(c.0))
+            {
+                return display;
+            }
+            p.iter().map(|c| c.0).collect()
+        }
+    };
+    clean_text(src.kind, &piece)
+}
+
+/// `t1`, `t2` … without the formatting machinery.
+fn task_id(i: usize) -> String {
+    let mut s = String::with_capacity(6);
+    s.push('t');
+    s.push_str(&i.to_string());
+    s
+}
+
 /// Cuts a line into logical paragraphs: a sentence that opens with a frame
 /// (会议强调， / 张三指出，) starts a new one, so a page that lost its line
 /// breaks still groups its directives as written.
-fn paragraphs(simp: &[char], line: Range) -> Vec<Range> {
+fn paragraphs<'s>(
+    simp: &[char],
+    line: Range,
+    sentences: &'s [layout::Sentence],
+) -> Vec<(Range, &'s [layout::Sentence])> {
     let mut out = Vec::new();
-    let mut start = line.0;
-    for s in layout::sentences(simp, line) {
-        if s.range.0 > start && layout::frame_at(simp, s.range.0, s.range.1).is_some() {
-            out.push((start, s.range.0));
-            start = s.range.0;
+    let mut first = 0;
+    for (i, s) in sentences.iter().enumerate() {
+        if i > first && layout::frame_at(simp, s.range.0, s.range.1).is_some() {
+            out.push(((sentences[first].range.0, s.range.0), &sentences[first..i]));
+            first = i;
         }
     }
-    if start < line.1 {
-        out.push((start, line.1));
+    if first < sentences.len() {
+        out.push(((sentences[first].range.0, line.1), &sentences[first..]));
     }
     out
 }

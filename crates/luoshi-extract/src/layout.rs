@@ -1,6 +1,10 @@
 //! Layout: lines, boilerplate, paragraphs, sentences and segments over the
 //! Simplified view. Everything is an index range into that view.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use crate::chars::{is_clause_end, is_sentence_end, list_number, quote_open};
 
 /// `[start, end)` into the normalised views.
@@ -125,6 +129,11 @@ const STRONG_MARKERS: &[&str] = &[
     "发布时间",
 ];
 
+/// Both marker lists in one automaton; a match at index `BOILER_MARKERS.len()`
+/// or above is a strong marker.
+static MARKERS: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| AhoCorasick::new(BOILER_MARKERS.iter().chain(STRONG_MARKERS)).ok());
+
 fn is_boilerplate(line: &[char]) -> bool {
     let has_sentence = line.iter().any(|&c| is_sentence_end(c));
     let short = line.len() <= 40;
@@ -133,8 +142,13 @@ fn is_boilerplate(line: &[char]) -> bool {
         return matches!(line.first(), Some('▲')) || line.starts_with(&['图', '为']);
     }
     let s: String = line.iter().collect();
-    let marked = BOILER_MARKERS.iter().any(|m| s.contains(m));
-    let strong = STRONG_MARKERS.iter().any(|m| s.contains(m));
+    let (mut marked, mut strong) = (false, false);
+    if let Some(ac) = MARKERS.as_ref() {
+        for m in ac.find_overlapping_iter(&s) {
+            marked = true;
+            strong |= m.pattern().as_usize() >= BOILER_MARKERS.len();
+        }
+    }
     // Photo captions: 图为会议现场。（记者 李四 摄）
     let caption = s.starts_with("图为")
         || s.starts_with('▲')
@@ -183,7 +197,12 @@ pub struct Quotes {
 impl Quotes {
     /// Feeds the character at `i`; returns whether `i` is outside quotes
     /// (opening and closing marks count as inside).
+    #[inline]
     pub fn step(&mut self, c: char, i: usize) -> bool {
+        // Most characters are neither quotes nor inside them.
+        if self.stack.is_empty() && !matches!(c, '“' | '‘' | '「' | '『' | '《' | '"') {
+            return true;
+        }
         // An opener never closed within a long stretch was a stray mark.
         if let Some(&(_, at)) = self.stack.first()
             && i > at + 160
@@ -223,6 +242,11 @@ pub struct Sentence {
 /// into segments: at ；outside quotes, and before a numbered item (一要,
 /// 二是…) that opens a clause.
 pub fn sentences(simp: &[char], range: Range) -> Vec<Sentence> {
+    sentences_upto(simp, range, usize::MAX)
+}
+
+/// The first `max` sentences of `range`.
+pub fn sentences_upto(simp: &[char], range: Range, max: usize) -> Vec<Sentence> {
     let (a, b) = range;
     let mut out = Vec::new();
     let mut q = Quotes::default();
@@ -258,6 +282,9 @@ pub fn sentences(simp: &[char], range: Range) -> Vec<Sentence> {
             }
             segs.push((seg_start, end));
             push_sentence(&mut out, s_start, end, std::mem::take(&mut segs));
+            if out.len() >= max {
+                return out;
+            }
             s_start = end;
             seg_start = end;
             frame_end = frame_at(simp, end, b).map(|f| f.content);

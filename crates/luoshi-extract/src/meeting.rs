@@ -2,30 +2,10 @@
 //! against the page's own publication date), the convening body and the
 //! chair.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::chars::{is_clause_end, is_han, is_sentence_end};
 use crate::dates::{PartialDate, add_days, number};
 use crate::layout::{self, Line, Range};
 use crate::model::Meeting;
-
-const NUM: &str = r"[0-9]{1,2}|[一二三四五六七八九十]{1,3}";
-
-static FULL: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"([0-9]{{4}}|[〇零一二三四五六七八九]{{4}}) ?年 ?({NUM}) ?月 ?({NUM}) ?日"
-    ))
-    .ok()
-});
-static ISO: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})").ok());
-static MONTH_DAY: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(&format!(r"({NUM}) ?月 ?({NUM}) ?日")).ok());
-static DAY: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(&format!(r"({NUM})日")).ok());
-static RELATIVE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"昨天|昨日|今天|今日|前天|前日").ok());
 
 /// A date expression found in text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,64 +17,149 @@ enum Found {
     Relative(i64),
 }
 
-fn num(c: &regex::Captures, i: usize) -> Option<u32> {
-    number(c.get(i)?.as_str())
+/// Numerals that may write a day or a month.
+fn is_numeral(c: char) -> bool {
+    c.is_ascii_digit()
+        || matches!(
+            c,
+            '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
+        )
 }
 
-/// All date expressions in `s`, by position, with where each ends.
-fn dates_in(s: &str) -> Vec<(usize, usize, Found)> {
+/// Numerals that may write a year digit by digit (二〇二四).
+fn is_year_numeral(c: char) -> bool {
+    c.is_ascii_digit()
+        || matches!(
+            c,
+            '〇' | '零' | '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九'
+        )
+}
+
+/// The numeral of at most `max` characters that ends just before `end`
+/// (one blank allowed in between): its start and value.
+fn numeral_before(
+    c: &[char],
+    end: usize,
+    max: usize,
+    class: fn(char) -> bool,
+) -> Option<(usize, u32)> {
+    let end = if end > 0 && c[end - 1] == ' ' {
+        end - 1
+    } else {
+        end
+    };
+    let mut start = end;
+    while start > 0 && end - start < max && class(c[start - 1]) {
+        start -= 1;
+    }
+    if start == end {
+        return None;
+    }
+    // Digits and Chinese numerals are not mixed within one number.
+    let digits = c[start].is_ascii_digit();
+    if c[start..end].iter().any(|ch| ch.is_ascii_digit() != digits) {
+        return None;
+    }
+    number(&crate::chars::collect(&c[start..end])).map(|v| (start, v))
+}
+
+/// An ISO-like date `2023-02-26`, `2023/2/26`, `2023.2.26` starting at `i`:
+/// its end and value.
+fn iso_at(c: &[char], i: usize) -> Option<(usize, i32, u32, u32)> {
+    let digits = |from: usize, min: usize, max: usize| -> Option<(usize, u32)> {
+        let mut k = from;
+        while k < c.len() && k - from < max && c[k].is_ascii_digit() {
+            k += 1;
+        }
+        (k - from >= min && c.get(k).is_none_or(|d| !d.is_ascii_digit())).then(|| {
+            (
+                k,
+                c[from..k]
+                    .iter()
+                    .fold(0, |v, d| v * 10 + d.to_digit(10).unwrap_or(0)),
+            )
+        })
+    };
+    let (k, y) = digits(i, 4, 4)?;
+    let sep = *c.get(k).filter(|s| matches!(s, '-' | '/' | '.'))?;
+    let (k, m) = digits(k + 1, 1, 2)?;
+    if c.get(k) != Some(&sep) {
+        return None;
+    }
+    let (k, d) = digits(k + 1, 1, 2)?;
+    PartialDate::full(y as i32, m, d).map(|_| (k, y as i32, m, d))
+}
+
+/// All date expressions in `c`, by position, with where each ends
+/// (character indices).
+fn dates_in(c: &[char]) -> Vec<(usize, usize, Found)> {
     let mut out = Vec::new();
-    for (re, kind) in [(&FULL, 0), (&ISO, 0), (&MONTH_DAY, 1), (&DAY, 2)] {
-        let Some(re) = re.as_ref() else { continue };
-        for c in re.captures_iter(s) {
-            let Some(m) = c.get(0) else { continue };
-            let found = match kind {
-                0 => match (num(&c, 1), num(&c, 2), num(&c, 3)) {
-                    (Some(y), Some(mo), Some(d))
-                        if PartialDate::full(y as i32, mo, d).is_some() =>
-                    {
-                        Found::Full(y as i32, mo, d)
+    for i in 0..c.len() {
+        match c[i] {
+            '日' => {
+                let Some((d_start, d)) = numeral_before(c, i, 3, is_numeral) else {
+                    // 昨日 / 今日 / 前日
+                    if i > 0 && matches!(c[i - 1], '昨' | '今' | '前') {
+                        out.push((i - 1, i + 1, Found::Relative(relative(c[i - 1]))));
                     }
-                    _ => continue,
-                },
-                1 => match (num(&c, 1), num(&c, 2)) {
-                    (Some(mo), Some(d)) if (1..=12).contains(&mo) && (1..=31).contains(&d) => {
-                        Found::MonthDay(mo, d)
-                    }
-                    _ => continue,
-                },
-                _ => {
-                    // A day alone: not part of a month-day or a full date.
-                    let before = s[..m.start()].chars().next_back();
-                    if before.is_some_and(|b| b == '月' || b == ' ' || b.is_ascii_digit()) {
+                    continue;
+                };
+                if !(1..=31).contains(&d) {
+                    continue;
+                }
+                let before = d_start
+                    .checked_sub(1)
+                    .map(|k| if c[k] == ' ' && k > 0 { k - 1 } else { k });
+                if let Some(k) = before.filter(|&k| c[k] == '月') {
+                    let Some((m_start, m)) = numeral_before(c, k, 3, is_numeral) else {
+                        continue;
+                    };
+                    if !(1..=12).contains(&m) {
                         continue;
                     }
-                    match num(&c, 1) {
-                        Some(d) if (1..=31).contains(&d) => Found::Day(d),
-                        _ => continue,
+                    let year_mark = m_start
+                        .checked_sub(1)
+                        .map(|k| if c[k] == ' ' && k > 0 { k - 1 } else { k });
+                    let full = year_mark
+                        .filter(|&k| c[k] == '年')
+                        .and_then(|k| numeral_before(c, k, 4, is_year_numeral))
+                        .filter(|&(ys, _)| year_mark.is_some_and(|k| k - ys == 4))
+                        .and_then(|(ys, y)| {
+                            PartialDate::full(y as i32, m, d).map(|_| (ys, y as i32))
+                        });
+                    match full {
+                        Some((ys, y)) => out.push((ys, i + 1, Found::Full(y, m, d))),
+                        None => out.push((m_start, i + 1, Found::MonthDay(m, d))),
                     }
+                } else if d_start == 0 || !c[d_start - 1].is_ascii_digit() {
+                    out.push((d_start, i + 1, Found::Day(d)));
                 }
-            };
-            out.push((m.start(), m.end(), found));
+            }
+            '天' if i > 0 && matches!(c[i - 1], '昨' | '今' | '前') => {
+                out.push((i - 1, i + 1, Found::Relative(relative(c[i - 1]))));
+            }
+            d if d.is_ascii_digit() && (i == 0 || !c[i - 1].is_ascii_digit()) => {
+                if let Some((end, y, m, dd)) = iso_at(c, i) {
+                    out.push((i, end, Found::Full(y, m, dd)));
+                }
+            }
+            _ => {}
         }
     }
-    if let Some(re) = RELATIVE.as_ref() {
-        for m in re.find_iter(s) {
-            let delta = match m.as_str() {
-                "昨天" | "昨日" => -1,
-                "前天" | "前日" => -2,
-                _ => 0,
-            };
-            out.push((m.start(), m.end(), Found::Relative(delta)));
-        }
-    }
-    // Earliest first; at one position the most complete form wins.
-    out.sort_by_key(|&(p, _, f)| (p, matches!(f, Found::Day(_)) as u8));
+    out.sort_by_key(|&(p, _, _)| p);
     out
 }
 
+fn relative(c: char) -> i64 {
+    match c {
+        '昨' => -1,
+        '前' => -2,
+        _ => 0,
+    }
+}
+
 fn string(c: &[char], r: Range) -> String {
-    c[r.0..r.1].iter().collect()
+    crate::chars::collect(&c[r.0..r.1])
 }
 
 /// What the metadata pass learnt, for the rest of extraction.
@@ -110,7 +175,13 @@ pub struct MeetingInfo {
 }
 
 /// Reads the meeting metadata from the first lines of the document.
-pub fn meeting(simp: &[char], display: &[char], lines: &[Line]) -> MeetingInfo {
+/// `sentences` holds each line's sentences (empty for boilerplate).
+pub fn meeting(
+    simp: &[char],
+    display: &[char],
+    lines: &[Line],
+    sentences: &[Vec<layout::Sentence>],
+) -> MeetingInfo {
     let mut info = MeetingInfo::default();
     let content: Vec<usize> = (0..lines.len())
         .filter(|&i| !lines[i].boilerplate)
@@ -125,46 +196,44 @@ pub fn meeting(simp: &[char], display: &[char], lines: &[Line]) -> MeetingInfo {
         }
     }
     // The lead: the first sentence that says a meeting was held.
-    let mut lead: Option<Range> = None;
     let mut early: Vec<Range> = Vec::new();
     'lines: for &li in &content {
         if Some(li) == info.title_line {
             continue;
         }
-        for s in layout::sentences(simp, lines[li].range) {
+        for s in &sentences[li] {
             early.push(s.range);
             if early.len() > 12 {
                 break 'lines;
             }
         }
     }
-    let says = |r: &Range, words: &[&str]| {
-        let s = string(simp, *r);
-        words.iter().any(|w| s.contains(w))
-    };
-    let dated = |r: &Range| !dates_in(&string(simp, *r)).is_empty();
-    let held: &[&str] = &["召开", "举行"];
     // A sentence that says when the meeting was held beats a heading that
-    // only names it.
-    let tries: [(&[&str], bool); 6] = [
-        (held, true),
-        (&["主持"], true),
-        (held, false),
-        (&["主持"], false),
-        (&["会议"], true),
-        (&["会议"], false),
-    ];
-    for (words, need_date) in tries {
-        if lead.is_none() {
-            lead = early
-                .iter()
-                .copied()
-                .find(|r| says(r, words) && (!need_date || dated(r)));
+    // only names it; holding (召开, 举行) beats chairing beats a mention.
+    let mut best: Option<(u8, Range)> = None;
+    for &r in &early {
+        let text = &simp[r.0..r.1];
+        let has = |w: &str| crate::chars::find(text, w).is_some();
+        let kind = if has("召开") || has("举行") {
+            0
+        } else if has("主持") {
+            1
+        } else if has("会议") {
+            2
+        } else {
+            continue;
+        };
+        let rank = kind * 2 + u8::from(dates_in(text).is_empty());
+        if best.is_none_or(|b| rank < b.0) {
+            best = Some((rank, r));
+        }
+        if rank == 0 {
+            break;
         }
     }
+    let lead = best.map(|b| b.1);
     let title_range = info.title_line.map(|i| lines[i].range);
     let lead_or_title = lead.or(title_range);
-
     // The page's own date: on a short line or a furniture line.
     let mut publication: Option<(Option<i32>, u32, u32)> = lines.iter().find_map(|l| {
         let short = l.range.1 - l.range.0 <= 60
@@ -174,7 +243,13 @@ pub fn meeting(simp: &[char], display: &[char], lines: &[Line]) -> MeetingInfo {
         if !(l.boilerplate || short) || Some(l.range) == lead {
             return None;
         }
-        dates_in(&string(simp, l.range))
+        if !simp[l.range.0..l.range.1]
+            .iter()
+            .any(|&c| c.is_ascii_digit() || c == '〇')
+        {
+            return None;
+        }
+        dates_in(&simp[l.range.0..l.range.1])
             .into_iter()
             .find_map(|(_, _, f)| match f {
                 Found::Full(y, m, d) => Some((Some(y), m, d)),
@@ -183,12 +258,12 @@ pub fn meeting(simp: &[char], display: &[char], lines: &[Line]) -> MeetingInfo {
     });
 
     if let Some(r) = lead_or_title {
-        let text = string(simp, r);
+        let text = &simp[r.0..r.1];
         let mut found = None;
-        for (_, end, f) in dates_in(&text) {
+        for (_, end, f) in dates_in(text) {
             // A dateline (本报北京2月25日讯, 新华社…电) dates the report, not
             // the meeting.
-            if text[end..].starts_with(['讯', '电']) {
+            if matches!(text.get(end), Some('讯' | '电')) {
                 if let Found::MonthDay(m, d) = f {
                     publication = publication.or(Some((None, m, d)));
                 }
@@ -266,11 +341,7 @@ pub fn meeting(simp: &[char], display: &[char], lines: &[Line]) -> MeetingInfo {
 }
 
 fn find(simp: &[char], (a, b): Range, word: &str) -> Option<usize> {
-    let w: Vec<char> = word.chars().collect();
-    simp[a..b]
-        .windows(w.len())
-        .position(|x| x == w.as_slice())
-        .map(|p| a + p)
+    crate::chars::find(&simp[a..b], word).map(|p| a + p)
 }
 
 fn clause_start(simp: &[char], a: usize, k: usize) -> usize {
@@ -340,7 +411,7 @@ fn body(simp: &[char], r: Range) -> Option<Range> {
 /// 第三次, 常务.
 fn strip_meeting(simp: &[char], (a, mut b): Range) -> Range {
     loop {
-        let s: String = simp[a..b].iter().collect();
+        let s = &simp[a..b];
         let before = b;
         for suffix in [
             "会议",
@@ -352,13 +423,13 @@ fn strip_meeting(simp: &[char], (a, mut b): Range) -> Range {
             "例会",
             "联席",
         ] {
-            if s.ends_with(suffix) {
+            if crate::chars::ends_with(s, suffix) {
                 b -= suffix.chars().count();
                 break;
             }
         }
         if b == before
-            && s.ends_with('次')
+            && s.last() == Some(&'次')
             && let Some(p) = simp[a..b].iter().rposition(|&c| c == '第')
         {
             b = a + p;
@@ -414,8 +485,7 @@ fn chair(simp: &[char], r: Range) -> Option<Range> {
         a = p + 1;
     }
     for tail in ["同志", "亲自", "共同"] {
-        let s: String = simp[a..b].iter().collect();
-        if s.ends_with(tail) {
+        if crate::chars::ends_with(&simp[a..b], tail) {
             b -= tail.chars().count();
         }
     }
@@ -442,7 +512,12 @@ mod tests {
 
     fn meet(s: &str) -> Meeting {
         let c: Vec<char> = s.chars().collect();
-        meeting(&c, &c, &lines(&c)).meeting
+        {
+            let l = lines(&c);
+            let s: Vec<Vec<layout::Sentence>> =
+                l.iter().map(|x| layout::sentences(&c, x.range)).collect();
+            meeting(&c, &c, &l, &s).meeting
+        }
     }
 
     #[test]

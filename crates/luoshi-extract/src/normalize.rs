@@ -24,12 +24,13 @@ pub struct NoiseStats {
 }
 
 /// The aligned views of one document.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Normalized {
     pub display: Vec<char>,
     pub simp: Vec<char>,
     pub pos: Vec<u32>,
     pub noise: NoiseStats,
+    pub script: Script,
 }
 
 /// Removes noise from `raw` (characters with their source offsets) and folds
@@ -46,6 +47,13 @@ pub fn clean(raw: &[(char, u32)]) -> (Vec<char>, Vec<u32>, NoiseStats) {
     let mut i = 0;
     while i < n {
         let (c, p) = raw[i];
+        // The common case: an ideograph needs nothing done.
+        if crate::chars::is_han(c) {
+            out.push(c);
+            pos.push(p);
+            i += 1;
+            continue;
+        }
         let prev = out.last().copied();
         // Pinyin annotation after a Han character: 會(huì)議.
         if (c == '(' || c == '（')
@@ -207,8 +215,9 @@ fn plausible_toneless_syllable(s: &str) -> bool {
 /// Runs the whole normalisation over raw characters.
 pub fn normalize(raw: &[(char, u32)]) -> Normalized {
     let (display, pos, noise) = clean(raw);
-    let simp = to_simplified(&display);
+    let (simp, traditional, simplified) = crate::convert::to_simplified(&display);
     Normalized {
+        script: script_of(traditional, simplified),
         display,
         simp,
         pos,
@@ -216,30 +225,15 @@ pub fn normalize(raw: &[(char, u32)]) -> Normalized {
     }
 }
 
-/// Traditional → Simplified, keeping one output character per input
-/// character so that offsets stay aligned.
-pub fn to_simplified(display: &[char]) -> Vec<char> {
-    crate::convert::to_simplified(display)
-}
-
-/// Detects the script from the aligned views: characters that Simplified
-/// conversion changes are Traditional; characters that only Simplified text
-/// uses are Simplified.
-pub fn detect_script(display: &[char], simp: &[char]) -> Script {
-    let mut trad = 0usize;
-    let mut simplified = 0usize;
-    for (&d, &s) in display.iter().zip(simp) {
-        if d != s {
-            trad += 1;
-        } else if crate::convert::is_simplified_only(d) {
-            simplified += 1;
-        }
-    }
-    let total = trad + simplified;
+/// The script from the counts of Traditional characters and of characters
+/// only Simplified text uses: a few conversion slips (并, 于) leave a
+/// Traditional text Traditional.
+fn script_of(traditional: usize, simplified: usize) -> Script {
+    let total = traditional + simplified;
     if total == 0 {
         return Script::Hans;
     }
-    let share = trad as f64 / total as f64;
+    let share = traditional as f64 / total as f64;
     if share >= 0.8 {
         Script::Hant
     } else if share <= 0.2 {
@@ -305,7 +299,7 @@ mod tests {
     #[test]
     fn simplified_view_is_aligned() {
         let d: Vec<char> = "會議指出，要堅決並于".chars().collect();
-        let s = to_simplified(&d);
+        let s = crate::convert::to_simplified(&d).0;
         assert_eq!(s.iter().collect::<String>(), "会议指出，要坚决并于");
     }
 
@@ -313,7 +307,8 @@ mod tests {
     fn script_detection() {
         let det = |t: &str| {
             let d: Vec<char> = t.chars().collect();
-            detect_script(&d, &to_simplified(&d))
+            let (_, t, s) = crate::convert::to_simplified(&d);
+            script_of(t, s)
         };
         assert_eq!(
             det("会议指出，要坚决扛起建设国家战略腹地这个重大使命。"),

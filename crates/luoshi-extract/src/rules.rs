@@ -3,7 +3,7 @@
 //! They run on the Simplified view only; every index they return is valid
 //! in the display view and maps to the source through `pos`.
 
-use crate::chars::{is_clause_end, is_space, list_number};
+use crate::chars::{self, is_clause_end, is_space, list_number};
 use crate::layout::{self, Quotes, Range};
 
 /// How a directive was introduced.
@@ -342,6 +342,16 @@ const ACTION_VERBS: &[&str] = &[
 /// of a correlative pair (既要…也要…, 不仅要…更要…).
 fn clause_cuts(simp: &[char], from: usize, to: usize) -> Vec<Range> {
     let mut out = Vec::new();
+    // A cut needs a cue after a comma as well as one before it (a clause
+    // without a cue in front of a directive joins it again anyway).
+    let cue_chars = simp[from..to]
+        .iter()
+        .filter(|&&c| matches!(c, '要' | '须' | '必'))
+        .count();
+    if cue_chars < 2 {
+        out.push((from, to));
+        return out;
+    }
     let mut start = from;
     let mut q = Quotes::default();
     for p in from..to {
@@ -369,11 +379,15 @@ fn clause_cuts(simp: &[char], from: usize, to: usize) -> Vec<Range> {
 
 /// Finds the directives of one paragraph and links them into a tree.
 /// `base` is the number of directives found before, for parent indices.
-pub fn paragraph(simp: &[char], para: Range, base: usize) -> Vec<Directive> {
+pub fn paragraph(
+    simp: &[char],
+    para: Range,
+    sentences: &[layout::Sentence],
+    base: usize,
+) -> Vec<Directive> {
     let mut out: Vec<Directive> = Vec::new();
     let mut first_sentence_directives = 0usize;
     let mut theme: Option<usize> = None;
-    let sentences = layout::sentences(simp, para);
     for (si, s) in sentences.iter().enumerate() {
         let frame = layout::frame_at(simp, s.range.0, s.range.1);
         let mut last_in_sentence: Option<usize> = None;
@@ -627,10 +641,9 @@ pub fn actors(simp: &[char], d: &Directive) -> Vec<Range> {
         a = prev_start;
         b = prev_end;
     }
-    let clause: String = simp[a..b].iter().collect();
     let mut skip = 0;
     for p in SUBJECT_PREFIXES {
-        if clause.starts_with(p) {
+        if chars::starts_with(&simp[a..b], p) {
             skip = p.chars().count();
         }
     }
@@ -648,8 +661,7 @@ pub fn actors(simp: &[char], d: &Directive) -> Vec<Range> {
         "切实",
         "进一步",
     ] {
-        let w: Vec<char> = stop.chars().collect();
-        if let Some(p) = simp[a..b].windows(w.len()).position(|x| x == w.as_slice()) {
+        if let Some(p) = chars::find(&simp[a..b], stop) {
             b = a + p;
         }
     }
@@ -678,8 +690,9 @@ fn is_actor(simp: &[char], (a, b): Range) -> bool {
     if b <= a || b - a > 16 || b - a < 2 {
         return false;
     }
-    let s: String = simp[a..b].iter().collect();
-    ACTOR_ENDINGS.iter().any(|e| s.ends_with(e)) && !s.chars().any(|c| is_clause_end(c) || c == '“')
+    let s = &simp[a..b];
+    ACTOR_ENDINGS.iter().any(|e| chars::ends_with(s, e))
+        && !s.iter().any(|&c| is_clause_end(c) || c == '“')
 }
 
 #[cfg(test)]
@@ -779,7 +792,7 @@ mod tests {
 
     fn tree(s: &str) -> Vec<(String, Option<usize>, bool)> {
         let c = v(s);
-        paragraph(&c, (0, c.len()), 0)
+        paragraph(&c, (0, c.len()), &layout::sentences(&c, (0, c.len())), 0)
             .into_iter()
             .map(|d| {
                 (
@@ -873,14 +886,14 @@ mod tests {
     #[test]
     fn actors_found() {
         let c = v("全省上下要以视察为起点，由省发改委牵头，年底前完成。");
-        let d = &paragraph(&c, (0, c.len()), 0)[0];
+        let d = &paragraph(&c, (0, c.len()), &layout::sentences(&c, (0, c.len())), 0)[0];
         let got: Vec<String> = actors(&c, d)
             .iter()
             .map(|r| c[r.0..r.1].iter().collect())
             .collect();
         assert_eq!(got, vec!["全省上下".to_string(), "省发改委".into()]);
         let c = v("省委常委班子成员作为全省“关键少数”中的关键，要牢记为政之本。");
-        let d = &paragraph(&c, (0, c.len()), 0)[0];
+        let d = &paragraph(&c, (0, c.len()), &layout::sentences(&c, (0, c.len())), 0)[0];
         let got: Vec<String> = actors(&c, d)
             .iter()
             .map(|r| c[r.0..r.1].iter().collect())
