@@ -103,73 +103,89 @@ fn bench(c: &mut Criterion) {
 }
 
 /// Interleaves the two workloads round by round so that drift on a noisy
-/// machine hits both alike, and prints the median of each and the ratio.
+/// machine hits both alike, and prints the medians and ratios for three
+/// arrangements of the same text: each document on its own, the whole
+/// corpus as one buffer (how jieba-rs is usually timed), and one communiqué
+/// of about 6 KB.
 fn side_by_side() {
     let docs = fixture_docs();
     let (corpus, bytes) = corpus(&docs, 10 * 1024 * 1024);
     let jieba = Jieba::new();
     let mb = bytes as f64 / 1e6;
-    let (mut ex, mut jb) = (Vec::new(), Vec::new());
-    for _ in 0..7 {
-        let t = Instant::now();
-        black_box(extract_all(&corpus));
-        ex.push(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        black_box(cut_all(&jieba, &corpus));
-        jb.push(t.elapsed().as_secs_f64());
-    }
-    let median = |v: &mut Vec<f64>| {
+    let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let (e, j) = (median(&mut ex), median(&mut jb));
-    let doc = six_kb(&docs);
-    let mut one = Vec::new();
-    for _ in 0..201 {
-        let t = Instant::now();
-        black_box(extract_text(&doc));
-        one.push(t.elapsed().as_secs_f64());
-    }
-    let o = median(&mut one);
-    // The same corpus as one 10 MB buffer, as jieba-rs is usually timed.
+    let pair = |rounds: usize, a: &dyn Fn(), b: &dyn Fn()| {
+        let (mut ta, mut tb) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            let t = Instant::now();
+            a();
+            ta.push(t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            b();
+            tb.push(t.elapsed().as_secs_f64());
+        }
+        (median(ta), median(tb))
+    };
+    let report = |title: String, mb: f64, (e, j): (f64, f64)| {
+        println!("{title}");
+        println!("  luoshi extract : {:7.1} MB/s ({:.3} ms)", mb / e, e * 1e3);
+        println!("  jieba cut (HMM): {:7.1} MB/s ({:.3} ms)", mb / j, j * 1e3);
+        println!("  ratio extract/jieba throughput = {:.2}", j / e);
+    };
+
+    let per_doc = pair(
+        7,
+        &|| {
+            black_box(extract_all(&corpus));
+        },
+        &|| {
+            black_box(cut_all(&jieba, &corpus));
+        },
+    );
     let buffer: String = corpus.concat();
-    let (mut exb, mut jbb) = (Vec::new(), Vec::new());
-    for _ in 0..5 {
-        let t = Instant::now();
-        black_box(extract_text(&buffer).tasks.len());
-        exb.push(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        black_box(jieba.cut(&buffer, true).len());
-        jbb.push(t.elapsed().as_secs_f64());
-    }
-    let (eb, jb1) = (median(&mut exb), median(&mut jbb));
-    println!(
-        "\nside by side, {mb:.1} MB corpus of {} documents, median of 7 interleaved rounds:",
-        corpus.len()
+    let whole = pair(
+        5,
+        &|| {
+            black_box(extract_text(&buffer).tasks.len());
+        },
+        &|| {
+            black_box(jieba.cut(&buffer, true).len());
+        },
     );
-    println!("  luoshi extract : {:7.1} MB/s ({:.0} ms)", mb / e, e * 1e3);
-    println!("  jieba cut (HMM): {:7.1} MB/s ({:.0} ms)", mb / j, j * 1e3);
-    println!(
-        "  ratio extract/jieba throughput = {:.2} (bar: >= 1.0)",
-        j / e
+    let doc = six_kb(&docs);
+    let one = pair(
+        201,
+        &|| {
+            black_box(extract_text(&doc));
+        },
+        &|| {
+            black_box(jieba.cut(&doc, true));
+        },
     );
-    println!(
-        "  one {} KB communiqué: {:.3} ms median of 201 (bar: < 1 ms)",
-        doc.len() / 1024,
-        o * 1e3
+    println!();
+    report(
+        format!(
+            "{mb:.1} MB corpus, each of its {} documents on its own (median of 7 rounds):",
+            corpus.len()
+        ),
+        mb,
+        per_doc,
     );
-    println!("the same corpus as one {mb:.1} MB buffer, median of 5 interleaved rounds:");
-    println!(
-        "  luoshi extract : {:7.1} MB/s ({:.0} ms)",
-        mb / eb,
-        eb * 1e3
+    report(
+        format!("the same {mb:.1} MB as one buffer (median of 5 rounds):"),
+        mb,
+        whole,
     );
-    println!(
-        "  jieba cut (HMM): {:7.1} MB/s ({:.0} ms)",
-        mb / jb1,
-        jb1 * 1e3
+    report(
+        format!(
+            "one {} KB communiqué (median of 201 rounds; bar: extract < 1 ms):",
+            doc.len() / 1024
+        ),
+        doc.len() as f64 / 1e6,
+        one,
     );
-    println!("  ratio extract/jieba throughput = {:.2}", jb1 / eb);
 }
 
 criterion_group!(benches, bench);

@@ -112,12 +112,16 @@ fn subject_ok(simp: &[char], from: usize, cue: usize) -> bool {
     if !subject.iter().any(|&c| matches!(c, '是' | '话' | '果')) {
         return true;
     }
-    let subject: String = subject.iter().collect();
-    let mut rest = subject.clone();
-    for w in NOT_COPULA {
-        rest = rest.replace(w, "");
+    if chars::find(subject, "的话").is_some() || chars::find(subject, "如果").is_some() {
+        return false;
     }
-    !rest.contains('是') && !subject.contains("的话") && !subject.contains("如果")
+    // Every 是 must sit inside a compound that is not a copula.
+    (0..subject.len()).filter(|&i| subject[i] == '是').all(|i| {
+        NOT_COPULA.iter().any(|w| {
+            let at = w.chars().position(|c| c == '是').unwrap_or(0);
+            i >= at && chars::starts_with(&subject[i - at..], w)
+        })
+    })
 }
 
 fn modal_at(simp: &[char], k: usize, end: usize) -> bool {
@@ -340,8 +344,7 @@ const ACTION_VERBS: &[&str] = &[
 /// Splits `[from, to)` before each clause that opens with its own cue
 /// (班子成员要甲，分管同志要乙 are two directives), except the second half
 /// of a correlative pair (既要…也要…, 不仅要…更要…).
-fn clause_cuts(simp: &[char], from: usize, to: usize) -> Vec<Range> {
-    let mut out = Vec::new();
+fn clause_cuts(simp: &[char], from: usize, to: usize, out: &mut Vec<Range>) {
     // A cut needs a cue after a comma as well as one before it (a clause
     // without a cue in front of a directive joins it again anyway).
     let cue_chars = simp[from..to]
@@ -350,7 +353,7 @@ fn clause_cuts(simp: &[char], from: usize, to: usize) -> Vec<Range> {
         .count();
     if cue_chars < 2 {
         out.push((from, to));
-        return out;
+        return;
     }
     let mut start = from;
     let mut q = Quotes::default();
@@ -374,7 +377,6 @@ fn clause_cuts(simp: &[char], from: usize, to: usize) -> Vec<Range> {
         }
     }
     out.push((start, to));
-    out
 }
 
 /// Finds the directives of one paragraph and links them into a tree.
@@ -394,19 +396,15 @@ pub fn paragraph(
         // A clause without a cue in front of a directive (班子成员作为关键，要…)
         // opens that directive's sentence.
         let mut lead_in: Option<usize> = None;
-        let pieces: Vec<Range> = s
-            .segments
-            .iter()
-            .enumerate()
-            .flat_map(|(gi, &(g0, g1))| {
-                let from = if gi == 0 {
-                    frame.map_or(g0, |f| f.content.max(g0).min(g1))
-                } else {
-                    g0
-                };
-                clause_cuts(simp, from, g1)
-            })
-            .collect();
+        let mut pieces: Vec<Range> = Vec::with_capacity(s.segments.len());
+        for (gi, &(g0, g1)) in s.segments.iter().enumerate() {
+            let from = if gi == 0 {
+                frame.map_or(g0, |f| f.content.max(g0).min(g1))
+            } else {
+                g0
+            };
+            clause_cuts(simp, from, g1, &mut pieces);
+        }
         for (gi, &(g0, g1)) in pieces.iter().enumerate() {
             let mut start = g0;
             while start < g1 && (is_space(simp[start]) || matches!(simp[start], '，' | '：')) {
