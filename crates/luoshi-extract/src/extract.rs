@@ -73,7 +73,10 @@ pub fn extract(src: &Source) -> Extraction {
         if line.boilerplate || heading || Some(li) == info.title_line {
             continue;
         }
-        last_content = Some(line.range);
+        // A table row or a caption at the end is not a cut-off sentence.
+        if !line.heading {
+            last_content = Some(line.range);
+        }
         for (para, sentences) in paragraphs(&simp, line.range, &line_sentences[li]) {
             let found = rules::paragraph(&simp, para, sentences, directives.len());
             directives.extend(found);

@@ -145,6 +145,12 @@ fn warnings_for_truncation_and_noise() {
         "{codes:?}"
     );
     assert_eq!(e.tasks.len(), 1);
+    let e = extract_text("会议指出，要抓好落实。\n附表 责任单位");
+    assert!(
+        e.warnings.iter().all(|w| w.code != "truncated"),
+        "{:?}",
+        e.warnings
+    );
     let e = extract_text("会议认为，成绩显著。");
     assert_eq!(
         e.warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
