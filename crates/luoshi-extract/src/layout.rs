@@ -49,7 +49,12 @@ pub fn lines(simp: &[char]) -> Vec<Line> {
 }
 
 fn is_heading(line: &[char]) -> bool {
-    if line.len() > 50 || line.iter().any(|&c| is_sentence_end(c)) {
+    // Prose has clauses; a headline, a link or a table row has none.
+    if line.len() > 50
+        || line
+            .iter()
+            .any(|&c| is_sentence_end(c) || matches!(c, '，' | '；'))
+    {
         return false;
     }
     let opens_task = matches!(line.first(), Some('要' | '必' | '务' | '（'))
