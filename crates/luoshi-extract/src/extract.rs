@@ -29,11 +29,13 @@ fn raw_chars(kind: SourceKind, text: &str) -> Vec<(char, u32)> {
 }
 
 /// The text of a stretch of the source with noise removed and punctuation
-/// folded: what a task's `text` is made of its `span`.
+/// folded: what a task's `text` is made of its `span`. A task is one
+/// sentence, so a line break inside it is a wrap, and goes too.
 pub fn clean_text(kind: SourceKind, text: &str) -> String {
     normalize::clean(&raw_chars(kind, text))
         .0
         .into_iter()
+        .filter(|&c| c != '\n')
         .collect()
 }
 

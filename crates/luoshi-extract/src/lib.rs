@@ -10,6 +10,21 @@
 //! storage, HTTP or the command line. Extraction never fails on text: a
 //! messy document yields a result and warnings; only undecodable bytes are
 //! an error.
+//!
+//! ```
+//! let doc = luoshi_extract::extract_text(
+//!     "3月5日，省委常委会召开会议。会议指出，要抓好春耕生产，确保粮食安全。要加强水利建设，年底前完工。",
+//! );
+//! assert_eq!(doc.meeting.body.as_deref(), Some("省委常委会"));
+//! assert_eq!(doc.tasks[0].title, "抓好春耕生产");
+//! assert_eq!(doc.tasks[1].parent.as_deref(), Some("t1"));
+//! assert_eq!(doc.tasks[1].due.as_ref().map(|d| d.text.as_str()), Some("年底前"));
+//!
+//! // Every task points at its sentence in the input as given.
+//! let input: Vec<char> = "会议指出，要抓好春耕生产。".chars().collect();
+//! let [a, b] = luoshi_extract::extract_text("会议指出，要抓好春耕生产。").tasks[0].span;
+//! assert_eq!(input[a..b].iter().collect::<String>(), "要抓好春耕生产。");
+//! ```
 
 mod chars;
 mod convert;

@@ -212,9 +212,72 @@ fn plausible_toneless_syllable(s: &str) -> bool {
         && (s.ends_with(['a', 'e', 'i', 'o', 'u', 'v', 'ü', 'n', 'r']) || s.ends_with("ng"))
 }
 
+/// Line breaks inside sentences, as text copied from a PDF or a fixed-width
+/// page has them: a line that ends in a comma, or that fills the page's
+/// width (the length most unfinished lines share) without finishing its
+/// sentence, continues on the next line.
+fn soft_wraps(display: &[char]) -> Vec<usize> {
+    let mut lines: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    for (i, &c) in display.iter().enumerate() {
+        if c == '\n' {
+            lines.push((start, i));
+            start = i + 1;
+        }
+    }
+    let unfinished = |&(a, b): &(usize, usize)| {
+        b > a
+            && !matches!(
+                display[b - 1],
+                '。' | '！' | '？' | '：' | '；' | '”' | '’' | '」' | '）' | '…'
+            )
+    };
+    // The wrap width: the most common length of unfinished lines.
+    let mut counts = std::collections::HashMap::new();
+    for l in lines.iter().filter(|l| unfinished(l) && l.1 - l.0 >= 16) {
+        *counts.entry(l.1 - l.0).or_insert(0usize) += 1;
+    }
+    let width = counts
+        .into_iter()
+        .filter(|&(_, n)| n >= 3)
+        .max_by_key(|&(w, n)| (n, w))
+        .map(|(w, _)| w);
+    lines
+        .iter()
+        .filter(|l| {
+            unfinished(l)
+                && (matches!(display[l.1 - 1], '，' | '、')
+                    || width.is_some_and(|w| l.1 - l.0 + 2 >= w && l.1 - l.0 <= w + 2))
+        })
+        .map(|l| l.1)
+        .collect()
+}
+
 /// Runs the whole normalisation over raw characters.
 pub fn normalize(raw: &[(char, u32)]) -> Normalized {
-    let (display, pos, noise) = clean(raw);
+    let (mut display, mut pos, noise) = clean(raw);
+    let wraps = soft_wraps(&display);
+    if !wraps.is_empty() {
+        let mut k = 0;
+        let mut i = 0;
+        display.retain(|_| {
+            let keep = wraps.get(k) != Some(&i);
+            if !keep {
+                k += 1;
+            }
+            i += 1;
+            keep
+        });
+        let (mut k, mut i) = (0, 0);
+        pos.retain(|_| {
+            let keep = wraps.get(k) != Some(&i);
+            if !keep {
+                k += 1;
+            }
+            i += 1;
+            keep
+        });
+    }
     let (simp, traditional, simplified) = crate::convert::to_simplified(&display);
     Normalized {
         script: script_of(traditional, simplified),

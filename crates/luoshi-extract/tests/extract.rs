@@ -338,6 +338,31 @@ fn same_task_count_in_every_encoding_and_form() {
 }
 
 #[test]
+fn text_copied_from_a_pdf_with_hard_wraps_reads_like_the_original() {
+    let text = fixture("01.txt");
+    let base = extract_text(&text);
+    // Wrap every paragraph at 32 characters, as a PDF copy does.
+    let wrapped: String = text
+        .lines()
+        .map(|l| {
+            let chars: Vec<char> = l.chars().collect();
+            chars
+                .chunks(32)
+                .map(|c| c.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let e = extract_text(&wrapped);
+    check_invariants(&wrapped, &e);
+    let titles = |e: &Extraction| e.tasks.iter().map(|t| t.title.clone()).collect::<Vec<_>>();
+    assert_eq!(titles(&e), titles(&base));
+    assert!(e.tasks.iter().all(|t| !t.text.contains('\n')));
+    assert_eq!(tree(&e), tree(&base));
+}
+
+#[test]
 fn html_spans_point_into_the_page_as_given() {
     let html =
         "<html><body><p>会议指出，要抓好&ldquo;三农&rdquo;工作，确保丰收。</p></body></html>";
