@@ -234,12 +234,9 @@ fn span_text(
     clean_text(src.kind, &piece)
 }
 
-/// `t1`, `t2` … without the formatting machinery.
+/// `t1`, `t2` …
 fn task_id(i: usize) -> String {
-    let mut s = String::with_capacity(6);
-    s.push('t');
-    s.push_str(&i.to_string());
-    s
+    format!("t{i}")
 }
 
 /// Cuts a line into logical paragraphs: a sentence that opens with a frame

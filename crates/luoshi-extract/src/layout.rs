@@ -202,7 +202,7 @@ pub struct Quotes {
 impl Quotes {
     /// Feeds the character at `i`; returns whether `i` is outside quotes
     /// (opening and closing marks count as inside).
-    #[inline]
+    #[inline(always)]
     pub fn step(&mut self, c: char, i: usize) -> bool {
         // Most characters are neither quotes nor inside them.
         if self.stack.is_empty() && !matches!(c, '“' | '‘' | '「' | '『' | '《' | '"') {
