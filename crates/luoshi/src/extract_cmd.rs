@@ -12,17 +12,31 @@ use crate::UserError;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The document to read; `-` reads standard input.
+    #[arg(
+        value_name = "文件",
+        help = "要读取的通稿文件；用 - 表示从标准输入读取",
+        help_heading = "参数"
+    )]
     pub file: PathBuf,
     /// Output format. Default: `tree` on a terminal, `json` otherwise.
-    #[arg(long, value_enum)]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "格式",
+        hide_possible_values = true,
+        help = "输出格式：json（提取结果，供程序使用）或 tree（任务树，供人阅读）；默认终端上为 tree，重定向时为 json",
+        help_heading = "选项"
+    )]
     pub format: Option<Format>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// The extraction contract as pretty-printed JSON.
+    #[value(help = "提取结果的 JSON（供程序使用）")]
     Json,
     /// An indented tree of themes and tasks for reading.
+    #[value(help = "缩进的任务树（供人阅读）")]
     Tree,
 }
 

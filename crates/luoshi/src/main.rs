@@ -6,23 +6,44 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// luoshi (落实): from a meeting communiqué to closed tasks.
+/// The command line speaks the interface's language (Chinese); the help
+/// texts are therefore given as attributes rather than doc comments.
 #[derive(Debug, Parser)]
-#[command(name = "luoshi", version, about, long_about = None)]
+#[command(
+    name = "luoshi",
+    version,
+    about = "落实：从会议通稿到任务销号的贯彻落实全流程。",
+    help_template = "{about}\n\n用法：{usage}\n\n{all-args}",
+    subcommand_help_heading = "命令",
+    disable_help_subcommand = true,
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
 struct Cli {
+    #[arg(short = 'h', long, action = clap::ArgAction::Help, global = true, help = "显示帮助", help_heading = "选项")]
+    help: Option<bool>,
+    #[arg(short = 'V', long, action = clap::ArgAction::Version, help = "显示版本", help_heading = "选项")]
+    version: Option<bool>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Extract the meeting and its task tree from a communiqué
-    /// (.txt in UTF-8/UTF-16/GB18030/Big5, .html, .docx).
+    /// Extracts the meeting and its task tree from a communiqué.
+    #[command(
+        about = "从会议通稿中提取会议信息和任务树（支持 .txt、.html、.docx；UTF-8、GB18030、Big5 等编码）。",
+        help_template = "{about}\n\n用法：{usage}\n\n{all-args}",
+        disable_help_flag = true
+    )]
     Extract(extract_cmd::Args),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let result = match cli.command {
         Command::Extract(args) => extract_cmd::run(&args),
     };
@@ -33,6 +54,41 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Reports a command-line mistake in Chinese (help and version pass
+/// through as clap prints them).
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ErrorKind};
+    let what = |kind| e.get(kind).map(ToString::to_string).unwrap_or_default();
+    let message = match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+        ErrorKind::MissingRequiredArgument => {
+            format!("缺少参数：{}", what(ContextKind::InvalidArg))
+        }
+        ErrorKind::InvalidValue => format!(
+            "参数 {} 的取值“{}”无效，可选：{}",
+            what(ContextKind::InvalidArg),
+            what(ContextKind::InvalidValue),
+            what(ContextKind::ValidValue)
+        ),
+        ErrorKind::UnknownArgument => format!("无法识别的参数：{}", what(ContextKind::InvalidArg)),
+        ErrorKind::InvalidSubcommand => {
+            format!("没有这个命令：{}", what(ContextKind::InvalidSubcommand))
+        }
+        _ => "命令行参数有误".to_string(),
+    };
+    eprintln!("错误 [usage]：{message}。运行 luoshi --help 查看用法。");
+    ExitCode::from(2)
 }
 
 /// An error that reaches the user: a Chinese message with a stable code.

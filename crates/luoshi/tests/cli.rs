@@ -101,6 +101,16 @@ fn bad_inputs_get_a_clear_error() {
 }
 
 #[test]
+fn usage_mistakes_are_explained_in_chinese() {
+    assert_refused(&luoshi(&["extract"], None), "usage");
+    assert_refused(&luoshi(&["extract", "x", "--format", "xml"], None), "usage");
+    assert_refused(&luoshi(&["frobnicate"], None), "usage");
+    let help = luoshi(&["extract", "--help"], None);
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("从会议通稿中提取"));
+}
+
+#[test]
 fn gb18030_file_reads_like_utf8() {
     let (gb, _, _) = encoding_rs::GB18030.encode(DOC);
     let path = temp_file("gbk.txt", &gb);
