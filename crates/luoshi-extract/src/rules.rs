@@ -143,6 +143,20 @@ fn modal_at(simp: &[char], k: usize, end: usize) -> bool {
     }
 }
 
+/// The cue of a list item whose marker (一是, （二）) runs `[k, marker_end)`;
+/// an item that carries its own modal (一是要加强…) takes it into the cue.
+fn listed_item(simp: &[char], k: usize, marker_end: usize, end: usize) -> Cue {
+    let mut w = marker_end;
+    if simp.get(w) == Some(&'要') && modal_at(simp, w, end) {
+        w += 1;
+    }
+    Cue {
+        kind: CueKind::Listed,
+        words: (k, w),
+        clause_start: k,
+    }
+}
+
 /// Finds the first cue in `[from, end)` outside quotes.
 pub fn find_cue(simp: &[char], from: usize, end: usize) -> Option<Cue> {
     let mut q = Quotes::default();
@@ -172,15 +186,7 @@ pub fn find_cue(simp: &[char], from: usize, end: usize) -> Option<Cue> {
             && (list_number(simp[k + 1]).is_some() || simp[k + 1].is_ascii_digit())
             && simp[k + 2] == '）'
         {
-            let mut w = k + 3;
-            if simp.get(w) == Some(&'要') && modal_at(simp, w, end) {
-                w += 1;
-            }
-            return Some(Cue {
-                kind: CueKind::Listed,
-                words: (k, w),
-                clause_start: k,
-            });
+            return Some(listed_item(simp, k, k + 3, end));
         }
         if k == clause && k + 1 < end && list_number(c).is_some() {
             match simp[k + 1] {
@@ -191,18 +197,7 @@ pub fn find_cue(simp: &[char], from: usize, end: usize) -> Option<Cue> {
                         clause_start: k,
                     });
                 }
-                '是' => {
-                    // 一是要加强… carries its own modal.
-                    let mut w = k + 2;
-                    if simp.get(w) == Some(&'要') && modal_at(simp, w, end) {
-                        w += 1;
-                    }
-                    return Some(Cue {
-                        kind: CueKind::Listed,
-                        words: (k, w),
-                        clause_start: k,
-                    });
-                }
+                '是' => return Some(listed_item(simp, k, k + 2, end)),
                 _ => {}
             }
         }
