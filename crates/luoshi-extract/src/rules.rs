@@ -139,8 +139,24 @@ fn modal_at(simp: &[char], k: usize, end: usize) -> bool {
             !(NOT_MODAL_AFTER.contains(&n)
                 || is_clause_end(n)
                 || matches!(n, '的' | '了' | '”' | '、' | '）' | ')'))
+                && !perceives(&simp[k + 1..end])
         }
     }
+}
+
+/// 要看到 / 必须清醒认识到 : an obligation to perceive is an assessment,
+/// not something a unit can be assigned.
+fn perceives(after: &[char]) -> bool {
+    const PERCEIVE: &[&str] = &[
+        "看到",
+        "清醒看到",
+        "认识到",
+        "清醒认识到",
+        "清醒地看到",
+        "清醒地认识到",
+        "承认",
+    ];
+    PERCEIVE.iter().any(|w| chars::starts_with(after, w))
 }
 
 /// The cue of a list item whose marker (一是, （二）) runs `[k, marker_end)`;
@@ -215,6 +231,7 @@ pub fn find_cue(simp: &[char], from: usize, end: usize) -> Option<Cue> {
         if k + 1 < end
             && ((c == '必' && simp[k + 1] == '须') || (c == '务' && simp[k + 1] == '必'))
             && subject_ok(simp, clause, k)
+            && !perceives(&simp[k + 2..end])
         {
             let mut e = k + 2;
             if simp.get(e) == Some(&'要') && e + 1 < end {
@@ -731,6 +748,8 @@ mod tests {
             "严格落实“管行业必须管安全”等要求",
             "这是我们必须长期坚持的重要原则",
             "重点是要素市场",
+            "同时也要看到，发展中还存在不少困难",
+            "必须清醒认识到当前形势依然严峻",
         ] {
             assert_eq!(cue(s), None, "{s}");
         }
