@@ -138,8 +138,8 @@ fn modal_at(simp: &[char], k: usize, end: usize) -> bool {
         Some(&n) => {
             !(NOT_MODAL_AFTER.contains(&n)
                 || is_clause_end(n)
-                || matches!(n, '的' | '了' | '”' | '、' | '）' | ')'))
-                && !perceives(&simp[k + 1..end])
+                || matches!(n, '的' | '了' | '”' | '、' | '）' | ')')
+                || perceives(&simp[k + 1..end]))
         }
     }
 }
