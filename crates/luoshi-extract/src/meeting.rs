@@ -211,19 +211,34 @@ pub fn meeting(
     // A sentence that says when the meeting was held beats a heading that
     // only names it; holding (召开, 举行) beats chairing beats a mention.
     let mut best: Option<(u8, Range)> = None;
+    let mut chaired: Vec<Range> = Vec::new();
     for &r in &early {
         let text = &simp[r.0..r.1];
-        let has = |w: &str| crate::chars::find(text, w).is_some();
-        let kind = if has("召开") || has("举行") {
+        // One look at each pair of characters instead of a search per word.
+        let (mut held, mut chairs, mut meeting, mut datelike) = (false, false, false, false);
+        for w in text.windows(2) {
+            match (w[0], w[1]) {
+                ('召', '开') | ('举', '行') => held = true,
+                ('主', '持') => chairs = true,
+                ('会', '议') => meeting = true,
+                _ => {}
+            }
+            datelike |= matches!(w[0], '日' | '天' | '-' | '/' | '.');
+        }
+        datelike |= text.last().is_some_and(|&c| c == '日');
+        if chairs {
+            chaired.push(r);
+        }
+        let kind = if held {
             0
-        } else if has("主持") {
+        } else if chairs {
             1
-        } else if has("会议") {
+        } else if meeting {
             2
         } else {
             continue;
         };
-        let rank = kind * 2 + u8::from(dates_in(text).is_empty());
+        let rank = kind * 2 + u8::from(!datelike || dates_in(text).is_empty());
         if best.is_none_or(|b| rank < b.0) {
             best = Some((rank, r));
         }
@@ -329,7 +344,10 @@ pub fn meeting(
         .and_then(|r| body(simp, r))
         .or_else(|| title_range.and_then(|r| body(simp, r)));
     info.meeting.body = body.map(|r| string(display, r));
-    let mut chair_from = early.clone();
+    // The chair is named where 主持 is written: in the sentences seen so
+    // far, or else further on among the first ones, or in the headline.
+    let mut chair_from = chaired;
+    chair_from.extend(early.iter().copied().filter(|r| r.0 >= best.map_or(0, |b| b.1.1)));
     if let Some(t) = title_range {
         chair_from.push(t);
     }
