@@ -347,7 +347,12 @@ pub fn meeting(
     // The chair is named where 主持 is written: in the sentences seen so
     // far, or else further on among the first ones, or in the headline.
     let mut chair_from = chaired;
-    chair_from.extend(early.iter().copied().filter(|r| r.0 >= best.map_or(0, |b| b.1.1)));
+    chair_from.extend(
+        early
+            .iter()
+            .copied()
+            .filter(|r| r.0 >= best.map_or(0, |b| b.1.1)),
+    );
     if let Some(t) = title_range {
         chair_from.push(t);
     }
