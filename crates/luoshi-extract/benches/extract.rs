@@ -18,7 +18,7 @@ use luoshi_extract::extract_text;
 
 fn fixture_docs() -> Vec<String> {
     let mut docs = Vec::new();
-    for set in ["genre", "varied"] {
+    for set in ["genre", "varied", "wild"] {
         let dir = format!("{}/tests/fixtures/{set}", env!("CARGO_MANIFEST_DIR"));
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;

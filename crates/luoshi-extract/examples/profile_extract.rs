@@ -3,7 +3,7 @@
 
 fn main() {
     let mut docs = Vec::new();
-    for set in ["genre", "varied"] {
+    for set in ["genre", "varied", "wild"] {
         let dir = format!("{}/tests/fixtures/{set}", env!("CARGO_MANIFEST_DIR"));
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;

@@ -37,6 +37,10 @@ pub struct Source {
     /// Encoding label that was detected, e.g. "UTF-8", "UTF-16LE", "GB18030",
     /// "Big5", or "docx".
     pub encoding: &'static str,
+    /// `[start, end)` ranges of `text`, in Unicode scalar values, that come
+    /// from tables (docx only): a division-of-work table repeats the tasks,
+    /// it does not issue them.
+    pub tables: Vec<(usize, usize)>,
 }
 
 /// Why an input could not be turned into text.
@@ -145,6 +149,7 @@ pub fn decode(bytes: &[u8]) -> Result<Source, DecodeError> {
         text,
         kind,
         encoding,
+        tables: Vec::new(),
     })
 }
 
@@ -561,7 +566,7 @@ fn decode_docx(bytes: &[u8]) -> Result<Source, DecodeError> {
         },
     };
     let xml = xml_bytes_to_string(&xml)?;
-    let text = document_text(&xml)?;
+    let (text, tables) = document_text(&xml)?;
     if text.trim().is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -569,6 +574,7 @@ fn decode_docx(bytes: &[u8]) -> Result<Source, DecodeError> {
         text,
         kind: SourceKind::Docx,
         encoding: "docx",
+        tables,
     })
 }
 
@@ -665,7 +671,7 @@ fn xml_bytes_to_string(bytes: &[u8]) -> Result<String, DecodeError> {
 }
 
 /// Extract the paragraph texts of `word/document.xml`.
-fn document_text(xml: &str) -> Result<String, DecodeError> {
+fn document_text(xml: &str) -> Result<(String, Vec<(usize, usize)>), DecodeError> {
     use quick_xml::events::Event;
 
     let mut reader = quick_xml::Reader::from_str(xml);
@@ -684,6 +690,9 @@ fn document_text(xml: &str) -> Result<String, DecodeError> {
     let mut in_run = 0usize;
     // Depth of <mc:Fallback> (duplicate content for old readers; skipped).
     let mut in_fallback = 0usize;
+    // Depth of <w:tbl>, and the byte ranges of `out` that tables produced.
+    let mut in_table = 0usize;
+    let mut table_bytes: Vec<(usize, usize)> = Vec::new();
 
     loop {
         let event = reader
@@ -695,6 +704,12 @@ fn document_text(xml: &str) -> Result<String, DecodeError> {
                 match word_name(name.as_ref()) {
                     Some("t") => in_text += 1,
                     Some("r") => in_run += 1,
+                    Some("tbl") => {
+                        if in_table == 0 {
+                            table_bytes.push((out.len(), out.len()));
+                        }
+                        in_table += 1;
+                    }
                     _ if name.as_ref() == "mc:Fallback" => in_fallback += 1,
                     _ => {}
                 }
@@ -704,6 +719,14 @@ fn document_text(xml: &str) -> Result<String, DecodeError> {
                 match word_name(name.as_ref()) {
                     Some("t") => in_text = in_text.saturating_sub(1),
                     Some("r") => in_run = in_run.saturating_sub(1),
+                    Some("tbl") => {
+                        in_table = in_table.saturating_sub(1);
+                        if in_table == 0
+                            && let Some(last) = table_bytes.last_mut()
+                        {
+                            last.1 = out.len();
+                        }
+                    }
                     Some("p") if in_fallback == 0 => out.push('\n'),
                     _ if name.as_ref() == "mc:Fallback" => {
                         in_fallback = in_fallback.saturating_sub(1);
@@ -740,7 +763,23 @@ fn document_text(xml: &str) -> Result<String, DecodeError> {
     if out.ends_with('\n') {
         out.pop();
     }
-    Ok(out)
+    // Byte ranges to character ranges, in one walk over the text.
+    let mut tables = Vec::with_capacity(table_bytes.len());
+    let (mut byte, mut chars) = (0usize, 0usize);
+    let mut char_at = |target: usize| {
+        let target = target.min(out.len());
+        chars += out[byte..target].chars().count();
+        byte = target;
+        chars
+    };
+    for (a, b) in table_bytes {
+        let start = char_at(a);
+        let end = char_at(b.max(a));
+        if end > start {
+            tables.push((start, end));
+        }
+    }
+    Ok((out, tables))
 }
 
 /// The local name of an element in the WordprocessingML namespace
@@ -856,8 +895,22 @@ mod tests {
 </w:body></w:document>"#;
         assert_eq!(
             document_text(xml).unwrap(),
-            "一、\tA & B 中国\n\n第一行\n第二行\n框"
+            ("一、\tA & B 中国\n\n第一行\n第二行\n框".to_string(), vec![])
         );
+    }
+
+    #[test]
+    fn document_xml_tables_are_marked() {
+        let xml = r#"<w:document xmlns:w="x"><w:body>
+<w:p><w:r><w:t>会议要求，要抓好落实。</w:t></w:r></w:p>
+<w:tbl><w:tr><w:tc><w:p><w:r><w:t>责任单位</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>要完成</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
+<w:p><w:r><w:t>尾</w:t></w:r></w:p>
+</w:body></w:document>"#;
+        let (text, tables) = document_text(xml).unwrap();
+        assert_eq!(text, "会议要求，要抓好落实。\n责任单位\n要完成\n尾");
+        let chars: Vec<char> = text.chars().collect();
+        let (a, b) = tables[0];
+        assert_eq!(chars[a..b].iter().collect::<String>(), "责任单位\n要完成\n");
     }
 
     #[test]

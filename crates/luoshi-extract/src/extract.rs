@@ -18,6 +18,7 @@ pub fn extract_text(text: &str) -> Extraction {
         text: text.to_owned(),
         kind: SourceKind::Text,
         encoding: "UTF-8",
+        tables: Vec::new(),
     })
 }
 
@@ -72,7 +73,11 @@ pub fn extract(src: &Source) -> Extraction {
     for (li, line) in lines.iter().enumerate() {
         // A heading holds no task; the last line may be a truncated sentence.
         let heading = line.heading && Some(li) != last_line;
-        if line.boilerplate || heading || Some(li) == info.title_line {
+        let in_table = src
+            .tables
+            .iter()
+            .any(|&(a, b)| (a..b).contains(&(pos[line.range.0] as usize)));
+        if line.boilerplate || heading || in_table || Some(li) == info.title_line {
             continue;
         }
         // A table row or a caption at the end is not a cut-off sentence.

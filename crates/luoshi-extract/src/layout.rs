@@ -57,6 +57,16 @@ fn is_heading(line: &[char]) -> bool {
     {
         return false;
     }
+    // 三、要以钉钉子精神纠治“四风” : a numbered heading that directs.
+    let numbered = line
+        .iter()
+        .take_while(|&&c| list_number(c).is_some())
+        .count();
+    let line = if numbered > 0 && line.get(numbered) == Some(&'、') {
+        &line[numbered + 1..]
+    } else {
+        line
+    };
     let opens_task = matches!(line.first(), Some('要' | '必' | '务' | '（'))
         || line.get(1).is_some_and(|&c| matches!(c, '要' | '是'))
             && line.first().is_some_and(|&c| list_number(c).is_some());
@@ -356,7 +366,7 @@ pub struct Frame {
 
 /// Recognises `会议指出，` / `会议要求` / `张三强调：` at `start`.
 pub fn frame_at(simp: &[char], start: usize, end: usize) -> Option<Frame> {
-    let limit = end.min(start + 24);
+    let limit = end.min(start + 40);
     let text = &simp[start..limit];
     let starts_meeting = MEETING_SPEAKERS.iter().any(|w| text.starts_with(w));
     // 会议要求各地… without a comma.
@@ -393,8 +403,9 @@ pub fn frame_at(simp: &[char], start: usize, end: usize) -> Option<Frame> {
     if speaker.contains('要') || speaker.contains("必须") || speaker.is_empty() {
         return None;
     }
-    // 要求 at the end of 工作要求 / 总要求 is a noun, not a speaker's verb.
-    if head.contains('的') || head.ends_with("总要求") || head.ends_with("工作要求") {
+    // 要求 at the end of 工作要求 / 总要求 / …的要求 is a noun, not a
+    // speaker's verb.
+    if speaker.ends_with('的') || head.ends_with("总要求") || head.ends_with("工作要求") {
         return None;
     }
     Some(Frame {

@@ -275,10 +275,12 @@ pub fn meeting(
     if let Some(r) = lead_or_title {
         let text = &simp[r.0..r.1];
         let mut found = None;
-        for (_, end, f) in dates_in(text) {
-            // A dateline (本报北京2月25日讯, 新华社…电) dates the report, not
-            // the meeting.
-            if matches!(text.get(end), Some('讯' | '电')) {
+        for (start, end, f) in dates_in(text) {
+            // A dateline (本报北京2月25日讯, 新华社…电) or the day a reporter
+            // learnt the news (记者6月3日从…获悉) dates the report, not the
+            // meeting.
+            let reporter = start >= 2 && text[..start].ends_with(&['记', '者']);
+            if matches!(text.get(end), Some('讯' | '电')) || reporter {
                 if let Found::MonthDay(m, d) = f {
                     publication = publication.or(Some((None, m, d)));
                 }
@@ -340,9 +342,29 @@ pub fn meeting(
         info.meeting.date = date.and_then(|d| d.render());
         info.year = date.and_then(|d| d.year).or(publication.and_then(|p| p.0));
     }
+    // A report or a communiqué dated on a line of its own under the
+    // headline: （2024年1月18日）.
+    if info.meeting.date.is_none() {
+        let dated_line = lines.iter().take(8).find_map(|l| {
+            let t = &simp[l.range.0..l.range.1];
+            if !matches!(t.first(), Some('（' | '(')) || t.len() > 40 {
+                return None;
+            }
+            dates_in(t).into_iter().find_map(|(_, _, f)| match f {
+                Found::Full(y, m, d) => PartialDate::full(y, m, d),
+                _ => None,
+            })
+        });
+        if let Some(d) = dated_line {
+            info.meeting.date = d.render();
+            info.year = d.year;
+        }
+    }
+    let mut named = title_range.into_iter().chain(early.iter().copied());
     let body = lead
         .and_then(|r| body(simp, r))
-        .or_else(|| title_range.and_then(|r| body(simp, r)));
+        .or_else(|| title_range.and_then(|r| body(simp, r)))
+        .or_else(|| named.find_map(|r| body_at_meeting(simp, r)));
     info.meeting.body = body.map(|r| string(display, r));
     // The chair is named where 主持 is written: in the sentences seen so
     // far, or else further on among the first ones, or in the headline.
@@ -430,6 +452,23 @@ fn body(simp: &[char], r: Range) -> Option<Range> {
         })
 }
 
+/// The body in 在中国共产党某市第八届纪律检查委员会第四次全体会议上 (a
+/// report delivered at a meeting).
+fn body_at_meeting(simp: &[char], r: Range) -> Option<Range> {
+    let k = find(simp, r, "会议上")?;
+    let open = simp[r.0..k]
+        .iter()
+        .rposition(|&c| c == '在')
+        .map(|p| r.0 + p + 1)?;
+    let (a, b) = strip_meeting(simp, (open, k + 2));
+    (b > a + 1
+        && b - a <= 40
+        && simp[a..b]
+            .iter()
+            .all(|&c| is_han(c) || matches!(c, '（' | '）')))
+    .then_some((a, b))
+}
+
 /// Removes what names the meeting rather than the body: 会议, (扩大),
 /// 第三次, 常务.
 fn strip_meeting(simp: &[char], (a, mut b): Range) -> Range {
@@ -497,6 +536,15 @@ const TITLES: &[&str] = &[
     "司令员",
     "政委",
     "主委",
+    "指挥长",
+    "总指挥",
+    "会长",
+    "行长",
+    "署长",
+    "司长",
+    "总监",
+    "巡视员",
+    "专员",
 ];
 
 /// The chair in 省委书记王晓晖主持会议 / 会议由张三主持.

@@ -36,6 +36,14 @@ pub struct Normalized {
 /// Removes noise from `raw` (characters with their source offsets) and folds
 /// punctuation. The result's offsets are a subsequence of the input's.
 pub fn clean(raw: &[(char, u32)]) -> (Vec<char>, Vec<u32>, NoiseStats) {
+    let (out, pos, noise, _) = clean_with_breaks(raw);
+    (out, pos, noise)
+}
+
+/// `clean`, also telling which line breaks end a paragraph: followed by a
+/// blank line or by an indented line (indices into the output).
+fn clean_with_breaks(raw: &[(char, u32)]) -> (Vec<char>, Vec<u32>, NoiseStats, Vec<usize>) {
+    let mut breaks: Vec<usize> = Vec::new();
     let mut out: Vec<char> = Vec::with_capacity(raw.len());
     let mut pos: Vec<u32> = Vec::with_capacity(raw.len());
     let mut noise = NoiseStats::default();
@@ -118,6 +126,17 @@ pub fn clean(raw: &[(char, u32)]) -> (Vec<char>, Vec<u32>, NoiseStats) {
                 out.push('\n');
                 pos.push(p);
             }
+            // A blank line or an indented line after it: a paragraph ends.
+            let after = raw[i + 1..]
+                .iter()
+                .map(|q| q.0)
+                .find(|&d| d != '\r' && !is_junk(d));
+            if after.is_some_and(|d| d == '\n' || is_space(d))
+                && out.last() == Some(&'\n')
+                && breaks.last() != Some(&(out.len() - 1))
+            {
+                breaks.push(out.len() - 1);
+            }
             i += 1;
             continue;
         }
@@ -145,7 +164,8 @@ pub fn clean(raw: &[(char, u32)]) -> (Vec<char>, Vec<u32>, NoiseStats) {
         out.pop();
         pos.pop();
     }
-    (out, pos, noise)
+    breaks.retain(|&b| b < out.len());
+    (out, pos, noise, breaks)
 }
 
 fn is_fullwidth_punct(c: char) -> bool {
@@ -216,7 +236,7 @@ fn plausible_toneless_syllable(s: &str) -> bool {
 /// page has them: a line that ends in a comma, or that fills the page's
 /// width (the length most unfinished lines share) without finishing its
 /// sentence, continues on the next line.
-fn soft_wraps(display: &[char]) -> Vec<usize> {
+fn soft_wraps(display: &[char], breaks: &[usize]) -> Vec<usize> {
     let mut lines: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
     for (i, &c) in display.iter().enumerate() {
@@ -242,12 +262,15 @@ fn soft_wraps(display: &[char]) -> Vec<usize> {
         .filter(|&(_, n)| n >= 3)
         .max_by_key(|&(w, n)| (n, w))
         .map(|(w, _)| w);
+    // In a page of fixed width, a full line goes on unless a blank or an
+    // indented line follows, even when it happens to end a sentence.
+    let full = |&(a, b): &(usize, usize)| width.is_some_and(|w| b - a + 2 >= w && b - a <= w + 2);
     lines
         .iter()
+        .filter(|l| breaks.binary_search(&l.1).is_err())
         .filter(|l| {
-            unfinished(l)
-                && (matches!(display[l.1 - 1], '，' | '、')
-                    || width.is_some_and(|w| l.1 - l.0 + 2 >= w && l.1 - l.0 <= w + 2))
+            (unfinished(l) && matches!(display[l.1 - 1], '，' | '、'))
+                || (full(l) && (unfinished(l) || !breaks.is_empty()))
         })
         .map(|l| l.1)
         .collect()
@@ -255,8 +278,8 @@ fn soft_wraps(display: &[char]) -> Vec<usize> {
 
 /// Runs the whole normalisation over raw characters.
 pub fn normalize(raw: &[(char, u32)]) -> Normalized {
-    let (mut display, mut pos, noise) = clean(raw);
-    let wraps = soft_wraps(&display);
+    let (mut display, mut pos, noise, breaks) = clean_with_breaks(raw);
+    let wraps = soft_wraps(&display, &breaks);
     if !wraps.is_empty() {
         let mut k = 0;
         let mut i = 0;

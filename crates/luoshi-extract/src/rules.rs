@@ -353,17 +353,60 @@ const ACTION_VERBS: &[&str] = &[
     "规范",
 ];
 
+/// Words that open a topic or a circumstance rather than an action
+/// (会议要求，对审议通过的文件，各单位要…).
+const NOT_ACTION_OPENERS: &[&str] = &[
+    "对",
+    "就",
+    "在",
+    "围绕",
+    "针对",
+    "关于",
+    "按照",
+    "根据",
+    "结合",
+    "为",
+    "从",
+    "以",
+    "随着",
+    "面对",
+    "当前",
+    "今后",
+    "下一步",
+    "同时",
+    "各",
+    "全",
+    "凡",
+    "有关",
+    "相关",
+];
+
+/// Whether the clause at `at` opens with an action (扎实做好…, 组织力量…)
+/// and holds no cue of its own.
+fn opens_with_action(simp: &[char], at: usize, end: usize) -> bool {
+    let clause_end = simp[at..end]
+        .iter()
+        .position(|&c| is_clause_end(c))
+        .map_or(end, |p| at + p);
+    clause_end > at + 1
+        && !NOT_ACTION_OPENERS
+            .iter()
+            .any(|w| chars::starts_with(&simp[at..clause_end], w))
+        && find_cue(simp, at, clause_end).is_none()
+}
+
 /// Splits `[from, to)` before each clause that opens with its own cue
 /// (班子成员要甲，分管同志要乙 are two directives), except the second half
 /// of a correlative pair (既要…也要…, 不仅要…更要…).
-fn clause_cuts(simp: &[char], from: usize, to: usize, out: &mut Vec<Range>) {
+fn clause_cuts(simp: &[char], from: usize, to: usize, directed: bool, out: &mut Vec<Range>) {
     // A cut needs a cue after a comma as well as one before it (a clause
-    // without a cue in front of a directive joins it again anyway).
+    // without a cue in front of a directive joins it again anyway), unless
+    // a directing frame makes the first clause a task of its own.
     let cue_chars = simp[from..to]
         .iter()
         .filter(|&&c| matches!(c, '要' | '须' | '必'))
         .count();
-    if cue_chars < 2 {
+    if cue_chars < 2 && !directed {
         out.push((from, to));
         return;
     }
@@ -381,7 +424,7 @@ fn clause_cuts(simp: &[char], from: usize, to: usize, out: &mut Vec<Range>) {
             continue;
         };
         let correlative = matches!(simp[cue.words.0], '也' | '又' | '更' | '还' | '而' | '并');
-        let opens = cue.clause_start == p + 1 && cue.words.0 - cue.clause_start <= 12;
+        let opens = cue.clause_start == p + 1 && cue.words.0 - cue.clause_start <= 20;
         if opens && !correlative && matches!(cue.kind, CueKind::Modal | CueKind::Must) && p > start
         {
             out.push((start, p));
@@ -409,13 +452,17 @@ pub fn paragraph(
         // opens that directive's sentence.
         let mut lead_in: Option<usize> = None;
         let mut pieces: Vec<Range> = Vec::with_capacity(s.segments.len());
+        // 会议要求，组织力量加强巡护，各地要… : the frame's action is a task,
+        // and so is each clause after it that has a cue of its own.
+        let directed =
+            frame.is_some_and(|f| f.directing && opens_with_action(simp, f.content, s.range.1));
         for (gi, &(g0, g1)) in s.segments.iter().enumerate() {
             let from = if gi == 0 {
                 frame.map_or(g0, |f| f.content.max(g0).min(g1))
             } else {
                 g0
             };
-            clause_cuts(simp, from, g1, &mut pieces);
+            clause_cuts(simp, from, g1, directed && gi == 0, &mut pieces);
         }
         for (gi, &(g0, g1)) in pieces.iter().enumerate() {
             let mut start = g0;
@@ -437,7 +484,7 @@ pub fn paragraph(
             let first_end = s.segments.first().map_or(g1, |f| f.1);
             if cue.is_none()
                 && gi == 0
-                && find_cue(simp, g1, first_end).is_none()
+                && (directed || find_cue(simp, g1, first_end).is_none())
                 && let Some(f) = frame.filter(|f| f.directing)
             {
                 cue = Some(Cue {

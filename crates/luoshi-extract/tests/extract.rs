@@ -276,6 +276,15 @@ fn assert_scores(dir: &str, min_f1: f64, min_parent: f64) {
 }
 
 #[test]
+fn wild_fixtures_score() {
+    assert_scores(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wild"),
+        0.95,
+        0.95,
+    );
+}
+
+#[test]
 fn varied_fixtures_score() {
     assert_scores(
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/varied"),
