@@ -2,8 +2,11 @@
 
 /// Collects characters into a string with its buffer sized once.
 pub fn collect(c: &[char]) -> String {
-    let mut s = String::with_capacity(c.iter().map(|c| c.len_utf8()).sum());
-    s.extend(c);
+    let mut s = String::with_capacity(c.len() * 3);
+    let mut buf = [0u8; 4];
+    for &ch in c {
+        s.push_str(ch.encode_utf8(&mut buf));
+    }
     s
 }
 

@@ -25,7 +25,11 @@ pub fn extract_text(text: &str) -> Extraction {
 fn raw_chars(kind: SourceKind, text: &str) -> Vec<(char, u32)> {
     match kind {
         SourceKind::Html => html::html_text(text),
-        SourceKind::Text | SourceKind::Docx => text.chars().zip(0u32..).collect(),
+        SourceKind::Text | SourceKind::Docx => {
+            let mut raw = Vec::with_capacity(text.chars().count());
+            raw.extend(text.chars().zip(0u32..));
+            raw
+        }
     }
 }
 
@@ -33,11 +37,9 @@ fn raw_chars(kind: SourceKind, text: &str) -> Vec<(char, u32)> {
 /// folded: what a task's `text` is made of its `span`. A task is one
 /// sentence, so a line break inside it is a wrap, and goes too.
 pub fn clean_text(kind: SourceKind, text: &str) -> String {
-    normalize::clean(&raw_chars(kind, text))
-        .0
-        .into_iter()
-        .filter(|&c| c != '\n')
-        .collect()
+    let (chars, _, _) = normalize::clean(&raw_chars(kind, text));
+    let kept: Vec<char> = chars.into_iter().filter(|&c| c != '\n').collect();
+    crate::chars::collect(&kept)
 }
 
 fn string(c: &[char], r: Range) -> String {
@@ -84,7 +86,7 @@ pub fn extract(src: &Source) -> Extraction {
         if !line.heading {
             last_content = Some(line.range);
         }
-        for (para, sentences) in paragraphs(&simp, line.range, &line_sentences[li]) {
+        for (para, sentences) in paragraphs(line.range, &line_sentences[li]) {
             let found = rules::paragraph(&simp, para, sentences, directives.len());
             directives.extend(found);
         }
@@ -239,23 +241,36 @@ fn span_text(
     clean_text(src.kind, &piece)
 }
 
-/// `t1`, `t2` …
+/// `t1`, `t2` … (called for every task and parent: no formatting machinery).
 fn task_id(i: usize) -> String {
-    format!("t{i}")
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    let mut n = i;
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut s = String::with_capacity(1 + digits.len() - k);
+    s.push('t');
+    s.extend(digits[k..].iter().map(|&d| char::from(d)));
+    s
 }
 
 /// Cuts a line into logical paragraphs: a sentence that opens with a frame
 /// (会议强调， / 张三指出，) starts a new one, so a page that lost its line
 /// breaks still groups its directives as written.
 fn paragraphs<'s>(
-    simp: &[char],
     line: Range,
     sentences: &'s [layout::Sentence],
 ) -> Vec<(Range, &'s [layout::Sentence])> {
     let mut out = Vec::new();
     let mut first = 0;
     for (i, s) in sentences.iter().enumerate() {
-        if i > first && layout::frame_at(simp, s.range.0, s.range.1).is_some() {
+        if i > first && s.frame.is_some() {
             out.push(((sentences[first].range.0, s.range.0), &sentences[first..i]));
             first = i;
         }

@@ -156,7 +156,7 @@ fn is_boilerplate(line: &[char]) -> bool {
         // Body text; only a long photo caption looks like it.
         return matches!(line.first(), Some('▲')) || line.starts_with(&['图', '为']);
     }
-    let s: String = line.iter().collect();
+    let s = crate::chars::collect(line);
     let (mut marked, mut strong) = (false, false);
     if let Some(ac) = MARKERS.as_ref() {
         for m in ac.find_overlapping_iter(&s) {
@@ -165,9 +165,12 @@ fn is_boilerplate(line: &[char]) -> bool {
         }
     }
     // Photo captions: 图为会议现场。（记者 李四 摄）
-    let caption = s.starts_with("图为")
-        || s.starts_with('▲')
-        || (short && (s.contains("摄）") || s.contains("摄)")));
+    let caption = line.starts_with(&['图', '为'])
+        || line.first() == Some(&'▲')
+        || (short
+            && line
+                .windows(2)
+                .any(|w| w[0] == '摄' && matches!(w[1], '）' | ')')));
     // Navigation crumbs: 首页 > 新闻 > 正文.
     let crumbs = line
         .iter()
@@ -251,6 +254,8 @@ impl Quotes {
 pub struct Sentence {
     pub range: Range,
     pub segments: Vec<Range>,
+    /// The frame it opens with (会议指出，), if any.
+    pub frame: Option<Frame>,
 }
 
 /// Cuts `range` into sentences (at 。！？ outside quotes) and each sentence
@@ -269,7 +274,7 @@ pub fn sentences_upto(simp: &[char], range: Range, max: usize) -> Vec<Sentence> 
     let mut seg_start = a;
     let mut segs = Vec::new();
     // The comma that closes a frame (会议指出，) is not a cut.
-    let mut frame_end = frame_at(simp, a, b).map(|f| f.content);
+    let mut frame = frame_at(simp, a, b);
     let mut i = a;
     while i < b {
         let c = simp[i];
@@ -281,7 +286,7 @@ pub fn sentences_upto(simp: &[char], range: Range, max: usize) -> Vec<Sentence> 
             && matches!(c, '，' | '：')
             && i + 2 < b
             && i > seg_start
-            && frame_end != Some(i + 1)
+            && frame.map(|f| f.content) != Some(i + 1)
             && opens_item(simp, i + 1, b)
         {
             // 一是… / 二要… open an item; a bare 要 after a comma opens the
@@ -296,13 +301,13 @@ pub fn sentences_upto(simp: &[char], range: Range, max: usize) -> Vec<Sentence> 
                 end += 1;
             }
             segs.push((seg_start, end));
-            push_sentence(&mut out, s_start, end, std::mem::take(&mut segs));
+            push_sentence(&mut out, s_start, end, std::mem::take(&mut segs), frame);
             if out.len() >= max {
                 return out;
             }
             s_start = end;
             seg_start = end;
-            frame_end = frame_at(simp, end, b).map(|f| f.content);
+            frame = frame_at(simp, end, b);
             i = end;
             continue;
         }
@@ -312,7 +317,7 @@ pub fn sentences_upto(simp: &[char], range: Range, max: usize) -> Vec<Sentence> 
         segs.push((seg_start, b));
     }
     if s_start < b {
-        push_sentence(&mut out, s_start, b, segs);
+        push_sentence(&mut out, s_start, b, segs, frame);
     }
     out
 }
@@ -327,12 +332,19 @@ fn opens_item(simp: &[char], i: usize, end: usize) -> bool {
     }
 }
 
-fn push_sentence(out: &mut Vec<Sentence>, start: usize, end: usize, segs: Vec<Range>) {
+fn push_sentence(
+    out: &mut Vec<Sentence>,
+    start: usize,
+    end: usize,
+    segs: Vec<Range>,
+    frame: Option<Frame>,
+) {
     let segments: Vec<Range> = segs.into_iter().filter(|s| s.1 > s.0).collect();
     if !segments.is_empty() {
         out.push(Sentence {
             range: (start, end),
             segments,
+            frame,
         });
     }
 }
@@ -396,16 +408,25 @@ pub fn frame_at(simp: &[char], start: usize, end: usize) -> Option<Frame> {
     ) {
         return None;
     }
-    let head: String = text[..delim].iter().collect();
-    let verb = FRAME_VERBS.iter().find(|v| head.ends_with(*v))?;
+    let head = &text[..delim];
+    let verb = FRAME_VERBS
+        .iter()
+        .find(|v| crate::chars::ends_with(head, v))?;
     // A directive that ends in a frame verb (要把责任明确，) is not a frame.
-    let speaker = &head[..head.len() - verb.len()];
-    if speaker.contains('要') || speaker.contains("必须") || speaker.is_empty() {
+    let speaker = &head[..head.len() - verb.chars().count()];
+    if speaker.is_empty()
+        || speaker.contains(&'要')
+        || crate::chars::find(speaker, "必须").is_some()
+    {
         return None;
     }
     // 要求 at the end of 工作要求 / 总要求 / …的要求 is a noun, not a
     // speaker's verb.
-    if speaker.ends_with('的') || head.ends_with("总要求") || head.ends_with("工作要求") {
+    if speaker.last() == Some(&'的')
+        || ["总要求", "工作要求"]
+            .iter()
+            .any(|w| crate::chars::ends_with(head, w))
+    {
         return None;
     }
     Some(Frame {

@@ -446,7 +446,7 @@ pub fn paragraph(
     let mut first_sentence_directives = 0usize;
     let mut theme: Option<usize> = None;
     for (si, s) in sentences.iter().enumerate() {
-        let frame = layout::frame_at(simp, s.range.0, s.range.1);
+        let frame = s.frame;
         let mut last_in_sentence: Option<usize> = None;
         // A clause without a cue in front of a directive (班子成员作为关键，要…)
         // opens that directive's sentence.
@@ -582,8 +582,9 @@ fn list_is_directive(
                     || simp[i] == '（' && simp.get(i + 1).and_then(|&c| list_number(c)).is_some())
         })
         .unwrap_or(at);
-    let lead: String = simp[lead_start..first_item].iter().collect();
-    if ASSESSMENT_WORDS.iter().any(|w| lead.contains(w)) {
+    let lead = &simp[lead_start..first_item];
+    let has = |w: &str| chars::find(lead, w).is_some();
+    if ASSESSMENT_WORDS.iter().any(|w| has(w)) {
         return false;
     }
     // The item itself opens with a measure: 一是抓好…, （一）开展…
@@ -591,18 +592,13 @@ fn list_is_directive(
         .iter()
         .position(|&c| c == '是' || c == '）')
         .map_or(at, |p| at + p + 1);
-    let item: String = simp[item_start..(item_start + 4).min(simp.len())]
-        .iter()
-        .collect();
-    if ACTION_VERBS.iter().any(|v| item.starts_with(v)) {
+    let item = &simp[item_start.min(simp.len())..];
+    if ACTION_VERBS.iter().any(|v| chars::starts_with(item, v)) {
         return true;
     }
     !before.is_empty()
         || frame.is_some_and(|f| f.directing)
-        || lead.contains('要')
-        || lead.contains("必须")
-        || lead.contains("措施")
-        || lead.contains("举措")
+        || ["要", "必须", "措施", "举措"].iter().any(|w| has(w))
 }
 
 /// Connectors that open a clause but are not who acts.
