@@ -263,10 +263,7 @@ fn task_id(i: usize) -> String {
 /// Cuts a line into logical paragraphs: a sentence that opens with a frame
 /// (会议强调， / 张三指出，) starts a new one, so a page that lost its line
 /// breaks still groups its directives as written.
-fn paragraphs<'s>(
-    line: Range,
-    sentences: &'s [layout::Sentence],
-) -> Vec<(Range, &'s [layout::Sentence])> {
+fn paragraphs(line: Range, sentences: &[layout::Sentence]) -> Vec<(Range, &[layout::Sentence])> {
     let mut out = Vec::new();
     let mut first = 0;
     for (i, s) in sentences.iter().enumerate() {
