@@ -153,7 +153,6 @@ impl StoreError {
         }
     }
 
-    #[allow(dead_code)]
     pub(crate) fn not_found(entity: Entity, key: impl fmt::Display) -> StoreError {
         StoreError::NotFound {
             entity,
@@ -161,7 +160,6 @@ impl StoreError {
         }
     }
 
-    #[allow(dead_code)]
     pub(crate) fn other(
         context: &'static str,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -173,7 +171,6 @@ impl StoreError {
     }
 
     /// A row that the ledger wrote but cannot read back (edited behind its back).
-    #[allow(dead_code)]
     pub(crate) fn corrupt(table: &str, id: i64, what: &str) -> StoreError {
         StoreError::other(
             "读取记录",
@@ -191,5 +188,11 @@ impl From<ValueError> for StoreError {
 impl From<LifecycleError> for StoreError {
     fn from(e: LifecycleError) -> Self {
         StoreError::Invalid(Invalid::Lifecycle(e))
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::other("SQL", e)
     }
 }
