@@ -1,0 +1,490 @@
+//! The two engines behind one small interface: a pool chosen once from the
+//! URL, transactions, and raw SQL with arguments and rows that are the same
+//! on both sides.
+//!
+//! SQL is written once with `$1, $2, …` placeholders, which PostgreSQL and
+//! SQLite both understand. Arguments carry their type even when null (so
+//! PostgreSQL can type a `NULL`), and rows are decoded by the type the engine
+//! reports for each value, so one row type serves every query. This is not
+//! `sqlx::Any` (whose pitfalls ECOSYSTEM.md lists): each engine keeps its
+//! concrete pool and driver; only the thin layer here is shared.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Column as _, Postgres, Row as _, Sqlite, TypeInfo as _, ValueRef as _};
+
+use crate::error::{StoreError, ValueError};
+
+/// The database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn code(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// The URL used when none is given: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./luoshi.db";
+
+/// A parsed database URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://PATH` or `sqlite:PATH`; `sqlite:///abs/path` is absolute.
+    Sqlite { path: String },
+    /// `postgres://…` or `postgresql://…`, passed to the driver as given.
+    Postgres { url: String },
+}
+
+impl DatabaseUrl {
+    /// Chooses the engine from the URL scheme. An unknown scheme is a
+    /// [`ValueError::DatabaseUrl`] naming only the scheme (never a password).
+    pub fn parse(url: &str) -> Result<DatabaseUrl, ValueError> {
+        let url = url.trim();
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if rest.is_empty() || rest.contains('?') {
+                return Err(ValueError::DatabaseUrl {
+                    scheme: "sqlite（需要文件路径，不支持参数）".to_owned(),
+                });
+            }
+            return Ok(DatabaseUrl::Sqlite {
+                path: rest.to_owned(),
+            });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres {
+                url: url.to_owned(),
+            });
+        }
+        let scheme = match url.split_once(':') {
+            Some((scheme, _)) if !scheme.is_empty() => format!("{scheme}:"),
+            _ => "没有协议前缀".to_owned(),
+        };
+        Err(ValueError::DatabaseUrl {
+            scheme: scheme.chars().take(40).collect(),
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            DatabaseUrl::Sqlite { .. } => Engine::Sqlite,
+            DatabaseUrl::Postgres { .. } => Engine::Postgres,
+        }
+    }
+}
+
+/// The key of the PostgreSQL advisory lock that serialises writers, so the
+/// audit chain has one head. (SQLite serialises writers with BEGIN IMMEDIATE.)
+const WRITE_LOCK_KEY: i64 = 0x6c75_6f73_6869; // "luoshi"
+
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Pool {
+    pub(crate) async fn connect(url: &DatabaseUrl) -> Result<Pool, StoreError> {
+        match url {
+            DatabaseUrl::Sqlite { path } => {
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| StoreError::other("打开 SQLite 数据库", e))?;
+                Ok(Pool::Sqlite(pool))
+            }
+            DatabaseUrl::Postgres { url } => {
+                let options: PgConnectOptions = url
+                    .parse()
+                    .map_err(|e| StoreError::other("解析 PostgreSQL 地址", e))?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| StoreError::other("连接 PostgreSQL 数据库", e))?;
+                Ok(Pool::Postgres(pool))
+            }
+        }
+    }
+
+    pub(crate) fn engine(&self) -> Engine {
+        match self {
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// A transaction that may write. Writers are serialised: SQLite takes
+    /// the write lock at BEGIN IMMEDIATE (waiting up to the busy timeout),
+    /// PostgreSQL a transaction-scoped advisory lock.
+    pub(crate) async fn write(&self) -> Result<Tx, StoreError> {
+        match self {
+            Pool::Sqlite(p) => Ok(Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?)),
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(Tx::Postgres(tx))
+            }
+        }
+    }
+
+    /// A read-only transaction that sees one consistent snapshot.
+    pub(crate) async fn read(&self) -> Result<Tx, StoreError> {
+        match self {
+            Pool::Sqlite(p) => Ok(Tx::Sqlite(p.begin().await?)),
+            Pool::Postgres(p) => Ok(Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?,
+            )),
+        }
+    }
+
+    pub(crate) async fn close(&self) {
+        match self {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// A query argument; nulls keep their type for PostgreSQL.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_owned()))
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_owned))
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+
+/// Builds a `Vec<Arg>` from values that convert into [`Arg`].
+macro_rules! args {
+    ($($v:expr),* $(,)?) => { vec![$($crate::db::Arg::from($v)),*] };
+}
+pub(crate) use args;
+
+/// A value as the engine stored it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Val {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// One result row: values by position, names shared by all rows of a result.
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    names: Arc<[String]>,
+    vals: Vec<Val>,
+}
+
+impl Row {
+    pub(crate) fn columns(&self) -> impl Iterator<Item = (&str, &Val)> {
+        self.names.iter().map(String::as_str).zip(self.vals.iter())
+    }
+
+    fn get(&self, name: &str) -> Result<&Val, StoreError> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .and_then(|i| self.vals.get(i))
+            .ok_or_else(|| StoreError::other("读取记录", format!("结果中没有列 {name}")))
+    }
+
+    fn mismatch(name: &str, want: &str, got: &Val) -> StoreError {
+        StoreError::other("读取记录", format!("列 {name} 应为{want}，实际为 {got:?}"))
+    }
+
+    pub(crate) fn int(&self, name: &str) -> Result<i64, StoreError> {
+        match self.get(name)? {
+            Val::Int(v) => Ok(*v),
+            other => Err(Row::mismatch(name, "整数", other)),
+        }
+    }
+
+    pub(crate) fn opt_int(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        match self.get(name)? {
+            Val::Null => Ok(None),
+            Val::Int(v) => Ok(Some(*v)),
+            other => Err(Row::mismatch(name, "整数或空", other)),
+        }
+    }
+
+    pub(crate) fn text(&self, name: &str) -> Result<String, StoreError> {
+        match self.get(name)? {
+            Val::Text(v) => Ok(v.clone()),
+            other => Err(Row::mismatch(name, "文本", other)),
+        }
+    }
+
+    pub(crate) fn opt_text(&self, name: &str) -> Result<Option<String>, StoreError> {
+        match self.get(name)? {
+            Val::Null => Ok(None),
+            Val::Text(v) => Ok(Some(v.clone())),
+            other => Err(Row::mismatch(name, "文本或空", other)),
+        }
+    }
+}
+
+fn names_of<R: sqlx::Row>(row: &R) -> Arc<[String]> {
+    row.columns().iter().map(|c| c.name().to_owned()).collect()
+}
+
+fn decode_sqlite(row: &SqliteRow, names: &Arc<[String]>) -> Result<Row, sqlx::Error> {
+    let mut vals = Vec::with_capacity(row.len());
+    for i in 0..row.len() {
+        // SQLite types values, not columns: ask what this value is.
+        let class = {
+            let raw = row.try_get_raw(i)?;
+            if raw.is_null() {
+                "NULL".to_owned()
+            } else {
+                raw.type_info().name().to_owned()
+            }
+        };
+        vals.push(match class.as_str() {
+            "NULL" => Val::Null,
+            "INTEGER" => Val::Int(row.try_get_unchecked::<i64, _>(i)?),
+            "REAL" => Val::Real(row.try_get_unchecked::<f64, _>(i)?),
+            "TEXT" => Val::Text(row.try_get_unchecked::<String, _>(i)?),
+            _ => Val::Blob(row.try_get_unchecked::<Vec<u8>, _>(i)?),
+        });
+    }
+    Ok(Row {
+        names: names.clone(),
+        vals,
+    })
+}
+
+fn decode_postgres(row: &PgRow, names: &Arc<[String]>) -> Result<Row, sqlx::Error> {
+    let mut vals = Vec::with_capacity(row.len());
+    for i in 0..row.len() {
+        let ty = row.column(i).type_info().name().to_owned();
+        let val = match ty.as_str() {
+            "INT8" => row.try_get::<Option<i64>, _>(i)?.map(Val::Int),
+            "INT4" => row
+                .try_get::<Option<i32>, _>(i)?
+                .map(|v| Val::Int(v.into())),
+            "INT2" => row
+                .try_get::<Option<i16>, _>(i)?
+                .map(|v| Val::Int(v.into())),
+            "BOOL" => row
+                .try_get::<Option<bool>, _>(i)?
+                .map(|v| Val::Int(v.into())),
+            "FLOAT8" => row.try_get::<Option<f64>, _>(i)?.map(Val::Real),
+            "FLOAT4" => row
+                .try_get::<Option<f32>, _>(i)?
+                .map(|v| Val::Real(v.into())),
+            "BYTEA" => row.try_get::<Option<Vec<u8>>, _>(i)?.map(Val::Blob),
+            _ => row.try_get::<Option<String>, _>(i)?.map(Val::Text),
+        };
+        vals.push(val.unwrap_or(Val::Null));
+    }
+    Ok(Row {
+        names: names.clone(),
+        vals,
+    })
+}
+
+/// An open transaction on either engine.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for a in $args {
+            q = match a {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.as_deref()),
+            };
+        }
+        q
+    }};
+}
+
+impl Tx {
+    pub(crate) fn engine(&self) -> Engine {
+        match self {
+            Tx::Sqlite(_) => Engine::Sqlite,
+            Tx::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Runs one statement; returns the number of rows it changed.
+    pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(tx) => bind_all!(sqlx::query(sql), &args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            Tx::Postgres(tx) => bind_all!(sqlx::query(sql), &args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    /// Runs a script of several statements without arguments (migrations).
+    pub(crate) async fn execute_script(&mut self, sql: &str) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => {
+                sqlx::raw_sql(sql).execute(&mut **tx).await?;
+            }
+            Tx::Postgres(tx) => {
+                sqlx::raw_sql(sql).execute(&mut **tx).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn fetch_all(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<Row>, StoreError> {
+        match self {
+            Tx::Sqlite(tx) => {
+                let rows = bind_all!(sqlx::query(sql), &args)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                let Some(first) = rows.first() else {
+                    return Ok(Vec::new());
+                };
+                let names = names_of(first);
+                Ok(rows
+                    .iter()
+                    .map(|r| decode_sqlite(r, &names))
+                    .collect::<Result<_, _>>()?)
+            }
+            Tx::Postgres(tx) => {
+                let rows = bind_all!(sqlx::query(sql), &args)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                let Some(first) = rows.first() else {
+                    return Ok(Vec::new());
+                };
+                let names = names_of(first);
+                Ok(rows
+                    .iter()
+                    .map(|r| decode_postgres(r, &names))
+                    .collect::<Result<_, _>>()?)
+            }
+        }
+    }
+
+    pub(crate) async fn fetch_optional(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Option<Row>, StoreError> {
+        Ok(self.fetch_all(sql, args).await?.into_iter().next())
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_chooses_the_engine() {
+        assert_eq!(
+            DatabaseUrl::parse(DEFAULT_DATABASE_URL).unwrap(),
+            DatabaseUrl::Sqlite {
+                path: "./luoshi.db".into()
+            }
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/luoshi/ledger.db").unwrap(),
+            DatabaseUrl::Sqlite {
+                path: "/var/lib/luoshi/ledger.db".into()
+            }
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://u:p@db/luoshi")
+                .unwrap()
+                .engine(),
+            Engine::Postgres
+        );
+        let err = DatabaseUrl::parse("mysql://root:secret@db/luoshi").unwrap_err();
+        assert_eq!(err.code(), "database_url_unsupported");
+        assert!(err.to_string().contains("mysql:"));
+        assert!(!err.to_string().contains("secret"));
+        assert!(DatabaseUrl::parse("luoshi.db").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+}

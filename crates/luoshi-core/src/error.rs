@@ -1,0 +1,198 @@
+//! Errors of the ledger, in layers: [`ValueError`] for a bad input value,
+//! [`LifecycleError`] for an action the life cycle does
+//! not allow, and [`StoreError`] (NotFound / Conflict / Invalid / Other) for
+//! every store operation. Each has a Chinese `Display` for the user and a
+//! stable snake_case English `code()` for programs and message catalogues.
+
+use std::fmt;
+
+use crate::lifecycle::LifecycleError;
+
+/// A value that a person or a document gave is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("{field}不能为空。")]
+    Empty { field: &'static str },
+    #[error("{field}不能包含控制字符。")]
+    ControlCharacter { field: &'static str },
+    #[error("{field}太长，最多 {max} 个字。")]
+    TooLong { field: &'static str, max: usize },
+    #[error("日期“{input}”无效，请按 YYYY-MM-DD 填写一个真实的日期，例如 2026-06-30。")]
+    BadDate { input: String },
+    #[error("完成比例 {value} 无效，应为 0 到 100 之间的整数。")]
+    PercentOutOfRange { value: i64 },
+    #[error("编号“{input}”无效，应为正整数。")]
+    BadId { input: String },
+    #[error(
+        "未知的任务状态“{input}”。可用的状态：draft（待交办）、assigned（已交办）、in_progress（办理中）、completion_requested（申请办结）、closed（已销号）、suspended（暂缓）、open（未销号）。"
+    )]
+    UnknownStatus { input: String },
+    #[error(
+        "不支持的数据库地址（{scheme}）。请使用 sqlite://文件路径（默认 sqlite://./luoshi.db）或 postgres://用户@主机:端口/数据库。"
+    )]
+    DatabaseUrl { scheme: String },
+    #[error("文件的提取结果有误：{detail}")]
+    Extraction { detail: String },
+    #[error("单位“{unit}”不是该任务的牵头单位或配合单位，不能代其反馈。")]
+    NotAUnitOfTask { unit: String },
+    #[error("牵头单位“{unit}”不能同时作为配合单位。")]
+    LeadAlsoCoUnit { unit: String },
+}
+
+impl ValueError {
+    /// Stable snake_case English code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ValueError::Empty { .. } => "value_empty",
+            ValueError::ControlCharacter { .. } => "value_control_character",
+            ValueError::TooLong { .. } => "value_too_long",
+            ValueError::BadDate { .. } => "value_bad_date",
+            ValueError::PercentOutOfRange { .. } => "value_percent_out_of_range",
+            ValueError::BadId { .. } => "value_bad_id",
+            ValueError::UnknownStatus { .. } => "value_unknown_status",
+            ValueError::DatabaseUrl { .. } => "database_url_unsupported",
+            ValueError::Extraction { .. } => "extraction_invalid",
+            ValueError::NotAUnitOfTask { .. } => "not_a_unit_of_task",
+            ValueError::LeadAlsoCoUnit { .. } => "lead_also_co_unit",
+        }
+    }
+}
+
+/// The kinds of record the ledger keeps, for error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entity {
+    Document,
+    Meeting,
+    Unit,
+    Task,
+    CoUnit,
+    Report,
+}
+
+impl Entity {
+    /// Stable snake_case English name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Entity::Document => "document",
+            Entity::Meeting => "meeting",
+            Entity::Unit => "unit",
+            Entity::Task => "task",
+            Entity::CoUnit => "co_unit",
+            Entity::Report => "report",
+        }
+    }
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Entity::Document => "文件",
+            Entity::Meeting => "会议",
+            Entity::Unit => "单位",
+            Entity::Task => "任务",
+            Entity::CoUnit => "配合单位",
+            Entity::Report => "进展反馈",
+        })
+    }
+}
+
+/// A write that would contradict what is stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    #[error(
+        "{entity} {id} 已被他人修改（您看到的是第 {expected} 版，当前是第 {actual} 版），请刷新后重试。"
+    )]
+    Stale {
+        entity: Entity,
+        id: i64,
+        expected: i64,
+        actual: i64,
+    },
+    #[error("{entity}“{key}”已存在。")]
+    Duplicate { entity: Entity, key: String },
+}
+
+/// An input the ledger refuses: a bad value or an action the life cycle
+/// does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Invalid {
+    #[error(transparent)]
+    Value(#[from] ValueError),
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError),
+}
+
+/// The error of every store operation (atuin's `DbError`, in four kinds).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("未找到{entity}“{key}”。")]
+    NotFound { entity: Entity, key: String },
+    #[error(transparent)]
+    Conflict(#[from] Conflict),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// The database failed or holds something the ledger cannot read.
+    #[error("数据库操作失败（{context}）：{source}")]
+    Other {
+        context: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StoreError {
+    /// Stable snake_case English code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::NotFound { .. } => "not_found",
+            StoreError::Conflict(Conflict::Stale { .. }) => "stale_version",
+            StoreError::Conflict(Conflict::Duplicate { .. }) => "duplicate",
+            StoreError::Invalid(Invalid::Value(e)) => e.code(),
+            StoreError::Invalid(Invalid::Lifecycle(e)) => e.code(),
+            StoreError::Other { .. } => "storage_error",
+        }
+    }
+
+    pub(crate) fn not_found(entity: Entity, key: impl fmt::Display) -> StoreError {
+        StoreError::NotFound {
+            entity,
+            key: key.to_string(),
+        }
+    }
+
+    pub(crate) fn other(
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> StoreError {
+        StoreError::Other {
+            context,
+            source: source.into(),
+        }
+    }
+
+    /// A row that the ledger wrote but cannot read back (edited behind its back).
+    pub(crate) fn corrupt(table: &str, id: i64, what: &str) -> StoreError {
+        StoreError::other(
+            "读取记录",
+            format!("表 {table} 中 id 为 {id} 的记录无法解读：{what}"),
+        )
+    }
+}
+
+impl From<ValueError> for StoreError {
+    fn from(e: ValueError) -> Self {
+        StoreError::Invalid(Invalid::Value(e))
+    }
+}
+
+impl From<LifecycleError> for StoreError {
+    fn from(e: LifecycleError) -> Self {
+        StoreError::Invalid(Invalid::Lifecycle(e))
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::other("SQL", e)
+    }
+}

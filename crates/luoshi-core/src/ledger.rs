@@ -1,0 +1,150 @@
+//! The ledger's operations in domain words: the trait the interface layers
+//! are written against (atuin's `Database` trait). [`crate::Store`]
+//! implements it on SQLite and PostgreSQL.
+//!
+//! Every write names its actor, runs in one transaction and appends one
+//! audit event per changed record. Writes that change a task name the
+//! version the caller read; a stale one is [`crate::Conflict::Stale`] and
+//! changes nothing. Every error carries a Chinese message and a stable code.
+
+use std::future::Future;
+
+use crate::audit::VerifyReport;
+use crate::error::StoreError;
+use crate::model::{
+    Document, Ingested, Meeting, NewAssignment, NewDocument, NewReport, ProgressReport, Task,
+    TaskDetail, TaskFilter, Unit, UnitStatusCount,
+};
+use crate::value::{DocumentId, PersonName, ReportId, TaskId, Text, UnitName, Version};
+
+/// The implementation-cycle ledger (台账).
+pub trait Ledger: Send + Sync {
+    /// Stores a document (source as given, kind, encoding, extraction JSON),
+    /// its meeting and its task tree as draft tasks, in one transaction. An
+    /// extraction that does not fit its source (span outside it, unknown
+    /// parent, empty title) is refused before anything is written.
+    fn ingest(
+        &self,
+        actor: &PersonName,
+        doc: NewDocument<'_>,
+    ) -> impl Future<Output = Result<Ingested, StoreError>> + Send;
+
+    fn document(&self, id: DocumentId)
+    -> impl Future<Output = Result<Document, StoreError>> + Send;
+
+    /// The meeting a document reports.
+    fn meeting_of(
+        &self,
+        document: DocumentId,
+    ) -> impl Future<Output = Result<Meeting, StoreError>> + Send;
+
+    /// Adds a unit. Names are unique ([`crate::Conflict::Duplicate`]); the
+    /// parent is named and must exist.
+    fn add_unit(
+        &self,
+        actor: &PersonName,
+        name: &UnitName,
+        parent: Option<&UnitName>,
+    ) -> impl Future<Output = Result<Unit, StoreError>> + Send;
+
+    /// All units, in the order they were added.
+    fn units(&self) -> impl Future<Output = Result<Vec<Unit>, StoreError>> + Send;
+
+    fn unit(&self, name: &UnitName) -> impl Future<Output = Result<Unit, StoreError>> + Send;
+
+    fn task(&self, id: TaskId) -> impl Future<Output = Result<Task, StoreError>> + Send;
+
+    /// Tasks matching every condition of `filter`, in id order. The unit
+    /// condition matches the lead unit and active co-units; overdue is
+    /// computed for the given day.
+    fn tasks(
+        &self,
+        filter: &TaskFilter,
+    ) -> impl Future<Output = Result<Vec<Task>, StoreError>> + Send;
+
+    /// A task with its timeline: its reports and every audit event about it.
+    fn task_detail(
+        &self,
+        id: TaskId,
+    ) -> impl Future<Output = Result<TaskDetail, StoreError>> + Send;
+
+    /// How many tasks each lead unit has in each status.
+    fn counts_by_unit_status(
+        &self,
+    ) -> impl Future<Output = Result<Vec<UnitStatusCount>, StoreError>> + Send;
+
+    /// Assigns a task (交办): draft or assigned → assigned; an in-progress
+    /// task may be re-assigned and stays in progress. Co-units no longer
+    /// named are marked removed, never deleted.
+    fn assign(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+        assignment: &NewAssignment,
+    ) -> impl Future<Output = Result<Task, StoreError>> + Send;
+
+    /// Files a progress report (反馈) by the lead unit or a co-unit; the
+    /// first one moves an assigned task to in progress. Needs no version:
+    /// units report side by side.
+    fn add_report(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        report: &NewReport,
+    ) -> impl Future<Output = Result<ProgressReport, StoreError>> + Send;
+
+    fn report(
+        &self,
+        id: ReportId,
+    ) -> impl Future<Output = Result<ProgressReport, StoreError>> + Send;
+
+    /// Requests completion (申请办结) with evidence: in progress →
+    /// completion requested, with a completion report awaiting review.
+    fn request_close(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+        evidence: &Text,
+    ) -> impl Future<Output = Result<Task, StoreError>> + Send;
+
+    /// Accepts the completion request (销号): → closed, report accepted.
+    fn close_task(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+    ) -> impl Future<Output = Result<Task, StoreError>> + Send;
+
+    /// Returns the completion request (退回) with a reason: → in progress,
+    /// report returned with the reason.
+    fn return_task(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+        reason: &Text,
+    ) -> impl Future<Output = Result<Task, StoreError>> + Send;
+
+    /// Suspends an assigned or in-progress task (暂缓) with a reason.
+    fn suspend(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+        reason: &Text,
+    ) -> impl Future<Output = Result<Task, StoreError>> + Send;
+
+    /// Resumes a suspended task to the status it was suspended from.
+    fn resume(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+    ) -> impl Future<Output = Result<Task, StoreError>> + Send;
+
+    /// Replays the audit trail and compares it with every current row
+    /// (see [`crate::audit`]).
+    fn verify(&self) -> impl Future<Output = Result<VerifyReport, StoreError>> + Send;
+}

@@ -1,0 +1,60 @@
+//! luoshi-core: the ledger (台账) of the implementation cycle.
+//!
+//! * [`value`]: validated values (names, texts, dates, percentages, ids).
+//! * [`lifecycle`]: the task life cycle in one function, [`transition`],
+//!   and overdue derived from a deadline and a day, [`is_overdue`].
+//! * [`model`]: the records: documents, meetings, units, tasks with their
+//!   assignment, progress reports, audit events.
+//! * [`Ledger`]: the operations in domain words; [`Store`] implements them
+//!   on SQLite (`sqlite://PATH`, the default) or PostgreSQL
+//!   (`postgres://…`), chosen once from the URL; migrations per engine
+//!   applied at open; optimistic concurrency by record version.
+//! * [`audit`]: every write appends a hash-chained event in the same
+//!   transaction; [`Ledger::verify`] replays the chain and compares it with
+//!   every current row.
+//!
+//! Architecture invariant: no HTTP, no command line, no system clock. Time
+//! comes from the [`Clock`] the store is opened with; questions that depend
+//! on the day take the day as a parameter.
+//!
+//! ```
+//! use luoshi_core::{Action, Status, transition};
+//!
+//! assert_eq!(transition(Status::Draft, Action::Assign), Ok(Status::Assigned));
+//! let err = transition(Status::Closed, Action::Report).unwrap_err();
+//! assert_eq!(err.code(), "task_closed");
+//! assert_eq!(err.to_string(), "任务已销号，不能再反馈进展。");
+//! ```
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod audit;
+pub mod clock;
+mod db;
+pub mod error;
+mod ledger;
+pub mod lifecycle;
+mod migrate;
+pub mod model;
+mod store;
+pub mod value;
+
+pub use audit::{GENESIS_HASH, Problem, VerifyReport, audited_tables};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use db::{DEFAULT_DATABASE_URL, DatabaseUrl, Engine};
+pub use error::{Conflict, Entity, Invalid, StoreError, ValueError};
+pub use ledger::Ledger;
+pub use lifecycle::{
+    Action, LifecycleError, ResumeTo, Status, StatusFilter, is_overdue, transition,
+};
+pub use migrate::SCHEMA_VERSION;
+pub use model::{
+    Assignment, AuditEvent, Document, DocumentKind, Ingested, Meeting, NewAssignment, NewDocument,
+    NewReport, ProgressReport, ReportKind, ReviewState, Span, Task, TaskDetail, TaskFilter,
+    TaskKind, Unit, UnitRef, UnitStatusCount,
+};
+pub use store::Store;
+pub use value::{
+    Date, DocumentId, DocumentName, EventId, MeetingId, Percent, Period, PersonName, ReportId,
+    TaskId, Text, Timestamp, UnitId, UnitName, Version,
+};

@@ -1,0 +1,89 @@
+//! Versioned schema migrations, one set per engine, compiled into the binary
+//! and applied when a store is opened.
+//!
+//! `schema_migrations` records each applied version with the SHA-256 of its
+//! SQL; opening a database whose applied migration differs from the one in
+//! the binary, or that has a version the binary does not know (it was opened
+//! by a newer luoshi), is an error rather than a guess.
+
+use sha2::{Digest, Sha256};
+
+use crate::audit::hex;
+use crate::db::{Engine, Pool, args};
+use crate::error::StoreError;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "ledger",
+    sqlite: include_str!("../migrations/sqlite/0001_ledger.sql"),
+    postgres: include_str!("../migrations/postgres/0001_ledger.sql"),
+}];
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+pub(crate) async fn run(pool: &Pool, now_ms: i64) -> Result<(), StoreError> {
+    // The write transaction also serialises two processes opening a new
+    // database at the same moment.
+    let mut tx = pool.write().await?;
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    BIGINT PRIMARY KEY,
+             name       TEXT NOT NULL,
+             checksum   TEXT NOT NULL,
+             applied_at BIGINT NOT NULL
+         )",
+        vec![],
+    )
+    .await?;
+    let applied = tx
+        .fetch_all(
+            "SELECT version, checksum FROM schema_migrations ORDER BY version",
+            vec![],
+        )
+        .await?;
+    let mut known = Vec::new();
+    for row in &applied {
+        let version = row.int("version")?;
+        let checksum = row.text("checksum")?;
+        let Some(m) = MIGRATIONS.iter().find(|m| m.version == version) else {
+            return Err(StoreError::other(
+                "检查数据库结构版本",
+                format!(
+                    "数据库的结构版本 {version} 比本程序（{SCHEMA_VERSION}）新，请使用更新版本的 luoshi"
+                ),
+            ));
+        };
+        if checksum != hex(&Sha256::digest(sql_of(m, tx.engine()))) {
+            return Err(StoreError::other(
+                "检查数据库结构版本",
+                format!("已应用的迁移 {version}（{}）与本程序中的不一致", m.name),
+            ));
+        }
+        known.push(version);
+    }
+    for m in MIGRATIONS.iter().filter(|m| !known.contains(&m.version)) {
+        let sql = sql_of(m, tx.engine());
+        tx.execute_script(sql).await?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+            args![m.version, m.name, hex(&Sha256::digest(sql)), now_ms],
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
+fn sql_of(m: &Migration, engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => m.sqlite,
+        Engine::Postgres => m.postgres,
+    }
+}

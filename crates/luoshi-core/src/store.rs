@@ -1,0 +1,1102 @@
+//! The store: the ledger's operations in domain words, on either engine.
+//!
+//! Every write runs in one transaction that holds the write lock, checks
+//! the life cycle through [`crate::lifecycle::transition`], checks the
+//! version the caller read (a stale one is a [`Conflict::Stale`] and changes
+//! nothing), changes rows, and appends one audit event per changed row.
+//! There is no DELETE anywhere: records change state instead.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use luoshi_extract::TaskKind;
+
+use crate::audit::{
+    self, CO_UNITS, DOCUMENTS, MEETINGS, REPORTS, TASKS, UNITS, VerifyReport, Writer,
+};
+use crate::clock::Clock;
+use crate::db::{Arg, DatabaseUrl, Engine, Pool, Row, Tx, args};
+use crate::error::{Conflict, Entity, StoreError, ValueError};
+use crate::ledger::Ledger;
+use crate::lifecycle::{Action, OVERDUE_STATUSES, Status, StatusFilter, transition};
+use crate::migrate;
+use crate::model::{
+    Assignment, Document, DocumentKind, Ingested, Meeting, NewAssignment, NewDocument, NewReport,
+    ProgressReport, ReportKind, ReviewState, Span, Task, TaskDetail, TaskFilter, Unit, UnitRef,
+    UnitStatusCount,
+};
+use crate::value::{
+    Date, DocumentId, MeetingId, Percent, Period, PersonName, ReportId, TaskId, Text, Timestamp,
+    UnitId, UnitName, Version,
+};
+
+/// The ledger on one database, SQLite or PostgreSQL, chosen by URL.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("engine", &self.engine())
+            .finish()
+    }
+}
+
+const TASK_SELECT: &str =
+    "SELECT t.id, t.version, t.document_id, t.parent_id, t.ordinal, t.source_ref, t.kind,
+        t.cue, t.title, t.text, t.span_start, t.span_end, t.due_text, t.status, t.suspended_from,
+        t.lead_unit_id, l.name AS lead_name, t.owner, t.deadline, t.created_at, t.updated_at
+    FROM tasks t LEFT JOIN units l ON l.id = t.lead_unit_id";
+
+const REPORT_SELECT: &str =
+    "SELECT r.id, r.version, r.task_id, r.unit_id, u.name AS unit_name, r.kind, r.period,
+        r.done, r.next_steps, r.percent, r.problems, r.evidence, r.review_state, r.review_note,
+        r.reviewed_by, r.reviewed_at, r.reported_by, r.created_at
+    FROM progress_reports r LEFT JOIN units u ON u.id = r.unit_id";
+
+const UNIT_SELECT: &str =
+    "SELECT u.id, u.version, u.name, u.parent_id, p.name AS parent_name, u.created_at
+    FROM units u LEFT JOIN units p ON p.id = u.parent_id";
+
+/// The period label of a completion request.
+const COMPLETION_PERIOD: &str = "办结申请";
+
+impl Store {
+    /// Opens the ledger at `url` (`sqlite://PATH` or `postgres://…`),
+    /// creating the SQLite file if needed and applying migrations.
+    pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
+        let url = DatabaseUrl::parse(url)?;
+        let pool = Pool::connect(&url).await?;
+        migrate::run(&pool, clock.now().millis()).await?;
+        Ok(Store { pool, clock })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.pool.engine()
+    }
+
+    /// The clock the store stamps records with.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// Closes every connection; the store is unusable afterwards.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn writer(&self, actor: &PersonName) -> Result<Writer, StoreError> {
+        Writer::begin(&self.pool, actor, self.clock.now()).await
+    }
+
+    async fn review(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+        action: Action,
+        reason: Option<&Text>,
+    ) -> Result<Task, StoreError> {
+        let mut w = self.writer(actor).await?;
+        let (current, before) = lock_task(&mut w, task, Some(expected)).await?;
+        let to = transition(current.status, action)?;
+        let pending =
+            w.tx.fetch_optional(
+                "SELECT id FROM progress_reports
+                 WHERE task_id = $1 AND kind = 'completion' AND review_state = 'submitted'
+                 ORDER BY id DESC LIMIT 1",
+                args![task.0],
+            )
+            .await?;
+        let note = reason.map(Text::as_str);
+        if let Some(row) = pending {
+            let report_id = row.int("id")?;
+            let state = if action == Action::Close {
+                ReviewState::Accepted
+            } else {
+                ReviewState::Returned
+            };
+            let report_before = w.snapshot(&REPORTS, report_id).await?;
+            w.tx.execute(
+                "UPDATE progress_reports SET review_state = $1, review_note = $2, reviewed_by = $3, reviewed_at = $4,
+                        version = version + 1
+                 WHERE id = $5",
+                args![state.code(), note, w.actor(), w.at().millis(), report_id],
+            )
+            .await?;
+            let report_action = if action == Action::Close {
+                "accept"
+            } else {
+                "return"
+            };
+            w.record(
+                &REPORTS,
+                report_id,
+                Some(task.0),
+                report_action,
+                note,
+                report_before,
+            )
+            .await?;
+        }
+        set_status(&mut w, &current, to, action, note, before).await?;
+        w.commit().await?;
+        self.task(task).await
+    }
+
+    async fn change_status(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+        action: Action,
+        note: Option<&Text>,
+    ) -> Result<Task, StoreError> {
+        let mut w = self.writer(actor).await?;
+        let (current, before) = lock_task(&mut w, task, Some(expected)).await?;
+        let to = transition(current.status, action)?;
+        set_status(&mut w, &current, to, action, note.map(Text::as_str), before).await?;
+        w.commit().await?;
+        self.task(task).await
+    }
+}
+
+impl Ledger for Store {
+    /// Stores a document with its meeting and its extracted task tree as
+    /// draft tasks, all in one transaction.
+    async fn ingest(
+        &self,
+        actor: &PersonName,
+        doc: NewDocument<'_>,
+    ) -> Result<Ingested, StoreError> {
+        let drafts = validate_extraction(doc)?;
+        let extraction_json = serde_json::to_string(doc.extraction)
+            .map_err(|e| StoreError::other("保存提取结果", e))?;
+        let ex = doc.extraction;
+        let mut w = self.writer(actor).await?;
+        let now = w.at().millis();
+        let row = w
+            .tx
+            .fetch_optional(
+                "INSERT INTO documents (version, name, kind, encoding, script, source, extraction, created_at, created_by)
+                 VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                args![
+                    doc.name.map(|n| n.as_str()),
+                    DocumentKind::from(doc.source.kind).code(),
+                    doc.source.encoding,
+                    ex.script.as_str(),
+                    doc.source.text.as_str(),
+                    extraction_json,
+                    now,
+                    w.actor(),
+                ],
+            )
+            .await?;
+        let doc_id = returned_id(row)?;
+        w.record(&DOCUMENTS, doc_id, None, "create", None, None)
+            .await?;
+
+        let row =
+            w.tx.fetch_optional(
+                "INSERT INTO meetings (version, document_id, title, held_on, body, chair)
+                 VALUES (1, $1, $2, $3, $4, $5) RETURNING id",
+                args![
+                    doc_id,
+                    ex.meeting.title.clone(),
+                    ex.meeting.date.clone(),
+                    ex.meeting.body.clone(),
+                    ex.meeting.chair.clone(),
+                ],
+            )
+            .await?;
+        let meeting_id = returned_id(row)?;
+        w.record(&MEETINGS, meeting_id, None, "create", None, None)
+            .await?;
+
+        let mut ids: HashMap<&str, i64> = HashMap::new();
+        for (ordinal, d) in (1i64..).zip(&drafts) {
+            let parent = d.parent.and_then(|p| ids.get(p).copied());
+            let row = w
+                .tx
+                .fetch_optional(
+                    "INSERT INTO tasks (version, document_id, parent_id, ordinal, source_ref, kind, cue, title, text,
+                                        span_start, span_end, due_text, status, created_at, updated_at)
+                     VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'draft', $12, $12) RETURNING id",
+                    args![
+                        doc_id,
+                        parent,
+                        ordinal,
+                        d.source_ref,
+                        kind_code(d.kind),
+                        d.cue,
+                        d.title.as_str(),
+                        d.text.as_str(),
+                        to_i64(d.span.start()),
+                        to_i64(d.span.end()),
+                        d.due_text,
+                        now,
+                    ],
+                )
+                .await?;
+            let id = returned_id(row)?;
+            ids.insert(d.source_ref, id);
+            w.record(&TASKS, id, Some(id), "create", None, None).await?;
+        }
+        w.commit().await?;
+
+        let mut tx = self.pool.read().await?;
+        let document = load_document(&mut tx, DocumentId(doc_id)).await?;
+        let meeting = load_meeting(&mut tx, MeetingId(meeting_id)).await?;
+        let tasks = load_tasks(
+            &mut tx,
+            &TaskFilter {
+                document: Some(DocumentId(doc_id)),
+                ..TaskFilter::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ingested {
+            document,
+            meeting,
+            tasks,
+        })
+    }
+
+    async fn document(&self, id: DocumentId) -> Result<Document, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let d = load_document(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    /// The meeting a document reports.
+    async fn meeting_of(&self, document: DocumentId) -> Result<Meeting, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let row = tx
+            .fetch_optional(
+                "SELECT id FROM meetings WHERE document_id = $1",
+                args![document.0],
+            )
+            .await?
+            .ok_or_else(|| StoreError::not_found(Entity::Meeting, document))?;
+        let m = load_meeting(&mut tx, MeetingId(row.int("id")?)).await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
+    /// Adds a unit; its name must be new, its parent (by name) must exist.
+    async fn add_unit(
+        &self,
+        actor: &PersonName,
+        name: &UnitName,
+        parent: Option<&UnitName>,
+    ) -> Result<Unit, StoreError> {
+        let mut w = self.writer(actor).await?;
+        if find_unit_id(&mut w.tx, name).await?.is_some() {
+            return Err(Conflict::Duplicate {
+                entity: Entity::Unit,
+                key: name.to_string(),
+            }
+            .into());
+        }
+        let parent_id = match parent {
+            Some(p) => Some(unit_id(&mut w.tx, p).await?),
+            None => None,
+        };
+        let now = w.at().millis();
+        let row = w
+            .tx
+            .fetch_optional(
+                "INSERT INTO units (version, name, parent_id, created_at) VALUES (1, $1, $2, $3) RETURNING id",
+                args![name.as_str(), parent_id, now],
+            )
+            .await?;
+        let id = returned_id(row)?;
+        w.record(&UNITS, id, None, "create", None, None).await?;
+        w.commit().await?;
+        self.unit(name).await
+    }
+
+    /// All units, in the order they were added.
+    async fn units(&self) -> Result<Vec<Unit>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .fetch_all(&format!("{UNIT_SELECT} ORDER BY u.id"), vec![])
+            .await?;
+        tx.commit().await?;
+        rows.iter().map(unit_of).collect()
+    }
+
+    async fn unit(&self, name: &UnitName) -> Result<Unit, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let row = tx
+            .fetch_optional(
+                &format!("{UNIT_SELECT} WHERE u.name = $1"),
+                args![name.as_str()],
+            )
+            .await?
+            .ok_or_else(|| StoreError::not_found(Entity::Unit, name))?;
+        tx.commit().await?;
+        unit_of(&row)
+    }
+
+    async fn task(&self, id: TaskId) -> Result<Task, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let t = load_task(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    /// Tasks matching `filter`, in id order.
+    async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let tasks = load_tasks(&mut tx, filter).await?;
+        tx.commit().await?;
+        Ok(tasks)
+    }
+
+    /// A task with its timeline: its reports and every audit event about it
+    /// (its own changes, its reports', its co-units').
+    async fn task_detail(&self, id: TaskId) -> Result<TaskDetail, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let task = load_task(&mut tx, id).await?;
+        let reports = tx
+            .fetch_all(
+                &format!("{REPORT_SELECT} WHERE r.task_id = $1 ORDER BY r.id"),
+                args![id.0],
+            )
+            .await?
+            .iter()
+            .map(report_of)
+            .collect::<Result<_, _>>()?;
+        let events = tx
+            .fetch_all(
+                &format!(
+                    "SELECT {} FROM audit_events WHERE task_id = $1 ORDER BY id",
+                    audit::EVENT_COLUMNS
+                ),
+                args![id.0],
+            )
+            .await?
+            .iter()
+            .map(audit::event_of)
+            .collect::<Result<_, _>>()?;
+        tx.commit().await?;
+        Ok(TaskDetail {
+            task,
+            reports,
+            events,
+        })
+    }
+
+    /// How many tasks each lead unit has in each status.
+    async fn counts_by_unit_status(&self) -> Result<Vec<UnitStatusCount>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .fetch_all(
+                "SELECT t.lead_unit_id, u.name AS unit_name, t.status, COUNT(*) AS n
+                 FROM tasks t LEFT JOIN units u ON u.id = t.lead_unit_id
+                 GROUP BY t.lead_unit_id, u.name, t.status
+                 ORDER BY t.lead_unit_id, t.status",
+                vec![],
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                let status = r.text("status")?;
+                let status = Status::CODES
+                    .iter()
+                    .find(|c| **c == status)
+                    .copied()
+                    .ok_or_else(|| StoreError::corrupt("tasks", 0, "未知状态"))?;
+                Ok(UnitStatusCount {
+                    unit: unit_ref(r.opt_int("lead_unit_id")?, r.opt_text("unit_name")?)?,
+                    status,
+                    count: r.int("n")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Assigns a task (交办): lead unit, co-units, responsible person and
+    /// deadline. Re-assigning replaces the co-units (removed ones are marked
+    /// removed, not deleted).
+    async fn assign(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+        assignment: &NewAssignment,
+    ) -> Result<Task, StoreError> {
+        let mut co_names: Vec<&UnitName> = Vec::new();
+        for name in &assignment.co_units {
+            if *name == assignment.lead {
+                return Err(ValueError::LeadAlsoCoUnit {
+                    unit: name.to_string(),
+                }
+                .into());
+            }
+            if !co_names.contains(&name) {
+                co_names.push(name);
+            }
+        }
+        let mut w = self.writer(actor).await?;
+        let (current, before) = lock_task(&mut w, task, Some(expected)).await?;
+        let to = transition(current.status, Action::Assign)?;
+        let lead = unit_id(&mut w.tx, &assignment.lead).await?;
+        let mut co = Vec::new();
+        for name in co_names {
+            co.push(unit_id(&mut w.tx, name).await?);
+        }
+        let changed = w
+            .tx
+            .execute(
+                "UPDATE tasks SET status = $1, suspended_from = NULL, lead_unit_id = $2, owner = $3, deadline = $4,
+                        version = version + 1, updated_at = $5
+                 WHERE id = $6 AND version = $7",
+                args![
+                    to.code(),
+                    lead,
+                    assignment.owner.as_ref().map(|o| o.as_str()),
+                    assignment.deadline.to_string(),
+                    w.at().millis(),
+                    task.0,
+                    expected.0,
+                ],
+            )
+            .await?;
+        stale_unless_one(changed, Entity::Task, task.0, expected)?;
+        w.record(
+            &TASKS,
+            task.0,
+            Some(task.0),
+            Action::Assign.code(),
+            None,
+            Some(before),
+        )
+        .await?;
+
+        let existing =
+            w.tx.fetch_all(
+                "SELECT id, unit_id, state FROM task_co_units WHERE task_id = $1 ORDER BY id",
+                args![task.0],
+            )
+            .await?;
+        let mut seen = Vec::new();
+        for row in &existing {
+            let (row_id, unit, state) = (row.int("id")?, row.int("unit_id")?, row.text("state")?);
+            seen.push(unit);
+            let wanted = co.contains(&unit);
+            let new_state = match (state.as_str(), wanted) {
+                ("active", false) => "removed",
+                ("removed", true) => "active",
+                _ => continue,
+            };
+            let before = w.snapshot(&CO_UNITS, row_id).await?;
+            w.tx.execute(
+                "UPDATE task_co_units SET state = $1, version = version + 1 WHERE id = $2",
+                args![new_state, row_id],
+            )
+            .await?;
+            let action = if new_state == "active" {
+                "restore"
+            } else {
+                "remove"
+            };
+            w.record(&CO_UNITS, row_id, Some(task.0), action, None, before)
+                .await?;
+        }
+        for unit in co.into_iter().filter(|u| !seen.contains(u)) {
+            let row = w
+                .tx
+                .fetch_optional(
+                    "INSERT INTO task_co_units (version, task_id, unit_id, state) VALUES (1, $1, $2, 'active')
+                     RETURNING id",
+                    args![task.0, unit],
+                )
+                .await?;
+            let id = returned_id(row)?;
+            w.record(&CO_UNITS, id, Some(task.0), "create", None, None)
+                .await?;
+        }
+        w.commit().await?;
+        self.task(task).await
+    }
+
+    /// Files a progress report (反馈). The first report moves an assigned
+    /// task to in progress. Reports need no task version: units report
+    /// side by side, and a report changes nothing they could have read.
+    async fn add_report(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        report: &NewReport,
+    ) -> Result<ProgressReport, StoreError> {
+        let mut w = self.writer(actor).await?;
+        let (current, before) = lock_task(&mut w, task, None).await?;
+        let to = transition(current.status, Action::Report)?;
+        let assignment = assigned(&current)?;
+        let unit = match &report.unit {
+            None => assignment.lead.id,
+            Some(name) => std::iter::once(&assignment.lead)
+                .chain(&assignment.co_units)
+                .find(|u| u.name == *name)
+                .map(|u| u.id)
+                .ok_or_else(|| ValueError::NotAUnitOfTask {
+                    unit: name.to_string(),
+                })?,
+        };
+        let row = w
+            .tx
+            .fetch_optional(
+                "INSERT INTO progress_reports (version, task_id, unit_id, kind, period, done, next_steps, percent,
+                                               problems, evidence, review_state, reported_by, created_at)
+                 VALUES (1, $1, $2, 'progress', $3, $4, $5, $6, $7, $8, 'submitted', $9, $10) RETURNING id",
+                args![
+                    task.0,
+                    unit.0,
+                    report.period.as_str(),
+                    report.done.as_str(),
+                    report.next_steps.as_ref().map(Text::as_str),
+                    i64::from(report.percent.value()),
+                    report.problems.as_ref().map(Text::as_str),
+                    report.evidence.as_ref().map(Text::as_str),
+                    w.actor(),
+                    w.at().millis(),
+                ],
+            )
+            .await?;
+        let report_id = returned_id(row)?;
+        w.record(&REPORTS, report_id, Some(task.0), "create", None, None)
+            .await?;
+        if to != current.status {
+            set_status(&mut w, &current, to, Action::Report, None, before).await?;
+        }
+        w.commit().await?;
+        self.report(ReportId(report_id)).await
+    }
+
+    async fn report(&self, id: ReportId) -> Result<ProgressReport, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let row = tx
+            .fetch_optional(&format!("{REPORT_SELECT} WHERE r.id = $1"), args![id.0])
+            .await?
+            .ok_or_else(|| StoreError::not_found(Entity::Report, id))?;
+        tx.commit().await?;
+        report_of(&row)
+    }
+
+    /// Requests completion (申请办结) with evidence: files a completion
+    /// report for the office to accept or return.
+    async fn request_close(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+        evidence: &Text,
+    ) -> Result<Task, StoreError> {
+        let mut w = self.writer(actor).await?;
+        let (current, before) = lock_task(&mut w, task, Some(expected)).await?;
+        let to = transition(current.status, Action::RequestClose)?;
+        let lead = assigned(&current)?.lead.id;
+        let row = w
+            .tx
+            .fetch_optional(
+                "INSERT INTO progress_reports (version, task_id, unit_id, kind, period, done, percent, evidence,
+                                               review_state, reported_by, created_at)
+                 VALUES (1, $1, $2, 'completion', $3, $4, 100, $4, 'submitted', $5, $6) RETURNING id",
+                args![
+                    task.0,
+                    lead.0,
+                    COMPLETION_PERIOD,
+                    evidence.as_str(),
+                    w.actor(),
+                    w.at().millis()
+                ],
+            )
+            .await?;
+        let report_id = returned_id(row)?;
+        w.record(&REPORTS, report_id, Some(task.0), "create", None, None)
+            .await?;
+        set_status(&mut w, &current, to, Action::RequestClose, None, before).await?;
+        w.commit().await?;
+        self.task(task).await
+    }
+
+    /// Accepts the completion request and closes the task (销号).
+    async fn close_task(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+    ) -> Result<Task, StoreError> {
+        self.review(actor, task, expected, Action::Close, None)
+            .await
+    }
+
+    /// Returns the completion request (退回) with a reason; the task goes
+    /// back to in progress.
+    async fn return_task(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+        reason: &Text,
+    ) -> Result<Task, StoreError> {
+        self.review(actor, task, expected, Action::Return, Some(reason))
+            .await
+    }
+
+    /// Suspends a task (暂缓) with a reason.
+    async fn suspend(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+        reason: &Text,
+    ) -> Result<Task, StoreError> {
+        self.change_status(actor, task, expected, Action::Suspend, Some(reason))
+            .await
+    }
+
+    /// Resumes a suspended task to where it was.
+    async fn resume(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+    ) -> Result<Task, StoreError> {
+        self.change_status(actor, task, expected, Action::Resume, None)
+            .await
+    }
+
+    /// Replays the audit trail and compares it with every current row.
+    async fn verify(&self) -> Result<VerifyReport, StoreError> {
+        audit::verify(&self.pool).await
+    }
+}
+
+// ----- helpers: writing --------------------------------------------------------
+
+/// Reads a task inside a write transaction, checks the version the caller
+/// read, and takes the snapshot its audit event starts from.
+async fn lock_task(
+    w: &mut Writer,
+    id: TaskId,
+    expected: Option<Version>,
+) -> Result<(Task, String), StoreError> {
+    let task = load_task(&mut w.tx, id).await?;
+    if let Some(expected) = expected
+        && task.version != expected
+    {
+        return Err(Conflict::Stale {
+            entity: Entity::Task,
+            id: id.0,
+            expected: expected.0,
+            actual: task.version.0,
+        }
+        .into());
+    }
+    let before = w
+        .snapshot(&TASKS, id.0)
+        .await?
+        .ok_or_else(|| StoreError::not_found(Entity::Task, id))?;
+    Ok((task, before))
+}
+
+async fn set_status(
+    w: &mut Writer,
+    task: &Task,
+    to: Status,
+    action: Action,
+    note: Option<&str>,
+    before: String,
+) -> Result<(), StoreError> {
+    let changed = w
+        .tx
+        .execute(
+            "UPDATE tasks SET status = $1, suspended_from = $2, version = version + 1, updated_at = $3
+             WHERE id = $4 AND version = $5",
+            args![
+                to.code(),
+                to.suspended_from(),
+                w.at().millis(),
+                task.id.0,
+                task.version.0
+            ],
+        )
+        .await?;
+    stale_unless_one(changed, Entity::Task, task.id.0, task.version)?;
+    w.record(
+        &TASKS,
+        task.id.0,
+        Some(task.id.0),
+        action.code(),
+        note,
+        Some(before),
+    )
+    .await
+}
+
+fn stale_unless_one(
+    changed: u64,
+    entity: Entity,
+    id: i64,
+    expected: Version,
+) -> Result<(), StoreError> {
+    if changed == 1 {
+        return Ok(());
+    }
+    // Unreachable while writers hold the lock; kept as the last line of defence.
+    Err(Conflict::Stale {
+        entity,
+        id,
+        expected: expected.0,
+        actual: -1,
+    }
+    .into())
+}
+
+fn assigned(task: &Task) -> Result<&Assignment, StoreError> {
+    task.assignment.as_ref().ok_or_else(|| {
+        StoreError::corrupt("tasks", task.id.0, "状态要求已交办，但没有牵头单位或时限")
+    })
+}
+
+fn returned_id(row: Option<Row>) -> Result<i64, StoreError> {
+    row.ok_or_else(|| StoreError::other("写入记录", "INSERT 没有返回 id"))?
+        .int("id")
+}
+
+fn to_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn kind_code(kind: TaskKind) -> &'static str {
+    match kind {
+        TaskKind::Theme => "theme",
+        TaskKind::Task => "task",
+    }
+}
+
+/// One extracted task, checked and ready to insert.
+struct Draft<'a> {
+    source_ref: &'a str,
+    parent: Option<&'a str>,
+    kind: TaskKind,
+    cue: &'a str,
+    title: Text,
+    text: Text,
+    span: Span,
+    due_text: Option<&'a str>,
+}
+
+/// Checks an extraction against its source before anything is written: ids
+/// unique, parents earlier in the tree, spans inside the source, texts not
+/// empty.
+fn validate_extraction(doc: NewDocument<'_>) -> Result<Vec<Draft<'_>>, StoreError> {
+    let bad = |detail: String| -> StoreError { ValueError::Extraction { detail }.into() };
+    let chars = doc.source.text.chars().count();
+    let mut drafts: Vec<Draft<'_>> = Vec::with_capacity(doc.extraction.tasks.len());
+    for t in &doc.extraction.tasks {
+        if drafts.iter().any(|d| d.source_ref == t.id) {
+            return Err(bad(format!("任务编号 {} 重复", t.id)));
+        }
+        if let Some(p) = t.parent.as_deref()
+            && !drafts.iter().any(|d| d.source_ref == p)
+        {
+            return Err(bad(format!("任务 {} 的上级 {p} 不在它之前", t.id)));
+        }
+        let [start, end] = t.span;
+        let span = Span::new(start, end)
+            .filter(|s| s.end() <= chars)
+            .ok_or_else(|| {
+                bad(format!(
+                    "任务 {} 的位置 [{start}, {end}) 超出原文（{chars} 个字）",
+                    t.id
+                ))
+            })?;
+        let title = Text::parse(&t.title).map_err(|e| bad(format!("任务 {} 的标题：{e}", t.id)))?;
+        let text = Text::parse(&t.text).map_err(|e| bad(format!("任务 {} 的原文：{e}", t.id)))?;
+        drafts.push(Draft {
+            source_ref: &t.id,
+            parent: t.parent.as_deref(),
+            kind: t.kind,
+            cue: &t.cue,
+            title,
+            text,
+            span,
+            due_text: t.due.as_ref().map(|d| d.text.as_str()),
+        });
+    }
+    Ok(drafts)
+}
+
+// ----- helpers: reading ----------------------------------------------------------
+
+async fn find_unit_id(tx: &mut Tx, name: &UnitName) -> Result<Option<i64>, StoreError> {
+    let row = tx
+        .fetch_optional("SELECT id FROM units WHERE name = $1", args![name.as_str()])
+        .await?;
+    row.map(|r| r.int("id")).transpose()
+}
+
+async fn unit_id(tx: &mut Tx, name: &UnitName) -> Result<i64, StoreError> {
+    find_unit_id(tx, name)
+        .await?
+        .ok_or_else(|| StoreError::not_found(Entity::Unit, name))
+}
+
+async fn load_document(tx: &mut Tx, id: DocumentId) -> Result<Document, StoreError> {
+    let r = tx
+        .fetch_optional(
+            "SELECT id, version, name, kind, encoding, script, source, extraction, created_at, created_by
+             FROM documents WHERE id = $1",
+            args![id.0],
+        )
+        .await?
+        .ok_or_else(|| StoreError::not_found(Entity::Document, id))?;
+    let corrupt = |what: &str| StoreError::corrupt("documents", id.0, what);
+    Ok(Document {
+        id,
+        version: Version(r.int("version")?),
+        name: r.opt_text("name")?,
+        kind: DocumentKind::from_code(&r.text("kind")?).ok_or_else(|| corrupt("kind"))?,
+        encoding: r.text("encoding")?,
+        script: r.text("script")?,
+        source: r.text("source")?,
+        extraction_json: r.text("extraction")?,
+        created_at: Timestamp::from_millis(r.int("created_at")?),
+        created_by: PersonName::parse(&r.text("created_by")?).map_err(|_| corrupt("created_by"))?,
+    })
+}
+
+async fn load_meeting(tx: &mut Tx, id: MeetingId) -> Result<Meeting, StoreError> {
+    let r = tx
+        .fetch_optional(
+            "SELECT id, version, document_id, title, held_on, body, chair FROM meetings WHERE id = $1",
+            args![id.0],
+        )
+        .await?
+        .ok_or_else(|| StoreError::not_found(Entity::Meeting, id))?;
+    Ok(Meeting {
+        id,
+        version: Version(r.int("version")?),
+        document: DocumentId(r.int("document_id")?),
+        title: r.opt_text("title")?,
+        held_on: r.opt_text("held_on")?,
+        body: r.opt_text("body")?,
+        chair: r.opt_text("chair")?,
+    })
+}
+
+fn unit_ref(id: Option<i64>, name: Option<String>) -> Result<Option<UnitRef>, StoreError> {
+    match (id, name) {
+        (Some(id), Some(name)) => Ok(Some(UnitRef {
+            id: UnitId(id),
+            name: UnitName::parse(&name).map_err(|_| StoreError::corrupt("units", id, "name"))?,
+        })),
+        _ => Ok(None),
+    }
+}
+
+fn unit_of(r: &Row) -> Result<Unit, StoreError> {
+    let id = r.int("id")?;
+    Ok(Unit {
+        id: UnitId(id),
+        version: Version(r.int("version")?),
+        name: UnitName::parse(&r.text("name")?)
+            .map_err(|_| StoreError::corrupt("units", id, "name"))?,
+        parent: unit_ref(r.opt_int("parent_id")?, r.opt_text("parent_name")?)?,
+        created_at: Timestamp::from_millis(r.int("created_at")?),
+    })
+}
+
+async fn load_task(tx: &mut Tx, id: TaskId) -> Result<Task, StoreError> {
+    let row = tx
+        .fetch_optional(&format!("{TASK_SELECT} WHERE t.id = $1"), args![id.0])
+        .await?
+        .ok_or_else(|| StoreError::not_found(Entity::Task, id))?;
+    let mut co = co_units_of(tx, &[id.0]).await?;
+    task_of(&row, co.remove(&id.0).unwrap_or_default())
+}
+
+async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut values: Vec<Arg> = Vec::new();
+    if let Some(name) = &filter.unit {
+        let unit = unit_id(tx, name).await?;
+        values.push(unit.into());
+        let n = values.len();
+        conditions.push(format!(
+            "t.id IN (SELECT id FROM tasks WHERE lead_unit_id = ${n}
+                      UNION SELECT task_id FROM task_co_units WHERE unit_id = ${n} AND state = 'active')"
+        ));
+    }
+    match filter.status {
+        None => {}
+        Some(StatusFilter::Open) => conditions.push("t.status <> 'closed'".to_owned()),
+        Some(s) => {
+            let code = match s {
+                StatusFilter::Draft => "draft",
+                StatusFilter::Assigned => "assigned",
+                StatusFilter::InProgress => "in_progress",
+                StatusFilter::CompletionRequested => "completion_requested",
+                StatusFilter::Closed => "closed",
+                StatusFilter::Suspended | StatusFilter::Open => "suspended",
+            };
+            values.push(code.into());
+            conditions.push(format!("t.status = ${}", values.len()));
+        }
+    }
+    if let Some(day) = filter.overdue_on {
+        // The same rule as lifecycle::is_overdue, in the shape of the
+        // partial index tasks_open_deadline.
+        values.push(day.to_string().into());
+        conditions.push(format!(
+            "t.status IN ('{}', '{}') AND t.deadline < ${}",
+            OVERDUE_STATUSES[0],
+            OVERDUE_STATUSES[1],
+            values.len()
+        ));
+    }
+    if let Some(doc) = filter.document {
+        values.push(doc.0.into());
+        conditions.push(format!("t.document_id = ${}", values.len()));
+    }
+    let mut sql = TASK_SELECT.to_owned();
+    if !conditions.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conditions.join(" AND "));
+    }
+    sql.push_str(" ORDER BY t.id");
+    let rows = tx.fetch_all(&sql, values).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.int("id")).collect::<Result<_, _>>()?;
+    let mut co = co_units_of(tx, &ids).await?;
+    rows.iter()
+        .zip(&ids)
+        .map(|(r, id)| task_of(r, co.remove(id).unwrap_or_default()))
+        .collect()
+}
+
+/// The active co-units of the given tasks, by task id.
+async fn co_units_of(tx: &mut Tx, ids: &[i64]) -> Result<HashMap<i64, Vec<UnitRef>>, StoreError> {
+    let mut out: HashMap<i64, Vec<UnitRef>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT c.task_id, c.unit_id, u.name FROM task_co_units c JOIN units u ON u.id = c.unit_id
+             WHERE c.state = 'active' AND c.task_id IN ({}) ORDER BY c.id",
+            placeholders.join(", ")
+        );
+        let rows = tx
+            .fetch_all(&sql, chunk.iter().map(|id| Arg::from(*id)).collect())
+            .await?;
+        for r in rows {
+            if let Some(unit) = unit_ref(Some(r.int("unit_id")?), Some(r.text("name")?))? {
+                out.entry(r.int("task_id")?).or_default().push(unit);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn task_of(r: &Row, co_units: Vec<UnitRef>) -> Result<Task, StoreError> {
+    let id = r.int("id")?;
+    let corrupt = |what: &str| StoreError::corrupt("tasks", id, what);
+    let status = Status::from_codes(&r.text("status")?, r.opt_text("suspended_from")?.as_deref())
+        .ok_or_else(|| corrupt("status"))?;
+    let lead = unit_ref(r.opt_int("lead_unit_id")?, r.opt_text("lead_name")?)?;
+    let deadline = r
+        .opt_text("deadline")?
+        .map(|d| Date::parse(&d).map_err(|_| corrupt("deadline")))
+        .transpose()?;
+    let owner = r
+        .opt_text("owner")?
+        .map(|o| PersonName::parse(&o).map_err(|_| corrupt("owner")))
+        .transpose()?;
+    let assignment = match (lead, deadline) {
+        (Some(lead), Some(deadline)) => Some(Assignment {
+            lead,
+            co_units,
+            owner,
+            deadline,
+        }),
+        _ => None,
+    };
+    let kind = match r.text("kind")?.as_str() {
+        "theme" => TaskKind::Theme,
+        "task" => TaskKind::Task,
+        _ => return Err(corrupt("kind")),
+    };
+    let span_part = |name: &str| -> Result<usize, StoreError> {
+        usize::try_from(r.int(name)?).map_err(|_| corrupt("span"))
+    };
+    Ok(Task {
+        id: TaskId(id),
+        version: Version(r.int("version")?),
+        document: DocumentId(r.int("document_id")?),
+        parent: r.opt_int("parent_id")?.map(TaskId),
+        ordinal: r.int("ordinal")?,
+        source_ref: r.text("source_ref")?,
+        kind,
+        cue: r.text("cue")?,
+        title: Text::parse(&r.text("title")?).map_err(|_| corrupt("title"))?,
+        text: Text::parse(&r.text("text")?).map_err(|_| corrupt("text"))?,
+        span: Span::new(span_part("span_start")?, span_part("span_end")?)
+            .ok_or_else(|| corrupt("span"))?,
+        due_text: r.opt_text("due_text")?,
+        status,
+        assignment,
+        created_at: Timestamp::from_millis(r.int("created_at")?),
+        updated_at: Timestamp::from_millis(r.int("updated_at")?),
+    })
+}
+
+fn report_of(r: &Row) -> Result<ProgressReport, StoreError> {
+    let id = r.int("id")?;
+    let corrupt = |what: &str| StoreError::corrupt("progress_reports", id, what);
+    let text = |name: &str| -> Result<Option<Text>, StoreError> {
+        r.opt_text(name)?
+            .map(|t| Text::parse(&t).map_err(|_| corrupt(name)))
+            .transpose()
+    };
+    let person = |name: &str| -> Result<Option<PersonName>, StoreError> {
+        r.opt_text(name)?
+            .map(|t| PersonName::parse(&t).map_err(|_| corrupt(name)))
+            .transpose()
+    };
+    Ok(ProgressReport {
+        id: ReportId(id),
+        version: Version(r.int("version")?),
+        task: TaskId(r.int("task_id")?),
+        unit: unit_ref(r.opt_int("unit_id")?, r.opt_text("unit_name")?)?,
+        kind: match r.text("kind")?.as_str() {
+            "progress" => ReportKind::Progress,
+            "completion" => ReportKind::Completion,
+            _ => return Err(corrupt("kind")),
+        },
+        period: Period::parse(&r.text("period")?).map_err(|_| corrupt("period"))?,
+        done: text("done")?.ok_or_else(|| corrupt("done"))?,
+        next_steps: text("next_steps")?,
+        percent: Percent::new(r.int("percent")?).map_err(|_| corrupt("percent"))?,
+        problems: text("problems")?,
+        evidence: text("evidence")?,
+        review: match r.text("review_state")?.as_str() {
+            "submitted" => ReviewState::Submitted,
+            "accepted" => ReviewState::Accepted,
+            "returned" => ReviewState::Returned,
+            _ => return Err(corrupt("review_state")),
+        },
+        review_note: r.opt_text("review_note")?,
+        reviewed_by: person("reviewed_by")?,
+        reviewed_at: r.opt_int("reviewed_at")?.map(Timestamp::from_millis),
+        reported_by: person("reported_by")?.ok_or_else(|| corrupt("reported_by"))?,
+        created_at: Timestamp::from_millis(r.int("created_at")?),
+    })
+}
