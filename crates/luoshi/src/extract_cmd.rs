@@ -44,7 +44,7 @@ pub enum Format {
 /// mistaken path to a disk image should fail fast.
 const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
-fn read_input(path: &PathBuf) -> Result<Vec<u8>, UserError> {
+pub fn read_input(path: &PathBuf) -> Result<Vec<u8>, UserError> {
     let io_err = |e: std::io::Error| UserError {
         code: "io_read",
         message: format!("无法读取“{}”：{}", path.display(), io_error_zh(&e)),

@@ -1,6 +1,7 @@
 //! The `luoshi` command line: parses arguments and dispatches. Glue only.
 
 mod extract_cmd;
+mod ledger_cmd;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,8 @@ struct Cli {
     help: Option<bool>,
     #[arg(short = 'V', long, action = clap::ArgAction::Version, help = "显示版本", help_heading = "选项")]
     version: Option<bool>,
+    #[command(flatten)]
+    global: ledger_cmd::Global,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +40,42 @@ enum Command {
         disable_help_flag = true
     )]
     Extract(extract_cmd::Args),
+    /// Extracts a communiqué and stores its tasks as drafts.
+    #[command(
+        about = "导入通稿：提取任务树并存入台账（待交办）",
+        disable_help_flag = true
+    )]
+    Ingest {
+        #[arg(value_name = "文件", help = "通稿文件；用 - 表示从标准输入读取")]
+        file: std::path::PathBuf,
+    },
+    /// Units (单位).
+    #[command(about = "单位：新增、列出", disable_help_flag = true)]
+    Unit {
+        #[command(subcommand)]
+        command: ledger_cmd::UnitCommand,
+    },
+    /// Tasks (任务).
+    #[command(
+        about = "任务：交办、列出、查看、申请办结、销号、退回、暂缓、恢复",
+        disable_help_flag = true
+    )]
+    Task {
+        #[command(subcommand)]
+        command: ledger_cmd::TaskCommand,
+    },
+    /// Progress reports (进展反馈).
+    #[command(about = "进展反馈：填报", disable_help_flag = true)]
+    Report {
+        #[command(subcommand)]
+        command: ledger_cmd::ReportCommand,
+    },
+    /// The audit trail (留痕).
+    #[command(about = "留痕：核验", disable_help_flag = true)]
+    Audit {
+        #[command(subcommand)]
+        command: ledger_cmd::AuditCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -46,6 +85,21 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Extract(args) => extract_cmd::run(&args),
+        Command::Ingest { file } => {
+            ledger_cmd::run(&cli.global, ledger_cmd::Command::Ingest { file })
+        }
+        Command::Unit { command } => {
+            ledger_cmd::run(&cli.global, ledger_cmd::Command::Unit(command))
+        }
+        Command::Task { command } => {
+            ledger_cmd::run(&cli.global, ledger_cmd::Command::Task(command))
+        }
+        Command::Report { command } => {
+            ledger_cmd::run(&cli.global, ledger_cmd::Command::Report(command))
+        }
+        Command::Audit { command } => {
+            ledger_cmd::run(&cli.global, ledger_cmd::Command::Audit(command))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,718 @@
+//! The ledger (台账) on the command line: ingest, units, assignment,
+//! progress reports, completion, and the audit check. Each command opens
+//! the store named by `--database`, does one thing, and prints the records
+//! it touched as Chinese text or, with `--json`, as JSON.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use luoshi_core::{
+    Date, Ledger, NewAssignment, NewDocument, NewReport, Percent, Period, PersonName,
+    ProgressReport, Status, StatusFilter, Store, SystemClock, Task, TaskFilter, TaskId, Text, Unit,
+    UnitName, VerifyReport,
+};
+use serde_json::{Value, json};
+
+use crate::UserError;
+
+/// Options every ledger command shares.
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// sqlite://PATH (default ./luoshi.db) or postgres://…
+    #[arg(
+        long,
+        global = true,
+        env = "LUOSHI_DATABASE_URL",
+        value_name = "URL",
+        default_value = luoshi_core::DEFAULT_DATABASE_URL,
+        help = "数据库：sqlite://路径（默认 ./luoshi.db）或 postgres://…",
+        help_heading = "选项"
+    )]
+    pub database: String,
+    /// Who acts, for the audit trail; default the operating-system user.
+    #[arg(
+        long,
+        global = true,
+        env = "LUOSHI_ACTOR",
+        value_name = "姓名",
+        help = "操作人（记入留痕）；默认为操作系统用户名",
+        help_heading = "选项"
+    )]
+    pub actor: Option<String>,
+    /// Print records as JSON.
+    #[arg(long, global = true, help = "以 JSON 输出", help_heading = "选项")]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum UnitCommand {
+    /// Adds a unit.
+    #[command(about = "新增单位")]
+    Add {
+        #[arg(value_name = "名称", help = "单位名称")]
+        name: String,
+        #[arg(long, value_name = "上级", help = "上级单位名称")]
+        parent: Option<String>,
+    },
+    /// Lists the units.
+    #[command(about = "列出单位")]
+    List,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TaskCommand {
+    /// Assigns a task.
+    #[command(about = "交办任务：牵头单位、配合单位、责任人、完成时限")]
+    Assign {
+        #[arg(value_name = "任务号")]
+        id: String,
+        #[arg(long, value_name = "单位", help = "牵头单位")]
+        lead: String,
+        #[arg(long = "co", value_name = "单位", help = "配合单位（可多次给出）")]
+        co: Vec<String>,
+        #[arg(long, value_name = "YYYY-MM-DD", help = "完成时限")]
+        due: String,
+        #[arg(long, value_name = "姓名", help = "责任人")]
+        owner: Option<String>,
+    },
+    /// Lists tasks.
+    #[command(about = "列出任务")]
+    List {
+        #[arg(long, value_name = "单位", help = "只看该单位牵头或配合的任务")]
+        unit: Option<String>,
+        #[arg(
+            long,
+            value_name = "状态",
+            help = "draft、assigned、in_progress、completion_requested、closed、suspended 或 open"
+        )]
+        status: Option<String>,
+        #[arg(long, help = "只看已超期的任务")]
+        overdue: bool,
+    },
+    /// Shows one task with its timeline.
+    #[command(about = "查看任务及其进展和留痕")]
+    Show {
+        #[arg(value_name = "任务号")]
+        id: String,
+    },
+    /// Requests completion with evidence.
+    #[command(name = "request-close", about = "申请办结（附佐证材料）")]
+    RequestClose {
+        #[arg(value_name = "任务号")]
+        id: String,
+        #[arg(long, value_name = "文字", help = "佐证材料")]
+        evidence: String,
+    },
+    /// Accepts a completion request.
+    #[command(about = "同意办结，销号")]
+    Close {
+        #[arg(value_name = "任务号")]
+        id: String,
+    },
+    /// Returns a completion request.
+    #[command(about = "退回办结申请")]
+    Return {
+        #[arg(value_name = "任务号")]
+        id: String,
+        #[arg(long, value_name = "文字", help = "退回理由")]
+        reason: String,
+    },
+    /// Suspends a task.
+    #[command(about = "暂缓任务")]
+    Suspend {
+        #[arg(value_name = "任务号")]
+        id: String,
+        #[arg(long, value_name = "文字", help = "暂缓理由")]
+        reason: String,
+    },
+    /// Resumes a suspended task.
+    #[command(about = "恢复暂缓的任务")]
+    Resume {
+        #[arg(value_name = "任务号")]
+        id: String,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ReportCommand {
+    /// Files a progress report.
+    #[command(about = "填报任务进展")]
+    Add {
+        #[arg(value_name = "任务号")]
+        id: String,
+        #[arg(long, value_name = "文字", help = "已完成的工作")]
+        done: String,
+        #[arg(long = "next", value_name = "文字", help = "下一步举措")]
+        next: Option<String>,
+        #[arg(long, value_name = "0-100", help = "完成进度（百分比）")]
+        percent: i64,
+        #[arg(
+            long,
+            value_name = "周期",
+            help = "反馈周期，如 2026年11月；默认为本月"
+        )]
+        period: Option<String>,
+        #[arg(long, value_name = "文字", help = "遇到的问题")]
+        problems: Option<String>,
+        #[arg(long, value_name = "文字", help = "佐证材料")]
+        evidence: Option<String>,
+        #[arg(long, value_name = "单位", help = "填报单位")]
+        unit: Option<String>,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Verifies the audit trail against the current rows.
+    #[command(about = "核验留痕：校验哈希链，并核对每张表的当前数据与留痕是否一致")]
+    Verify,
+}
+
+/// A ledger command, as dispatched from `main`.
+#[derive(Debug)]
+pub enum Command {
+    Ingest { file: PathBuf },
+    Unit(UnitCommand),
+    Task(TaskCommand),
+    Report(ReportCommand),
+    Audit(AuditCommand),
+}
+
+fn user_error(code: &'static str, message: impl Into<String>) -> UserError {
+    UserError {
+        code,
+        message: message.into(),
+    }
+}
+
+fn store_error(e: luoshi_core::StoreError) -> UserError {
+    user_error(e.code(), e.to_string())
+}
+
+fn value<T>(r: Result<T, luoshi_core::ValueError>) -> Result<T, UserError> {
+    r.map_err(|e| user_error(e.code(), e.to_string()))
+}
+
+/// Runs a ledger command to completion on a small runtime of its own.
+pub fn run(global: &Global, command: Command) -> Result<(), UserError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| user_error("runtime", format!("无法启动运行时：{e}")))?;
+    runtime.block_on(async {
+        let store = Store::open(&global.database, Arc::new(SystemClock::default()))
+            .await
+            .map_err(store_error)?;
+        let result = dispatch(&store, global, command).await;
+        store.close().await;
+        result
+    })
+}
+
+fn actor(global: &Global) -> Result<PersonName, UserError> {
+    let name = global
+        .actor
+        .clone()
+        .or_else(|| {
+            ["USER", "LOGNAME", "USERNAME"]
+                .iter()
+                .find_map(|v| std::env::var(v).ok())
+        })
+        .filter(|n| !n.trim().is_empty())
+        .or_else(os_user)
+        .unwrap_or_else(|| "未知用户".to_string());
+    value(PersonName::parse(&name))
+}
+
+/// The login name of the user running the process, from /etc/passwd
+/// (services started without a login environment have no $USER).
+fn os_user() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let _password = f.next()?;
+        (f.next()?.parse::<u32>().ok()? == uid).then(|| name.to_string())
+    })
+}
+
+/// A moment as people here read it: Beijing time, to the second.
+fn local_time(t: luoshi_core::Timestamp) -> String {
+    let ms = t.millis() + 8 * 3_600_000;
+    let day = luoshi_core::Date::from_days_since_epoch(ms.div_euclid(86_400_000));
+    let s = ms.rem_euclid(86_400_000) / 1000;
+    match day {
+        Some(d) => format!("{d} {:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60),
+        None => t.to_string(),
+    }
+}
+
+/// The Chinese name of an audited action.
+fn action_label(action: &str) -> &str {
+    match action {
+        "create" => "新建",
+        "ingest" => "导入",
+        "assign" => "交办",
+        "report" => "反馈进展",
+        "request_close" => "申请办结",
+        "return" => "退回",
+        "accept" => "通过",
+        "close" => "销号",
+        "suspend" => "暂缓",
+        "resume" => "恢复",
+        other => other,
+    }
+}
+
+/// The Chinese name of an audited table.
+fn table_label(table: &str) -> &str {
+    match table {
+        "documents" => "文件",
+        "meetings" => "会议",
+        "tasks" => "任务",
+        "units" => "单位",
+        "assignments" => "交办",
+        "progress_reports" => "进展",
+        "co_units" | "task_co_units" => "配合单位",
+        other => other,
+    }
+}
+
+fn task_id(id: &str) -> Result<TaskId, UserError> {
+    value(TaskId::parse(id.trim_start_matches(['t', 'T', '#'])))
+}
+
+fn text(s: &str) -> Result<Text, UserError> {
+    value(Text::parse(s))
+}
+
+async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<(), UserError> {
+    let out = Output { json: global.json };
+    match command {
+        Command::Ingest { file } => {
+            let bytes = crate::extract_cmd::read_input(&file)?;
+            let source =
+                luoshi_extract::decode(&bytes).map_err(|e| user_error(e.code(), e.to_string()))?;
+            let extraction = luoshi_extract::extract(&source);
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .filter(|n| n != "-")
+                .map(|n| value(luoshi_core::DocumentName::parse(&n)))
+                .transpose()?;
+            let doc = NewDocument {
+                name: name.as_ref(),
+                source: &source,
+                extraction: &extraction,
+            };
+            let ingested = store
+                .ingest(&actor(global)?, doc)
+                .await
+                .map_err(store_error)?;
+            out.ingested(&ingested, luoshi_core::Clock::today(store.clock()));
+        }
+        Command::Unit(UnitCommand::Add { name, parent }) => {
+            let name = value(UnitName::parse(&name))?;
+            let parent = parent.map(|p| value(UnitName::parse(&p))).transpose()?;
+            let unit = store
+                .add_unit(&actor(global)?, &name, parent.as_ref())
+                .await
+                .map_err(store_error)?;
+            out.units(&[unit]);
+        }
+        Command::Unit(UnitCommand::List) => {
+            let units = store.units().await.map_err(store_error)?;
+            out.units(&units);
+        }
+        Command::Task(cmd) => task(store, global, &out, cmd).await?,
+        Command::Report(ReportCommand::Add {
+            id,
+            done,
+            next,
+            percent,
+            period,
+            problems,
+            evidence,
+            unit,
+        }) => {
+            let task = task_id(&id)?;
+            let today = luoshi_core::Clock::today(store.clock());
+            let period = period.unwrap_or_else(|| format!("{}年{}月", today.year(), today.month()));
+            let report = NewReport {
+                unit: unit.map(|u| value(UnitName::parse(&u))).transpose()?,
+                period: value(Period::parse(&period))?,
+                done: text(&done)?,
+                next_steps: next.map(|n| text(&n)).transpose()?,
+                percent: value(Percent::new(percent))?,
+                problems: problems.map(|p| text(&p)).transpose()?,
+                evidence: evidence.map(|e| text(&e)).transpose()?,
+            };
+            let saved = store
+                .add_report(&actor(global)?, task, &report)
+                .await
+                .map_err(store_error)?;
+            out.reports(&[saved]);
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let report = store.verify().await.map_err(store_error)?;
+            out.verify(&report);
+            if !report.problems.is_empty() {
+                return Err(user_error(
+                    "audit_failed",
+                    format!("留痕核验未通过：发现 {} 处问题。", report.problems.len()),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn task(
+    store: &Store,
+    global: &Global,
+    out: &Output,
+    cmd: TaskCommand,
+) -> Result<(), UserError> {
+    // Writes name the version they read, so that a concurrent change makes
+    // this one fail instead of silently overwriting it.
+    let current = |id: TaskId| async move { store.task(id).await.map_err(store_error) };
+    let task = match cmd {
+        TaskCommand::Assign {
+            id,
+            lead,
+            co,
+            due,
+            owner,
+        } => {
+            let id = task_id(&id)?;
+            let assignment = NewAssignment {
+                lead: value(UnitName::parse(&lead))?,
+                co_units: co
+                    .iter()
+                    .map(|c| value(UnitName::parse(c)))
+                    .collect::<Result<_, _>>()?,
+                owner: owner.map(|o| value(PersonName::parse(&o))).transpose()?,
+                deadline: value(Date::parse(&due))?,
+            };
+            let version = current(id).await?.version;
+            store
+                .assign(&actor(global)?, id, version, &assignment)
+                .await
+        }
+        TaskCommand::List {
+            unit,
+            status,
+            overdue,
+        } => {
+            let today = luoshi_core::Clock::today(store.clock());
+            let filter = TaskFilter {
+                unit: unit.map(|u| value(UnitName::parse(&u))).transpose()?,
+                status: status.map(|s| value(StatusFilter::parse(&s))).transpose()?,
+                overdue_on: overdue.then_some(today),
+                document: None,
+            };
+            let tasks = store.tasks(&filter).await.map_err(store_error)?;
+            out.tasks(&tasks, today);
+            return Ok(());
+        }
+        TaskCommand::Show { id } => {
+            let detail = store
+                .task_detail(task_id(&id)?)
+                .await
+                .map_err(store_error)?;
+            out.detail(&detail, luoshi_core::Clock::today(store.clock()));
+            return Ok(());
+        }
+        TaskCommand::RequestClose { id, evidence } => {
+            let id = task_id(&id)?;
+            let version = current(id).await?.version;
+            store
+                .request_close(&actor(global)?, id, version, &text(&evidence)?)
+                .await
+        }
+        TaskCommand::Close { id } => {
+            let id = task_id(&id)?;
+            let version = current(id).await?.version;
+            store.close_task(&actor(global)?, id, version).await
+        }
+        TaskCommand::Return { id, reason } => {
+            let id = task_id(&id)?;
+            let version = current(id).await?.version;
+            store
+                .return_task(&actor(global)?, id, version, &text(&reason)?)
+                .await
+        }
+        TaskCommand::Suspend { id, reason } => {
+            let id = task_id(&id)?;
+            let version = current(id).await?.version;
+            store
+                .suspend(&actor(global)?, id, version, &text(&reason)?)
+                .await
+        }
+        TaskCommand::Resume { id } => {
+            let id = task_id(&id)?;
+            let version = current(id).await?.version;
+            store.resume(&actor(global)?, id, version).await
+        }
+    }
+    .map_err(store_error)?;
+    out.tasks(&[task], luoshi_core::Clock::today(store.clock()));
+    Ok(())
+}
+
+/// Prints records as Chinese text or JSON.
+struct Output {
+    json: bool,
+}
+
+fn task_json(t: &Task, today: Date) -> Value {
+    json!({
+        "id": t.id.0,
+        "version": t.version.0,
+        "document": t.document.0,
+        "parent": t.parent.map(|p| p.0),
+        "kind": if t.kind == luoshi_core::TaskKind::Theme { "theme" } else { "task" },
+        "cue": t.cue,
+        "title": t.title.as_str(),
+        "text": t.text.as_str(),
+        "span": [t.span.start(), t.span.end()],
+        "due_text": t.due_text,
+        "status": t.status.code(),
+        "overdue": t.is_overdue(today),
+        "assignment": t.assignment.as_ref().map(|a| json!({
+            "lead": a.lead.name.as_str(),
+            "co_units": a.co_units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+            "owner": a.owner.as_ref().map(PersonName::as_str),
+            "deadline": a.deadline.to_string(),
+        })),
+    })
+}
+
+fn report_json(r: &ProgressReport) -> Value {
+    json!({
+        "id": r.id.0,
+        "task": r.task.0,
+        "kind": r.kind.code(),
+        "unit": r.unit.as_ref().map(|u| u.name.as_str()),
+        "period": r.period.as_str(),
+        "done": r.done.as_str(),
+        "next_steps": r.next_steps.as_ref().map(Text::as_str),
+        "percent": r.percent.value(),
+        "problems": r.problems.as_ref().map(Text::as_str),
+        "evidence": r.evidence.as_ref().map(Text::as_str),
+        "review": r.review.code(),
+        "review_note": r.review_note,
+        "reported_by": r.reported_by.as_str(),
+        "created_at": r.created_at.to_string(),
+    })
+}
+
+fn unit_json(u: &Unit) -> Value {
+    json!({"id": u.id.0, "name": u.name.as_str(), "parent": u.parent.as_ref().map(|p| p.name.as_str())})
+}
+
+fn status_label(s: Status, overdue: bool) -> String {
+    if overdue {
+        format!("{}·超期", s.label())
+    } else {
+        s.label().to_string()
+    }
+}
+
+impl Output {
+    fn print_json(&self, v: &Value) {
+        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    }
+
+    fn ingested(&self, i: &luoshi_core::Ingested, today: Date) {
+        if self.json {
+            self.print_json(&json!({
+                "document": i.document.id.0,
+                "meeting": {"title": i.meeting.title, "date": i.meeting.held_on, "body": i.meeting.body, "chair": i.meeting.chair},
+                "tasks": i.tasks.iter().map(|t| task_json(t, today)).collect::<Vec<_>>(),
+            }));
+            return;
+        }
+        println!(
+            "已入库文件 {}：{}",
+            i.document.id,
+            i.meeting.title.as_deref().unwrap_or("（无标题）")
+        );
+        println!(
+            "会议：{}　{}　主持：{}",
+            i.meeting.held_on.as_deref().unwrap_or("日期不详"),
+            i.meeting.body.as_deref().unwrap_or("召开单位不详"),
+            i.meeting.chair.as_deref().unwrap_or("—")
+        );
+        println!("任务 {} 项（待交办）：", i.tasks.len());
+        for t in &i.tasks {
+            let indent = if t.parent.is_some() { "    " } else { "" };
+            let due = t
+                .due_text
+                .as_deref()
+                .map(|d| format!("　时限：{d}"))
+                .unwrap_or_default();
+            println!("{indent}[{}] {}{due}", t.id, t.title);
+        }
+    }
+
+    fn units(&self, units: &[Unit]) {
+        if self.json {
+            self.print_json(&Value::Array(units.iter().map(unit_json).collect()));
+            return;
+        }
+        if units.is_empty() {
+            println!("还没有单位。用 luoshi unit add 名称 新增。");
+        }
+        for u in units {
+            match &u.parent {
+                Some(p) => println!("[{}] {}（上级：{}）", u.id, u.name, p.name),
+                None => println!("[{}] {}", u.id, u.name),
+            }
+        }
+    }
+
+    fn tasks(&self, tasks: &[Task], today: Date) {
+        if self.json {
+            self.print_json(&Value::Array(
+                tasks.iter().map(|t| task_json(t, today)).collect(),
+            ));
+            return;
+        }
+        if tasks.is_empty() {
+            println!("没有符合条件的任务。");
+        }
+        for t in tasks {
+            let who = t
+                .assignment
+                .as_ref()
+                .map(|a| {
+                    let co = if a.co_units.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "　配合：{}",
+                            a.co_units
+                                .iter()
+                                .map(|u| u.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join("、")
+                        )
+                    };
+                    format!("　牵头：{}{co}　时限：{}", a.lead.name, a.deadline)
+                })
+                .unwrap_or_default();
+            println!(
+                "[{}] {}　〔{}〕{who}",
+                t.id,
+                t.title,
+                status_label(t.status, t.is_overdue(today))
+            );
+        }
+    }
+
+    fn reports(&self, reports: &[ProgressReport]) {
+        if self.json {
+            self.print_json(&Value::Array(reports.iter().map(report_json).collect()));
+            return;
+        }
+        for r in reports {
+            println!(
+                "已填报进展 {}（任务 {}，{}）：{}%　{}",
+                r.id,
+                r.task,
+                r.period,
+                r.percent.value(),
+                r.done
+            );
+        }
+    }
+
+    fn detail(&self, d: &luoshi_core::TaskDetail, today: Date) {
+        if self.json {
+            self.print_json(&json!({
+                "task": task_json(&d.task, today),
+                "reports": d.reports.iter().map(report_json).collect::<Vec<_>>(),
+                "events": d.events.iter().map(|e| json!({
+                    "id": e.id.0, "at": e.at.to_string(), "actor": e.actor, "table": e.table,
+                    "entity_id": e.entity_id, "action": e.action, "note": e.note,
+                })).collect::<Vec<_>>(),
+            }));
+            return;
+        }
+        let t = &d.task;
+        println!(
+            "[{}] {}　〔{}〕",
+            t.id,
+            t.title,
+            status_label(t.status, t.is_overdue(today))
+        );
+        println!("原文：{}", t.text);
+        if let Some(a) = &t.assignment {
+            let co: Vec<&str> = a.co_units.iter().map(|u| u.name.as_str()).collect();
+            println!(
+                "牵头：{}　配合：{}　责任人：{}　时限：{}",
+                a.lead.name,
+                if co.is_empty() {
+                    "—".to_string()
+                } else {
+                    co.join("、")
+                },
+                a.owner.as_ref().map_or("—", PersonName::as_str),
+                a.deadline
+            );
+        }
+        if !d.reports.is_empty() {
+            println!("进展：");
+            for r in &d.reports {
+                println!(
+                    "  {}　{}%　{}　〔{}〕",
+                    r.period,
+                    r.percent.value(),
+                    r.done,
+                    r.review.label()
+                );
+            }
+        }
+        println!("留痕：");
+        for e in &d.events {
+            let note = e
+                .note
+                .as_deref()
+                .map(|n| format!("　{n}"))
+                .unwrap_or_default();
+            println!(
+                "  {}　{}　{}{}{note}",
+                local_time(e.at),
+                e.actor,
+                action_label(&e.action),
+                table_label(&e.table)
+            );
+        }
+    }
+
+    fn verify(&self, r: &VerifyReport) {
+        if self.json {
+            self.print_json(&json!({
+                "events": r.events,
+                "rows": r.rows,
+                "head": r.head.as_ref().map(|(id, hash)| json!({"event": id.0, "hash": hash})),
+                "problems": r.problems.iter().map(|p| json!({
+                    "code": p.code(), "table": p.table(), "id": p.id(), "message": p.to_string(),
+                })).collect::<Vec<_>>(),
+            }));
+            return;
+        }
+        if r.problems.is_empty() {
+            println!(
+                "留痕核验通过：{} 条留痕，{} 行数据，与留痕一致。",
+                r.events, r.rows
+            );
+        }
+        for p in &r.problems {
+            println!("[{}] {}", p.code(), p);
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! The ledger cycle from the command line, as a supervision office runs it:
+//! ingest a communiqué, add units, assign, report, request completion, get
+//! returned, close, and prove with `audit verify` that nothing was altered —
+//! on a fresh SQLite file and on PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sqlx::{Connection, Executor};
+
+const DOC: &str = "省政府召开常务会议\n3月5日，省政府召开常务会议。省长张三主持会议。\n会议指出，要抓好春耕生产，确保粮食安全。要加强水利建设，年底前完工。\n会议要求，各地要压实安全生产责任。\n";
+
+struct Ledger {
+    url: String,
+    dir: PathBuf,
+}
+
+impl Ledger {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_luoshi"))
+            .args(args)
+            .env("LUOSHI_DATABASE_URL", &self.url)
+            .env("LUOSHI_ACTOR", "督查室王五")
+            .current_dir(&self.dir)
+            .output()
+            .expect("luoshi runs")
+    }
+
+    /// Runs a command that must succeed; returns its standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "luoshi {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("luoshi-ledger-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn sqlite_ledger(name: &str) -> Ledger {
+    let dir = temp_dir(name);
+    Ledger {
+        url: format!("sqlite://{}", dir.join("luoshi.db").display()),
+        dir,
+    }
+}
+
+/// The whole cycle; returns the id of the task that went through it.
+fn cycle(l: &Ledger) -> i64 {
+    std::fs::write(l.dir.join("通稿.txt"), DOC).unwrap();
+    let ingested = l.json(&["ingest", "通稿.txt"]);
+    let tasks = ingested["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 3, "{ingested}");
+    assert!(tasks.iter().all(|t| t["status"] == "draft"));
+    let id = tasks[1]["id"].as_i64().unwrap().to_string();
+    assert_eq!(tasks[1]["parent"], tasks[0]["id"]);
+
+    l.ok(&["unit", "add", "省农业农村厅"]);
+    l.ok(&["unit", "add", "省水利厅"]);
+    l.ok(&["unit", "add", "省财政厅"]);
+    let units = l.json(&["unit", "list"]);
+    assert_eq!(units.as_array().unwrap().len(), 3);
+
+    let assigned = l.json(&[
+        "task",
+        "assign",
+        &id,
+        "--lead",
+        "省水利厅",
+        "--co",
+        "省财政厅",
+        "--due",
+        "2099-12-31",
+        "--owner",
+        "李四",
+    ]);
+    assert_eq!(assigned[0]["status"], "assigned");
+    assert_eq!(assigned[0]["assignment"]["co_units"][0], "省财政厅");
+
+    // A co-unit sees the task; a unit with no part in it does not.
+    assert_eq!(
+        l.json(&["task", "list", "--unit", "省财政厅"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        l.json(&["task", "list", "--unit", "省农业农村厅"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    let report = l.json(&[
+        "report",
+        "add",
+        &id,
+        "--done",
+        "完成渠系改造一期",
+        "--next",
+        "推进二期",
+        "--percent",
+        "60",
+    ]);
+    assert_eq!(report[0]["percent"], 60);
+    assert_eq!(
+        l.json(&["task", "show", &id])["task"]["status"],
+        "in_progress"
+    );
+
+    l.ok(&["task", "request-close", &id, "--evidence", "验收报告"]);
+    let returned = l.json(&["task", "return", &id, "--reason", "缺少验收签字"]);
+    assert_eq!(returned[0]["status"], "in_progress");
+    l.ok(&[
+        "task",
+        "request-close",
+        &id,
+        "--evidence",
+        "验收报告（已签字）",
+    ]);
+    let closed = l.json(&["task", "close", &id]);
+    assert_eq!(closed[0]["status"], "closed");
+
+    let shown = l.json(&["task", "show", &id]);
+    let events = shown["events"].as_array().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["action"] == "return" && e["note"] == "缺少验收签字")
+    );
+    assert!(events.iter().all(|e| e["actor"] == "督查室王五"));
+    assert_eq!(
+        l.json(&["audit", "verify"])["problems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    id.parse().unwrap()
+}
+
+fn refused(out: &Output, code: &str) {
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("[{code}]")), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn the_cycle_on_a_fresh_sqlite_file() {
+    let l = sqlite_ledger("cycle");
+    let id = cycle(&l).to_string();
+    // A closed task takes no more reports; the error says why.
+    refused(
+        &l.run(&["report", "add", &id, "--done", "补报", "--percent", "100"]),
+        "task_closed",
+    );
+    // Bad input is refused before anything is written.
+    refused(
+        &l.run(&[
+            "task",
+            "assign",
+            "1",
+            "--lead",
+            "省水利厅",
+            "--due",
+            "2026-02-30",
+        ]),
+        "value_bad_date",
+    );
+    refused(
+        &l.run(&[
+            "task",
+            "assign",
+            "999",
+            "--lead",
+            "省水利厅",
+            "--due",
+            "2026-12-31",
+        ]),
+        "not_found",
+    );
+    refused(
+        &l.run(&["report", "add", "1", "--done", "x", "--percent", "120"]),
+        "value_percent_out_of_range",
+    );
+    refused(&l.run(&["unit", "add", "省水利厅"]), "duplicate");
+    refused(
+        &l.run(&["task", "list", "--status", "finished"]),
+        "value_unknown_status",
+    );
+    assert_eq!(
+        l.json(&["audit", "verify"])["problems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn editing_a_row_behind_the_ledgers_back_fails_the_audit() {
+    let l = sqlite_ledger("tamper");
+    let id = cycle(&l);
+    let path = l.dir.join("luoshi.db");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap();
+            conn.execute(format!("UPDATE tasks SET title = '改过的标题' WHERE id = {id}").as_str())
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        });
+    let out = l.run(&["audit", "verify"]);
+    refused(&out, "audit_failed");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("tasks"), "{printed}");
+    assert!(printed.contains(&id.to_string()), "{printed}");
+}
+
+#[test]
+fn the_cycle_on_postgresql() {
+    let base = std::env::var("LUOSHI_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("LUOSHI_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts PostgreSQL")
+    });
+    let name = format!("luoshi_cli_{}", std::process::id());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        });
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    let l = Ledger {
+        url: format!("{prefix}/{name}"),
+        dir: temp_dir("pg"),
+    };
+    cycle(&l);
+    assert!(
+        !Path::new(&l.dir.join("luoshi.db")).exists(),
+        "nothing written to SQLite"
+    );
+}
