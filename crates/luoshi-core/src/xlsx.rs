@@ -804,8 +804,7 @@ pub fn read(bytes: &[u8]) -> Result<ImportSheet, XlsxError> {
         });
 
         let assignment = match (lead, deadline, status) {
-            (Some(lead), Some(deadline), Some(Status::Draft)) => {
-                let _ = (lead, deadline);
+            (Some(_), Some(_), Some(Status::Draft)) => {
                 bad(
                     "状态",
                     "xlsx_status_conflict",
