@@ -345,6 +345,95 @@ async fn a_nonsense_deadline_imports_nothing(db: TestDb) {
     db.finish().await;
 }
 
+async fn half_an_assignment_is_named_by_its_missing_cell(db: TestDb) {
+    let bytes = hand_made(&[
+        ["1", "出台实施方案", "", "", "", "2026-06-30", "", ""],
+        ["2", "强化要素保障", "省财政厅", "", "", "", "", "办理中"],
+        [
+            "3",
+            "加强水利建设",
+            "省水利厅",
+            "",
+            "",
+            "2026-06-30",
+            "",
+            "待交办",
+        ],
+        [
+            "4",
+            "建设实验室",
+            "省科技厅",
+            "省科技厅",
+            "",
+            "2026-06-30",
+            "",
+            "已交办",
+        ],
+        [
+            "5",
+            "推动产业升级",
+            "省发展改革委",
+            "",
+            "",
+            "2026-06-30",
+            "正在推进",
+            "暂缓",
+        ],
+        ["6", "调剂用地指标", "", "", "", "", "", ""],
+    ]);
+    let XlsxError::Cells(cells) = xlsx::read(&bytes).unwrap_err() else {
+        panic!()
+    };
+    let found: Vec<_> = cells
+        .iter()
+        .map(|c| (c.row, c.column.as_str(), c.code))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, "C", "xlsx_missing_lead"),
+            (4, "F", "xlsx_missing_deadline"),
+            (5, "H", "xlsx_status_conflict"),
+            (6, "D", "xlsx_lead_also_co_unit"),
+        ]
+    );
+    assert_eq!(
+        cells[0].to_string(),
+        "第 3 行 C 列（牵头单位）：已交办的任务须填写牵头单位"
+    );
+    // Without those rows the sheet imports: a suspended task with progress
+    // resumes to in progress, a row with only a title is a draft.
+    let bytes = hand_made(&[
+        [
+            "5",
+            "推动产业升级",
+            "省发展改革委",
+            "",
+            "",
+            "2026-06-30",
+            "正在推进",
+            "暂缓",
+        ],
+        ["6", "调剂用地指标", "", "", "", "", "", ""],
+    ]);
+    let sheet = xlsx::read(&bytes).unwrap();
+    db.store
+        .import_ledger(&office(), &sheet, "台账.xlsx")
+        .await
+        .unwrap();
+    let tasks = db.store.tasks(&TaskFilter::default()).await.unwrap();
+    assert_eq!(
+        tasks[0].status,
+        Status::Suspended {
+            resume_to: luoshi_core::ResumeTo::InProgress
+        }
+    );
+    assert_eq!(tasks[1].status, Status::Draft);
+    assert!(tasks[1].assignment.is_none());
+    assert!(db.store.verify().await.unwrap().is_ok());
+    db.finish().await;
+}
+
 async fn a_sheet_a_person_edited_imports(db: TestDb) {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
@@ -446,5 +535,6 @@ engine_tests!(
     export_import_export_gives_the_same_sheet,
     a_nonsense_deadline_imports_nothing,
     a_sheet_a_person_edited_imports,
+    half_an_assignment_is_named_by_its_missing_cell,
     export_filters_keep_the_themes_of_the_tasks_they_keep,
 );
