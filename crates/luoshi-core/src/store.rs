@@ -763,7 +763,8 @@ impl Ledger for Store {
 
         let mut documents = Vec::new();
         let mut tasks = Vec::new();
-        for (key, rows) in &groups {
+        for (key, sheet_rows) in &groups {
+            let (rows, parents) = document_order(sheet_rows);
             let doc_name = match key {
                 Some(k) => format!("{name}（原文件编号 {k}）"),
                 None => name.to_owned(),
@@ -773,7 +774,7 @@ impl Ledger for Store {
             let mut source = String::new();
             let mut spans = Vec::new();
             let mut at = 0usize;
-            for r in rows {
+            for r in &rows {
                 if !source.is_empty() {
                     source.push('\n');
                     at += 1;
@@ -783,34 +784,24 @@ impl Ledger for Store {
                 spans.push([at, at + len]);
                 at += len;
             }
-            let mut theme: Option<String> = None;
             let extraction = luoshi_extract::Extraction {
                 script: luoshi_extract::Script::Hans,
                 meeting: luoshi_extract::Meeting::default(),
                 tasks: rows
                     .iter()
                     .zip(&spans)
+                    .zip(&parents)
                     .enumerate()
-                    .map(|(i, (r, span))| {
-                        let id = format!("t{}", i + 1);
-                        let parent = match r.kind {
-                            TaskKind::Theme => {
-                                theme = Some(id.clone());
-                                None
-                            }
-                            TaskKind::Task => theme.clone(),
-                        };
-                        luoshi_extract::Task {
-                            id,
-                            parent,
-                            kind: r.kind,
-                            cue: IMPORT_CUE.to_owned(),
-                            title: r.title.to_string(),
-                            text: r.title.to_string(),
-                            span: *span,
-                            actors: Vec::new(),
-                            due: None,
-                        }
+                    .map(|(i, ((r, span), parent))| luoshi_extract::Task {
+                        id: format!("t{}", i + 1),
+                        parent: parent.map(|p| format!("t{}", p + 1)),
+                        kind: r.kind,
+                        cue: IMPORT_CUE.to_owned(),
+                        title: r.title.to_string(),
+                        text: r.title.to_string(),
+                        span: *span,
+                        actors: Vec::new(),
+                        due: None,
                     })
                     .collect(),
                 warnings: Vec::new(),
@@ -840,12 +831,9 @@ impl Ledger for Store {
             w.record(&MEETINGS, meeting_id, None, IMPORT, None, None)
                 .await?;
 
-            let mut theme_id: Option<i64> = None;
-            for ((ordinal, r), span) in (1i64..).zip(rows).zip(&spans) {
-                let parent = match r.kind {
-                    TaskKind::Theme => None,
-                    TaskKind::Task => theme_id,
-                };
+            let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
+            for (((ordinal, r), span), parent) in (1i64..).zip(&rows).zip(&spans).zip(&parents) {
+                let parent = parent.and_then(|p| ids.get(p).copied());
                 let a = r.assignment.as_ref();
                 let lead = a.and_then(|a| units.get(&a.lead).copied());
                 let row = w
@@ -882,9 +870,7 @@ impl Ledger for Store {
                 w.record(&TASKS, id, Some(id), IMPORT, note.as_deref(), None)
                     .await?;
                 tasks.push(TaskId(id));
-                if r.kind == TaskKind::Theme {
-                    theme_id = Some(id);
-                }
+                ids.push(id);
                 for co in a.map(|a| a.co_units.as_slice()).unwrap_or_default() {
                     let unit = units.get(co).copied();
                     let row = w
@@ -1106,6 +1092,54 @@ fn validate_extraction(doc: NewDocument<'_>) -> Result<Vec<Draft<'_>>, StoreErro
         });
     }
     Ok(drafts)
+}
+
+/// The rows of one imported document in the order to store them, each
+/// with the index of its theme in that order. A task belongs to the theme
+/// row above it. When every row carries a distinct 任务编号 and every theme's
+/// is below its tasks', the rows are stored in 任务编号 order: that is the
+/// order of the ledger they were exported from, so a fresh database gives
+/// them the same ids and positions and the next export is the same sheet,
+/// hidden columns included. Otherwise (a sheet a person typed or
+/// rearranged) they are stored in sheet order.
+fn document_order<'a>(rows: &[&'a ImportRow]) -> (Vec<&'a ImportRow>, Vec<Option<usize>>) {
+    let mut theme = None;
+    let parents: Vec<Option<usize>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| match r.kind {
+            TaskKind::Theme => {
+                theme = Some(i);
+                None
+            }
+            TaskKind::Task => theme,
+        })
+        .collect();
+    let refs: Vec<Option<i64>> = rows.iter().map(|r| r.task_ref).collect();
+    let mut distinct: Vec<i64> = refs.iter().flatten().copied().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let by_ref = distinct.len() == rows.len()
+        && parents
+            .iter()
+            .enumerate()
+            .all(|(i, p)| p.is_none_or(|p| refs[p] < refs[i]));
+    if !by_ref {
+        return (rows.to_vec(), parents);
+    }
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|i| refs[*i]);
+    let mut position = vec![0; rows.len()];
+    for (at, i) in order.iter().enumerate() {
+        position[*i] = at;
+    }
+    (
+        order.iter().map(|i| rows[*i]).collect(),
+        order
+            .iter()
+            .map(|i| parents[*i].map(|p| position[p]))
+            .collect(),
+    )
 }
 
 // ----- helpers: reading ----------------------------------------------------------

@@ -272,19 +272,20 @@ fn the_cycle_on_postgresql() {
     round_trip(&l, &sqlite_ledger("pg-to-sqlite"));
 }
 
-/// Every cell of the sheet 任务台账, the hidden id columns left out.
-fn visible_cells(path: &Path) -> Vec<Vec<String>> {
+/// Every cell of the sheet 任务台账, the hidden id columns included.
+fn sheet_cells(path: &Path) -> Vec<Vec<String>> {
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).unwrap();
     let range = book.worksheet_range("任务台账").unwrap();
     range
         .rows()
-        .map(|r| r.iter().take(8).map(|c| format!("{c:?}")).collect())
+        .map(|r| r.iter().map(|c| format!("{c:?}")).collect())
         .collect()
 }
 
 /// Exports `from`, imports the sheet into the fresh `to`, exports again:
-/// the two sheets show the same cells and `to`'s audit trail verifies.
+/// the two sheets hold the same cells, ids included, and `to`'s audit
+/// trail verifies.
 fn round_trip(from: &Ledger, to: &Ledger) {
     let first = to.dir.join("导出.xlsx");
     let second = to.dir.join("再导出.xlsx");
@@ -295,7 +296,7 @@ fn round_trip(from: &Ledger, to: &Ledger) {
     assert_eq!(imported["tasks"].as_array().unwrap().len(), 3);
     assert_eq!(imported["units_created"].as_array().unwrap().len(), 2);
     to.ok(&["export", "--xlsx", second.to_str().unwrap()]);
-    let (a, b) = (visible_cells(&first), visible_cells(&second));
+    let (a, b) = (sheet_cells(&first), sheet_cells(&second));
     assert_eq!(a, b);
     assert!(a.iter().flatten().any(|c| c.contains("已销号")), "{a:?}");
     assert_eq!(
@@ -324,7 +325,7 @@ fn the_excel_ledger_round_trips_through_the_command_line() {
         "--status",
         "closed",
     ]);
-    let cells = visible_cells(&filtered);
+    let cells = sheet_cells(&filtered);
     assert!(cells.iter().flatten().any(|c| c.contains("省财政厅")));
     refused(
         &l.run(&["export", "--xlsx", "x.xlsx", "--status", "finished"]),
