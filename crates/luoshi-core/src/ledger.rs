@@ -7,15 +7,17 @@
 //! version the caller read; a stale one is [`crate::Conflict::Stale`] and
 //! changes nothing. Every error carries a Chinese message and a stable code.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use crate::audit::VerifyReport;
 use crate::error::StoreError;
 use crate::model::{
-    Document, Ingested, Meeting, NewAssignment, NewDocument, NewReport, ProgressReport, Task,
-    TaskDetail, TaskFilter, Unit, UnitStatusCount,
+    Document, Imported, Ingested, Meeting, NewAssignment, NewDocument, NewReport, ProgressReport,
+    Task, TaskDetail, TaskFilter, Unit, UnitStatusCount,
 };
 use crate::value::{DocumentId, PersonName, ReportId, TaskId, Text, UnitName, Version};
+use crate::xlsx::ImportSheet;
 
 /// The implementation-cycle ledger (台账).
 pub trait Ledger: Send + Sync {
@@ -143,6 +145,25 @@ pub trait Ledger: Send + Sync {
         task: TaskId,
         expected: Version,
     ) -> impl Future<Output = Result<Task, StoreError>> + Send;
+
+    /// The latest report (progress or completion) of each of `tasks` that
+    /// has one.
+    fn latest_reports(
+        &self,
+        tasks: &[TaskId],
+    ) -> impl Future<Output = Result<HashMap<TaskId, ProgressReport>, StoreError>> + Send;
+
+    /// Stores a validated Excel ledger (see [`crate::xlsx`]) in one
+    /// transaction: units it names that do not exist yet, then per 文件编号
+    /// one document (named `name`, its source the task titles) with its
+    /// meeting, its themes and tasks with their assignment and status, and
+    /// each task's latest report. Every record gets an `import` audit event.
+    fn import_ledger(
+        &self,
+        actor: &PersonName,
+        sheet: &ImportSheet,
+        name: &str,
+    ) -> impl Future<Output = Result<Imported, StoreError>> + Send;
 
     /// Replays the audit trail and compares it with every current row
     /// (see [`crate::audit`]).

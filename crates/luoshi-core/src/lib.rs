@@ -12,6 +12,8 @@
 //! * [`audit`]: every write appends a hash-chained event in the same
 //!   transaction; [`Ledger::verify`] replays the chain and compares it with
 //!   every current row.
+//! * [`xlsx`]: the Excel ledger (台账): export, and import of a sheet a
+//!   person may have edited, validated cell by cell before anything is stored.
 //!
 //! Architecture invariant: no HTTP, no command line, no system clock. Time
 //! comes from the [`Clock`] the store is opened with; questions that depend
@@ -38,6 +40,7 @@ mod migrate;
 pub mod model;
 mod store;
 pub mod value;
+pub mod xlsx;
 
 pub use audit::{GENESIS_HASH, Problem, VerifyReport, audited_tables};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -49,9 +52,9 @@ pub use lifecycle::{
 };
 pub use migrate::SCHEMA_VERSION;
 pub use model::{
-    Assignment, AuditEvent, Document, DocumentKind, Ingested, Meeting, NewAssignment, NewDocument,
-    NewReport, ProgressReport, ReportKind, ReviewState, Span, Task, TaskDetail, TaskFilter,
-    TaskKind, Unit, UnitRef, UnitStatusCount,
+    Assignment, AuditEvent, Document, DocumentKind, Imported, Ingested, Meeting, NewAssignment,
+    NewDocument, NewReport, ProgressReport, ReportKind, ReviewState, Span, Task, TaskDetail,
+    TaskFilter, TaskKind, Unit, UnitRef, UnitStatusCount,
 };
 pub use store::Store;
 pub use value::{

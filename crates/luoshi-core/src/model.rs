@@ -323,6 +323,17 @@ pub struct Ingested {
     pub tasks: Vec<Task>,
 }
 
+/// What an Excel import stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// One document per 文件编号 of the sheet.
+    pub documents: Vec<DocumentId>,
+    /// Units the sheet named that did not exist yet, in order.
+    pub units_created: Vec<UnitName>,
+    /// Themes and tasks stored, in sheet order.
+    pub tasks: Vec<TaskId>,
+}
+
 /// Which tasks to list. All conditions hold together; `None` means any.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskFilter {

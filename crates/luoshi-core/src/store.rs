@@ -21,14 +21,15 @@ use crate::ledger::Ledger;
 use crate::lifecycle::{Action, OVERDUE_STATUSES, Status, StatusFilter, transition};
 use crate::migrate;
 use crate::model::{
-    Assignment, Document, DocumentKind, Ingested, Meeting, NewAssignment, NewDocument, NewReport,
-    ProgressReport, ReportKind, ReviewState, Span, Task, TaskDetail, TaskFilter, Unit, UnitRef,
-    UnitStatusCount,
+    Assignment, Document, DocumentKind, Imported, Ingested, Meeting, NewAssignment, NewDocument,
+    NewReport, ProgressReport, ReportKind, ReviewState, Span, Task, TaskDetail, TaskFilter, Unit,
+    UnitRef, UnitStatusCount,
 };
 use crate::value::{
     Date, DocumentId, MeetingId, Percent, Period, PersonName, ReportId, TaskId, Text, Timestamp,
     UnitId, UnitName, Version,
 };
+use crate::xlsx::{ImportRow, ImportSheet};
 
 /// The ledger on one database, SQLite or PostgreSQL, chosen by URL.
 #[derive(Clone)]
@@ -60,6 +61,12 @@ const REPORT_SELECT: &str =
 const UNIT_SELECT: &str =
     "SELECT u.id, u.version, u.name, u.parent_id, p.name AS parent_name, u.created_at
     FROM units u LEFT JOIN units p ON p.id = u.parent_id";
+
+/// The audit action of records an Excel import creates.
+const IMPORT: &str = "import";
+
+/// The cue of tasks that came from an Excel ledger rather than a document.
+const IMPORT_CUE: &str = "台账导入";
 
 /// The period label of a completion request.
 const COMPLETION_PERIOD: &str = "办结申请";
@@ -675,6 +682,256 @@ impl Ledger for Store {
             .await
     }
 
+    /// The latest report of each task that has one.
+    async fn latest_reports(
+        &self,
+        tasks: &[TaskId],
+    ) -> Result<HashMap<TaskId, ProgressReport>, StoreError> {
+        let mut out = HashMap::new();
+        let mut tx = self.pool.read().await?;
+        for chunk in tasks.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "{REPORT_SELECT} WHERE r.id IN (SELECT MAX(id) FROM progress_reports
+                                               WHERE task_id IN ({}) GROUP BY task_id)",
+                placeholders.join(", ")
+            );
+            let rows = tx
+                .fetch_all(&sql, chunk.iter().map(|id| Arg::from(id.0)).collect())
+                .await?;
+            for r in &rows {
+                let report = report_of(r)?;
+                out.insert(report.task, report);
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Stores a validated Excel ledger in one transaction.
+    async fn import_ledger(
+        &self,
+        actor: &PersonName,
+        sheet: &ImportSheet,
+        name: &str,
+    ) -> Result<Imported, StoreError> {
+        let mut w = self.writer(actor).await?;
+        let now = w.at().millis();
+
+        // Units first: every name the sheet uses, created when new.
+        let mut units: HashMap<UnitName, i64> = HashMap::new();
+        let mut units_created = Vec::new();
+        for a in sheet.rows.iter().filter_map(|r| r.assignment.as_ref()) {
+            for u in std::iter::once(&a.lead).chain(&a.co_units) {
+                if units.contains_key(u) {
+                    continue;
+                }
+                let id = match find_unit_id(&mut w.tx, u).await? {
+                    Some(id) => id,
+                    None => {
+                        let row = w
+                            .tx
+                            .fetch_optional(
+                                "INSERT INTO units (version, name, parent_id, created_at) VALUES (1, $1, NULL, $2) RETURNING id",
+                                args![u.as_str(), now],
+                            )
+                            .await?;
+                        let id = returned_id(row)?;
+                        w.record(&UNITS, id, None, IMPORT, None, None).await?;
+                        units_created.push(u.clone());
+                        id
+                    }
+                };
+                units.insert(u.clone(), id);
+            }
+        }
+
+        // One document per 文件编号, in order of first appearance; rows
+        // without one belong with the row above.
+        let mut groups: Vec<(Option<i64>, Vec<&ImportRow>)> = Vec::new();
+        for row in &sheet.rows {
+            let key = row.document_ref;
+            let at = match key {
+                Some(_) => groups.iter().position(|(k, _)| *k == key),
+                None => groups.len().checked_sub(1),
+            };
+            match at {
+                Some(i) => groups[i].1.push(row),
+                None => groups.push((key, vec![row])),
+            }
+        }
+
+        let mut documents = Vec::new();
+        let mut tasks = Vec::new();
+        for (key, sheet_rows) in &groups {
+            let (rows, parents) = document_order(sheet_rows);
+            let doc_name = match key {
+                Some(k) => format!("{name}（原文件编号 {k}）"),
+                None => name.to_owned(),
+            };
+            // The document's source is its task titles, one a line, so
+            // every task's span points at its own title.
+            let mut source = String::new();
+            let mut spans = Vec::new();
+            let mut at = 0usize;
+            for r in &rows {
+                if !source.is_empty() {
+                    source.push('\n');
+                    at += 1;
+                }
+                let len = r.title.as_str().chars().count();
+                source.push_str(r.title.as_str());
+                spans.push([at, at + len]);
+                at += len;
+            }
+            let extraction = luoshi_extract::Extraction {
+                script: luoshi_extract::Script::Hans,
+                meeting: luoshi_extract::Meeting::default(),
+                tasks: rows
+                    .iter()
+                    .zip(&spans)
+                    .zip(&parents)
+                    .enumerate()
+                    .map(|(i, ((r, span), parent))| luoshi_extract::Task {
+                        id: format!("t{}", i + 1),
+                        parent: parent.map(|p| format!("t{}", p + 1)),
+                        kind: r.kind,
+                        cue: IMPORT_CUE.to_owned(),
+                        title: r.title.to_string(),
+                        text: r.title.to_string(),
+                        span: *span,
+                        actors: Vec::new(),
+                        due: None,
+                    })
+                    .collect(),
+                warnings: Vec::new(),
+            };
+            let extraction_json = serde_json::to_string(&extraction)
+                .map_err(|e| StoreError::other("保存导入结果", e))?;
+            let row = w
+                .tx
+                .fetch_optional(
+                    "INSERT INTO documents (version, name, kind, encoding, script, source, extraction, created_at, created_by)
+                     VALUES (1, $1, 'text', 'UTF-8', 'hans', $2, $3, $4, $5) RETURNING id",
+                    args![doc_name, source, extraction_json, now, w.actor()],
+                )
+                .await?;
+            let doc_id = returned_id(row)?;
+            w.record(&DOCUMENTS, doc_id, None, IMPORT, None, None)
+                .await?;
+            documents.push(DocumentId(doc_id));
+            let row =
+                w.tx.fetch_optional(
+                    "INSERT INTO meetings (version, document_id, title, held_on, body, chair)
+                     VALUES (1, $1, NULL, NULL, NULL, NULL) RETURNING id",
+                    args![doc_id],
+                )
+                .await?;
+            let meeting_id = returned_id(row)?;
+            w.record(&MEETINGS, meeting_id, None, IMPORT, None, None)
+                .await?;
+
+            let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
+            for (((ordinal, r), span), parent) in (1i64..).zip(&rows).zip(&spans).zip(&parents) {
+                let parent = parent.and_then(|p| ids.get(p).copied());
+                let a = r.assignment.as_ref();
+                let lead = a.and_then(|a| units.get(&a.lead).copied());
+                let row = w
+                    .tx
+                    .fetch_optional(
+                        "INSERT INTO tasks (version, document_id, parent_id, ordinal, source_ref, kind, cue, title, text,
+                                            span_start, span_end, due_text, status, suspended_from, lead_unit_id,
+                                            owner, deadline, created_at, updated_at)
+                         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $7, $8, $9, NULL, $10, $11, $12, $13, $14, $15, $15)
+                         RETURNING id",
+                        args![
+                            doc_id,
+                            parent,
+                            ordinal,
+                            format!("t{ordinal}"),
+                            kind_code(r.kind),
+                            IMPORT_CUE,
+                            r.title.as_str(),
+                            to_i64(span[0]),
+                            to_i64(span[1]),
+                            r.status.code(),
+                            r.status.suspended_from(),
+                            lead,
+                            a.and_then(|a| a.owner.as_ref()).map(|o| o.as_str()),
+                            a.map(|a| a.deadline.to_string()),
+                            now,
+                        ],
+                    )
+                    .await?;
+                let id = returned_id(row)?;
+                let note = r
+                    .task_ref
+                    .map(|t| format!("台账第 {} 行，原任务编号 {t}", r.row));
+                w.record(&TASKS, id, Some(id), IMPORT, note.as_deref(), None)
+                    .await?;
+                tasks.push(TaskId(id));
+                ids.push(id);
+                for co in a.map(|a| a.co_units.as_slice()).unwrap_or_default() {
+                    let unit = units.get(co).copied();
+                    let row = w
+                        .tx
+                        .fetch_optional(
+                            "INSERT INTO task_co_units (version, task_id, unit_id, state) VALUES (1, $1, $2, 'active')
+                             RETURNING id",
+                            args![id, unit],
+                        )
+                        .await?;
+                    let co_id = returned_id(row)?;
+                    w.record(&CO_UNITS, co_id, Some(id), IMPORT, None, None)
+                        .await?;
+                }
+                if let Some(p) = &r.progress {
+                    let completion = crate::xlsx::is_completion_period(&p.period);
+                    let (kind, review) = match (completion, r.status) {
+                        (true, Status::Closed) => (ReportKind::Completion, ReviewState::Accepted),
+                        (true, Status::InProgress) => {
+                            (ReportKind::Completion, ReviewState::Returned)
+                        }
+                        (true, _) => (ReportKind::Completion, ReviewState::Submitted),
+                        (false, _) => (ReportKind::Progress, ReviewState::Submitted),
+                    };
+                    let reviewed = review != ReviewState::Submitted;
+                    let row = w
+                        .tx
+                        .fetch_optional(
+                            "INSERT INTO progress_reports (version, task_id, unit_id, kind, period, done, percent, evidence,
+                                                           review_state, reviewed_by, reviewed_at, reported_by, created_at)
+                             VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                            args![
+                                id,
+                                lead,
+                                kind.code(),
+                                p.period.as_str(),
+                                p.done.as_str(),
+                                i64::from(p.percent.value()),
+                                completion.then(|| p.done.as_str()),
+                                review.code(),
+                                reviewed.then(|| w.actor().to_owned()),
+                                reviewed.then_some(now),
+                                w.actor(),
+                                now,
+                            ],
+                        )
+                        .await?;
+                    let report_id = returned_id(row)?;
+                    w.record(&REPORTS, report_id, Some(id), IMPORT, None, None)
+                        .await?;
+                }
+            }
+        }
+        w.commit().await?;
+        Ok(Imported {
+            documents,
+            units_created,
+            tasks,
+        })
+    }
+
     /// Replays the audit trail and compares it with every current row.
     async fn verify(&self) -> Result<VerifyReport, StoreError> {
         audit::verify(&self.pool).await
@@ -835,6 +1092,54 @@ fn validate_extraction(doc: NewDocument<'_>) -> Result<Vec<Draft<'_>>, StoreErro
         });
     }
     Ok(drafts)
+}
+
+/// The rows of one imported document in the order to store them, each
+/// with the index of its theme in that order. A task belongs to the theme
+/// row above it. When every row carries a distinct 任务编号 and every theme's
+/// is below its tasks', the rows are stored in 任务编号 order: that is the
+/// order of the ledger they were exported from, so a fresh database gives
+/// them the same ids and positions and the next export is the same sheet,
+/// hidden columns included. Otherwise (a sheet a person typed or
+/// rearranged) they are stored in sheet order.
+fn document_order<'a>(rows: &[&'a ImportRow]) -> (Vec<&'a ImportRow>, Vec<Option<usize>>) {
+    let mut theme = None;
+    let parents: Vec<Option<usize>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| match r.kind {
+            TaskKind::Theme => {
+                theme = Some(i);
+                None
+            }
+            TaskKind::Task => theme,
+        })
+        .collect();
+    let refs: Vec<Option<i64>> = rows.iter().map(|r| r.task_ref).collect();
+    let mut distinct: Vec<i64> = refs.iter().flatten().copied().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let by_ref = distinct.len() == rows.len()
+        && parents
+            .iter()
+            .enumerate()
+            .all(|(i, p)| p.is_none_or(|p| refs[p] < refs[i]));
+    if !by_ref {
+        return (rows.to_vec(), parents);
+    }
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|i| refs[*i]);
+    let mut position = vec![0; rows.len()];
+    for (at, i) in order.iter().enumerate() {
+        position[*i] = at;
+    }
+    (
+        order.iter().map(|i| rows[*i]).collect(),
+        order
+            .iter()
+            .map(|i| parents[*i].map(|p| position[p]))
+            .collect(),
+    )
 }
 
 // ----- helpers: reading ----------------------------------------------------------

@@ -1,11 +1,12 @@
 //! The ledger (台账) on the command line: ingest, units, assignment,
-//! progress reports, completion, and the audit check. Each command opens
+//! progress reports, completion, the Excel ledger, and the audit check. Each command opens
 //! the store named by `--database`, does one thing, and prints the records
 //! it touched as Chinese text or, with `--json`, as JSON.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use luoshi_core::xlsx;
 use luoshi_core::{
     Date, Ledger, NewAssignment, NewDocument, NewReport, Percent, Period, PersonName,
     ProgressReport, Status, StatusFilter, Store, SystemClock, Task, TaskFilter, TaskId, Text, Unit,
@@ -57,6 +58,23 @@ pub enum UnitCommand {
     /// Lists the units.
     #[command(about = "列出单位")]
     List,
+}
+
+/// What `luoshi export` writes.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[arg(long, value_name = "文件", help = "写出的 Excel 台账（.xlsx）")]
+    pub xlsx: PathBuf,
+    #[arg(long, value_name = "单位", help = "只导出该单位牵头或配合的任务")]
+    pub unit: Option<String>,
+    #[arg(
+        long,
+        value_name = "状态",
+        help = "draft、assigned、in_progress、completion_requested、closed、suspended 或 open"
+    )]
+    pub status: Option<String>,
+    #[arg(long, help = "只导出已超期的任务")]
+    pub overdue: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -172,6 +190,8 @@ pub enum AuditCommand {
 #[derive(Debug)]
 pub enum Command {
     Ingest { file: PathBuf },
+    Export(ExportArgs),
+    Import { xlsx: PathBuf },
     Unit(UnitCommand),
     Task(TaskCommand),
     Report(ReportCommand),
@@ -186,6 +206,10 @@ fn user_error(code: &'static str, message: impl Into<String>) -> UserError {
 }
 
 fn store_error(e: luoshi_core::StoreError) -> UserError {
+    user_error(e.code(), e.to_string())
+}
+
+fn xlsx_error(e: xlsx::XlsxError) -> UserError {
     user_error(e.code(), e.to_string())
 }
 
@@ -254,6 +278,7 @@ fn action_label(action: &str) -> &str {
     match action {
         "create" => "新建",
         "ingest" => "导入",
+        "import" => "台账导入",
         "assign" => "交办",
         "report" => "反馈进展",
         "request_close" => "申请办结",
@@ -312,6 +337,69 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
                 .await
                 .map_err(store_error)?;
             out.ingested(&ingested, luoshi_core::Clock::today(store.clock()));
+        }
+        Command::Export(args) => {
+            let today = luoshi_core::Clock::today(store.clock());
+            let filter = TaskFilter {
+                unit: args.unit.map(|u| value(UnitName::parse(&u))).transpose()?,
+                status: args
+                    .status
+                    .map(|s| value(StatusFilter::parse(&s)))
+                    .transpose()?,
+                overdue_on: args.overdue.then_some(today),
+                document: None,
+            };
+            let bytes = xlsx::export(store, &filter, today)
+                .await
+                .map_err(xlsx_error)?;
+            std::fs::write(&args.xlsx, bytes).map_err(|e| {
+                user_error("io_write", format!("无法写入 {}：{e}", args.xlsx.display()))
+            })?;
+            if out.json {
+                out.print_json(&json!({ "file": args.xlsx.display().to_string() }));
+            } else {
+                println!("已导出任务台账：{}", args.xlsx.display());
+            }
+        }
+        Command::Import { xlsx: file } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| user_error("io_read", format!("无法读取 {}：{e}", file.display())))?;
+            let sheet = xlsx::read(&bytes).map_err(xlsx_error)?;
+            let name = file
+                .file_name()
+                .map_or_else(|| "台账".to_owned(), |n| n.to_string_lossy().into_owned());
+            let imported = store
+                .import_ledger(&actor(global)?, &sheet, &name)
+                .await
+                .map_err(store_error)?;
+            if out.json {
+                out.print_json(&json!({
+                    "documents": imported.documents.iter().map(|d| d.0).collect::<Vec<_>>(),
+                    "tasks": imported.tasks.iter().map(|t| t.0).collect::<Vec<_>>(),
+                    "units_created": imported.units_created.iter().map(UnitName::as_str).collect::<Vec<_>>(),
+                }));
+            } else {
+                println!(
+                    "已导入 {}：{} 份文件，{} 条任务（含主题），新建单位 {} 个{}",
+                    file.display(),
+                    imported.documents.len(),
+                    imported.tasks.len(),
+                    imported.units_created.len(),
+                    if imported.units_created.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "：{}",
+                            imported
+                                .units_created
+                                .iter()
+                                .map(UnitName::as_str)
+                                .collect::<Vec<_>>()
+                                .join("、")
+                        )
+                    }
+                );
+            }
         }
         Command::Unit(UnitCommand::Add { name, parent }) => {
             let name = value(UnitName::parse(&name))?;

@@ -49,6 +49,21 @@ enum Command {
         #[arg(value_name = "文件", help = "通稿文件；用 - 表示从标准输入读取")]
         file: std::path::PathBuf,
     },
+    /// Writes the ledger as an Excel sheet.
+    #[command(
+        about = "导出 Excel 任务台账（可按单位、状态、超期筛选）",
+        disable_help_flag = true
+    )]
+    Export(ledger_cmd::ExportArgs),
+    /// Reads an Excel ledger into the database.
+    #[command(
+        about = "导入 Excel 任务台账：先逐格校验，有任何错误则不导入",
+        disable_help_flag = true
+    )]
+    Import {
+        #[arg(long, value_name = "文件", help = "要导入的 Excel 台账（.xlsx）")]
+        xlsx: std::path::PathBuf,
+    },
     /// Units (单位).
     #[command(about = "单位：新增、列出", disable_help_flag = true)]
     Unit {
@@ -87,6 +102,10 @@ fn main() -> ExitCode {
         Command::Extract(args) => extract_cmd::run(&args),
         Command::Ingest { file } => {
             ledger_cmd::run(&cli.global, ledger_cmd::Command::Ingest { file })
+        }
+        Command::Export(args) => ledger_cmd::run(&cli.global, ledger_cmd::Command::Export(args)),
+        Command::Import { xlsx } => {
+            ledger_cmd::run(&cli.global, ledger_cmd::Command::Import { xlsx })
         }
         Command::Unit { command } => {
             ledger_cmd::run(&cli.global, ledger_cmd::Command::Unit(command))

@@ -268,4 +268,133 @@ fn the_cycle_on_postgresql() {
         !Path::new(&l.dir.join("luoshi.db")).exists(),
         "nothing written to SQLite"
     );
+    // The ledger moves from PostgreSQL to a fresh SQLite file as a sheet.
+    round_trip(&l, &sqlite_ledger("pg-to-sqlite"));
+}
+
+/// Every cell of the sheet 任务台账, the hidden id columns included.
+fn sheet_cells(path: &Path) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).unwrap();
+    let range = book.worksheet_range("任务台账").unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| format!("{c:?}")).collect())
+        .collect()
+}
+
+/// Exports `from`, imports the sheet into the fresh `to`, exports again:
+/// the two sheets hold the same cells, ids included, and `to`'s audit
+/// trail verifies.
+fn round_trip(from: &Ledger, to: &Ledger) {
+    let first = to.dir.join("导出.xlsx");
+    let second = to.dir.join("再导出.xlsx");
+    let printed = from.ok(&["export", "--xlsx", first.to_str().unwrap()]);
+    assert!(printed.contains("已导出任务台账"), "{printed}");
+    let imported = to.json(&["import", "--xlsx", first.to_str().unwrap()]);
+    assert_eq!(imported["documents"].as_array().unwrap().len(), 1);
+    assert_eq!(imported["tasks"].as_array().unwrap().len(), 3);
+    assert_eq!(imported["units_created"].as_array().unwrap().len(), 2);
+    to.ok(&["export", "--xlsx", second.to_str().unwrap()]);
+    let (a, b) = (sheet_cells(&first), sheet_cells(&second));
+    assert_eq!(a, b);
+    assert!(a.iter().flatten().any(|c| c.contains("已销号")), "{a:?}");
+    assert_eq!(
+        to.json(&["audit", "verify"])["problems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn the_excel_ledger_round_trips_through_the_command_line() {
+    let l = sqlite_ledger("xlsx-from");
+    cycle(&l);
+    round_trip(&l, &sqlite_ledger("xlsx-to"));
+
+    // Filters narrow the sheet; a bad filter is refused.
+    let filtered = l.dir.join("财政厅.xlsx");
+    l.ok(&[
+        "export",
+        "--xlsx",
+        filtered.to_str().unwrap(),
+        "--unit",
+        "省财政厅",
+        "--status",
+        "closed",
+    ]);
+    let cells = sheet_cells(&filtered);
+    assert!(cells.iter().flatten().any(|c| c.contains("省财政厅")));
+    refused(
+        &l.run(&["export", "--xlsx", "x.xlsx", "--status", "finished"]),
+        "value_unknown_status",
+    );
+    l.ok(&["export", "--xlsx", "超期.xlsx", "--overdue"]);
+}
+
+#[test]
+fn a_sheet_with_a_nonsense_deadline_imports_nothing_from_the_command_line() {
+    let l = sqlite_ledger("xlsx-bad");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("任务台账").unwrap();
+    let rows: [[&str; 8]; 4] = [
+        [
+            "序号",
+            "任务",
+            "牵头单位",
+            "配合单位",
+            "责任人",
+            "完成时限",
+            "进展情况",
+            "状态",
+        ],
+        ["一、", "抓好春耕生产", "", "", "", "", "", ""],
+        [
+            "1",
+            "确保粮食安全",
+            "省农业农村厅",
+            "",
+            "李四",
+            "2026-06-30",
+            "",
+            "已交办",
+        ],
+        [
+            "2",
+            "加强水利建设",
+            "省水利厅",
+            "省财政厅",
+            "",
+            "明年",
+            "",
+            "已交办",
+        ],
+    ];
+    for (r, row) in (1u32..).zip(rows) {
+        for (c, v) in (0u16..).zip(row) {
+            sheet.write_string(r, c, v).unwrap();
+        }
+    }
+    book.save(l.dir.join("台账.xlsx")).unwrap();
+    let out = l.run(&["import", "--xlsx", "台账.xlsx"]);
+    refused(&out, "xlsx_bad_cells");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("第 5 行 F 列（完成时限）：‘明年’不是有效日期"),
+        "{err}"
+    );
+    assert_eq!(l.json(&["unit", "list"]).as_array().unwrap().len(), 0);
+    assert_eq!(l.json(&["task", "list"]).as_array().unwrap().len(), 0);
+    refused(
+        &l.run(&["import", "--xlsx", "没有这个文件.xlsx"]),
+        "io_read",
+    );
+    std::fs::write(l.dir.join("不是表格.xlsx"), "hello").unwrap();
+    refused(
+        &l.run(&["import", "--xlsx", "不是表格.xlsx"]),
+        "xlsx_unreadable",
+    );
 }
