@@ -36,6 +36,7 @@ mod ledger;
 pub mod lifecycle;
 mod migrate;
 pub mod model;
+pub mod seed;
 mod store;
 pub mod value;
 
@@ -53,6 +54,7 @@ pub use model::{
     NewReport, ProgressReport, ReportKind, ReviewState, Span, Task, TaskDetail, TaskFilter,
     TaskKind, Unit, UnitRef, UnitStatusCount,
 };
+pub use seed::{SeedPlan, SeedSummary};
 pub use store::Store;
 pub use value::{
     Date, DocumentId, DocumentName, EventId, MeetingId, Percent, Period, PersonName, ReportId,

@@ -78,6 +78,10 @@ impl Store {
         self.pool.engine()
     }
 
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
     /// The clock the store stamps records with.
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
