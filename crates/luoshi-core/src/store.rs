@@ -973,12 +973,19 @@ async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<Task>, Store
         values.push(doc.0.into());
         conditions.push(format!("t.document_id = ${}", values.len()));
     }
+    if let Some(after) = filter.after {
+        values.push(after.0.into());
+        conditions.push(format!("t.id > ${}", values.len()));
+    }
     let mut sql = TASK_SELECT.to_owned();
     if !conditions.is_empty() {
         sql.push_str(" WHERE ");
         sql.push_str(&conditions.join(" AND "));
     }
     sql.push_str(" ORDER BY t.id");
+    if let Some(limit) = filter.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
     let rows = tx.fetch_all(&sql, values).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.int("id")).collect::<Result<_, _>>()?;
     let mut co = co_units_of(tx, &ids).await?;

@@ -468,7 +468,7 @@ async fn task(
                 unit: unit.map(|u| value(UnitName::parse(&u))).transpose()?,
                 status: status.map(|s| value(StatusFilter::parse(&s))).transpose()?,
                 overdue_on: overdue.then_some(today),
-                document: None,
+                ..TaskFilter::default()
             };
             let tasks = store.tasks(&filter).await.map_err(store_error)?;
             out.tasks(&tasks, today);
