@@ -675,6 +675,11 @@ impl Store {
                 .await?;
             }
         }
+        // Planner statistics, as a long-running database would have them.
+        if w.tx.engine() == Engine::Sqlite {
+            w.tx.execute("PRAGMA analysis_limit = 1000", vec![]).await?;
+        }
+        w.tx.execute("ANALYZE", vec![]).await?;
         w.commit().await?;
         summary.events = summary.units
             + 2 * summary.documents

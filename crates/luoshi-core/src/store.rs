@@ -402,10 +402,14 @@ impl Ledger for Store {
         let mut tx = self.pool.read().await?;
         let rows = tx
             .fetch_all(
-                "SELECT t.lead_unit_id, u.name AS unit_name, t.status, COUNT(*) AS n
-                 FROM tasks t LEFT JOIN units u ON u.id = t.lead_unit_id
-                 GROUP BY t.lead_unit_id, u.name, t.status
-                 ORDER BY t.lead_unit_id, t.status",
+                // Count on the covering index (lead_unit_id, status) first,
+                // then name the units: grouping after the join sorted
+                // every task.
+                "SELECT c.lead_unit_id, u.name AS unit_name, c.status, c.n
+                 FROM (SELECT lead_unit_id, status, COUNT(*) AS n FROM tasks
+                       GROUP BY lead_unit_id, status) c
+                 LEFT JOIN units u ON u.id = c.lead_unit_id
+                 ORDER BY c.lead_unit_id, c.status",
                 vec![],
             )
             .await?;
@@ -962,8 +966,17 @@ async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<Task>, Store
         // The same rule as lifecycle::is_overdue, in the shape of the
         // partial index tasks_open_deadline.
         values.push(day.to_string().into());
+        // A page of the overdue list walks the tasks in id order and stops
+        // after `limit` hits (about one open task in five is overdue);
+        // SQLite would otherwise collect every open task through an index
+        // and sort them. Unary `+` keeps it off those indexes.
+        let hint = if filter.limit.is_some() && tx.engine() == Engine::Sqlite {
+            "+"
+        } else {
+            ""
+        };
         conditions.push(format!(
-            "t.status IN ('{}', '{}') AND t.deadline < ${}",
+            "{hint}t.status IN ('{}', '{}') AND {hint}t.deadline < ${}",
             OVERDUE_STATUSES[0],
             OVERDUE_STATUSES[1],
             values.len()
