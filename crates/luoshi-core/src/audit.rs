@@ -23,7 +23,7 @@ use std::fmt;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
-use crate::db::{Pool, Row, Tx, Val, args};
+use crate::db::{Arg, Pool, Row, Tx, Val, args};
 use crate::error::StoreError;
 use crate::value::{EventId, PersonName, Timestamp};
 
@@ -333,6 +333,81 @@ impl Writer {
 
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await
+    }
+
+    /// Inserts rows of `spec` (each with every column of `spec.columns`, in
+    /// that order) and appends one creation event per row, with the
+    /// snapshot taken from the values rather than read back: the bulk path
+    /// of `dev seed`. `task_of(row)` names the task an event is about.
+    pub(crate) async fn insert_recorded(
+        &mut self,
+        spec: &'static TableSpec,
+        action: &str,
+        rows: Vec<Vec<Arg>>,
+        task_of: impl Fn(&[Arg]) -> Option<i64>,
+    ) -> Result<(), StoreError> {
+        let names: std::sync::Arc<[String]> =
+            spec.columns.iter().map(|c| (*c).to_owned()).collect();
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let entity_id = match row.first() {
+                Some(Arg::Int(Some(id))) => *id,
+                _ => return Err(StoreError::other("写入留痕", "批量写入的记录没有 id")),
+            };
+            let task_id = task_of(row);
+            let after = snapshot_of(spec, &Row::from_args(names.clone(), row));
+            let event_id = self.head_id + 1;
+            let hash = EventFields {
+                id: event_id,
+                at: self.at.millis(),
+                actor: &self.actor,
+                table: spec.name,
+                entity_id,
+                task_id,
+                action,
+                note: None,
+                before: None,
+                after: Some(&after),
+                prev_hash: &self.head_hash,
+            }
+            .hash();
+            events.push(vec![
+                Arg::from(event_id),
+                Arg::from(self.at.millis()),
+                Arg::from(self.actor.as_str()),
+                Arg::from(spec.name),
+                Arg::from(entity_id),
+                Arg::from(task_id),
+                Arg::from(action),
+                Arg::Text(None),
+                Arg::Text(None),
+                Arg::from(after),
+                Arg::from(std::mem::replace(&mut self.head_hash, hash.clone())),
+                Arg::from(hash),
+            ]);
+            self.head_id = event_id;
+        }
+        self.tx.insert_many(spec.name, spec.columns, rows).await?;
+        self.tx
+            .insert_many(
+                "audit_events",
+                &[
+                    "id",
+                    "at",
+                    "actor",
+                    "entity_table",
+                    "entity_id",
+                    "task_id",
+                    "action",
+                    "note",
+                    "before_state",
+                    "after_state",
+                    "prev_hash",
+                    "hash",
+                ],
+                events,
+            )
+            .await
     }
 }
 

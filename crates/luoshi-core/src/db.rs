@@ -243,6 +243,20 @@ pub(crate) struct Row {
 }
 
 impl Row {
+    /// A row built in memory from the arguments about to be inserted, so
+    /// that a bulk load can take the audit snapshot without reading back.
+    pub(crate) fn from_args(names: Arc<[String]>, args: &[Arg]) -> Row {
+        let vals = args
+            .iter()
+            .map(|a| match a {
+                Arg::Int(Some(v)) => Val::Int(*v),
+                Arg::Text(Some(t)) => Val::Text(t.clone()),
+                Arg::Int(None) | Arg::Text(None) => Val::Null,
+            })
+            .collect();
+        Row { names, vals }
+    }
+
     pub(crate) fn columns(&self) -> impl Iterator<Item = (&str, &Val)> {
         self.names.iter().map(String::as_str).zip(self.vals.iter())
     }
@@ -437,6 +451,51 @@ impl Tx {
                     .collect::<Result<_, _>>()?)
             }
         }
+    }
+
+    /// Inserts many rows with multi-row `INSERT … VALUES (…), (…)`
+    /// statements, as many rows per statement as the engines' limits on
+    /// bound parameters allow: the bulk path of `dev seed`.
+    pub(crate) async fn insert_many(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Arg>>,
+    ) -> Result<(), StoreError> {
+        // SQLite allows 32,766 parameters, PostgreSQL 65,535.
+        const MAX_PARAMS: usize = 30_000;
+        let per = (MAX_PARAMS / columns.len().max(1)).clamp(1, 2_000);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per).collect();
+            let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+            let mut n = 0usize;
+            for (i, row) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                for j in 0..row.len() {
+                    if j > 0 {
+                        sql.push_str(", ");
+                    }
+                    n += 1;
+                    // SQLite looks a named parameter up by a linear scan
+                    // (sqlx asks each one's name), quadratic over thousands:
+                    // anonymous `?` there, `$n` on PostgreSQL.
+                    if self.engine() == Engine::Sqlite {
+                        sql.push('?');
+                    } else {
+                        sql.push('$');
+                        sql.push_str(&n.to_string());
+                    }
+                }
+                sql.push(')');
+            }
+            self.execute(&sql, chunk.into_iter().flatten().collect())
+                .await?;
+        }
+        Ok(())
     }
 
     pub(crate) async fn fetch_optional(

@@ -38,6 +38,7 @@ mod ledger;
 pub mod lifecycle;
 mod migrate;
 pub mod model;
+pub mod seed;
 mod store;
 pub mod value;
 pub mod xlsx;
@@ -56,6 +57,7 @@ pub use model::{
     NewDocument, NewReport, ProgressReport, ReportKind, ReviewState, Span, Task, TaskDetail,
     TaskFilter, TaskKind, Unit, UnitRef, UnitStatusCount,
 };
+pub use seed::{SeedPlan, SeedSummary};
 pub use store::Store;
 pub use value::{
     Date, DocumentId, DocumentName, EventId, MeetingId, Percent, Period, PersonName, ReportId,

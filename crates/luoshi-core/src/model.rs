@@ -343,6 +343,11 @@ pub struct TaskFilter {
     /// Only tasks overdue on this day.
     pub overdue_on: Option<Date>,
     pub document: Option<DocumentId>,
+    /// Keyset paging: only tasks with an id above this one (the last id of
+    /// the previous page).
+    pub after: Option<TaskId>,
+    /// At most this many tasks (a page); `None` for all.
+    pub limit: Option<u32>,
 }
 
 /// A task with its timeline: reports and audit events, oldest first.

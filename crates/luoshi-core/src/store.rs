@@ -85,6 +85,10 @@ impl Store {
         self.pool.engine()
     }
 
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
     /// The clock the store stamps records with.
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
@@ -405,10 +409,14 @@ impl Ledger for Store {
         let mut tx = self.pool.read().await?;
         let rows = tx
             .fetch_all(
-                "SELECT t.lead_unit_id, u.name AS unit_name, t.status, COUNT(*) AS n
-                 FROM tasks t LEFT JOIN units u ON u.id = t.lead_unit_id
-                 GROUP BY t.lead_unit_id, u.name, t.status
-                 ORDER BY t.lead_unit_id, t.status",
+                // Count on the covering index (lead_unit_id, status) first,
+                // then name the units: grouping after the join sorted
+                // every task.
+                "SELECT c.lead_unit_id, u.name AS unit_name, c.status, c.n
+                 FROM (SELECT lead_unit_id, status, COUNT(*) AS n FROM tasks
+                       GROUP BY lead_unit_id, status) c
+                 LEFT JOIN units u ON u.id = c.lead_unit_id
+                 ORDER BY c.lead_unit_id, c.status",
                 vec![],
             )
             .await?;
@@ -1263,8 +1271,17 @@ async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<Task>, Store
         // The same rule as lifecycle::is_overdue, in the shape of the
         // partial index tasks_open_deadline.
         values.push(day.to_string().into());
+        // A page of the overdue list walks the tasks in id order and stops
+        // after `limit` hits (about one open task in five is overdue);
+        // SQLite would otherwise collect every open task through an index
+        // and sort them. Unary `+` keeps it off those indexes.
+        let hint = if filter.limit.is_some() && tx.engine() == Engine::Sqlite {
+            "+"
+        } else {
+            ""
+        };
         conditions.push(format!(
-            "t.status IN ('{}', '{}') AND t.deadline < ${}",
+            "{hint}t.status IN ('{}', '{}') AND {hint}t.deadline < ${}",
             OVERDUE_STATUSES[0],
             OVERDUE_STATUSES[1],
             values.len()
@@ -1274,12 +1291,19 @@ async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<Task>, Store
         values.push(doc.0.into());
         conditions.push(format!("t.document_id = ${}", values.len()));
     }
+    if let Some(after) = filter.after {
+        values.push(after.0.into());
+        conditions.push(format!("t.id > ${}", values.len()));
+    }
     let mut sql = TASK_SELECT.to_owned();
     if !conditions.is_empty() {
         sql.push_str(" WHERE ");
         sql.push_str(&conditions.join(" AND "));
     }
     sql.push_str(" ORDER BY t.id");
+    if let Some(limit) = filter.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
     let rows = tx.fetch_all(&sql, values).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.int("id")).collect::<Result<_, _>>()?;
     let mut co = co_units_of(tx, &ids).await?;

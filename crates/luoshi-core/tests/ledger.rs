@@ -969,7 +969,88 @@ async fn concurrent_writers_keep_one_chain(db: TestDb) {
     db.finish().await;
 }
 
+/// `dev seed` on small numbers: the requested counts, every row in the
+/// trail, the same ledger for the same seed, an empty database only, and
+/// ordinary writes still work after it.
+async fn seed_builds_a_verified_ledger(db: TestDb) {
+    let plan = luoshi_core::SeedPlan {
+        units: 20,
+        tasks: 300,
+        reports: 1000,
+        seed: 7,
+    };
+    let s = &db.store;
+    let summary = s.seed(&person("种子"), &plan).await.unwrap();
+    assert_eq!(
+        (summary.units, summary.tasks, summary.reports),
+        (20, 300, 1000)
+    );
+    assert_eq!(db.raw.int("SELECT COUNT(*) FROM units").await, 20);
+    assert_eq!(db.raw.int("SELECT COUNT(*) FROM tasks").await, 300);
+    assert_eq!(
+        db.raw.int("SELECT COUNT(*) FROM progress_reports").await,
+        1000
+    );
+    let events = i64::try_from(summary.events).unwrap();
+    assert_eq!(
+        db.raw.int("SELECT COUNT(*) FROM audit_events").await,
+        events
+    );
+    let report = s.verify().await.unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+
+    // Some of everything the interface shows.
+    let today = helpers::start_day();
+    let overdue = s
+        .tasks(&TaskFilter {
+            overdue_on: Some(today),
+            ..TaskFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(!overdue.is_empty());
+    let page = s
+        .tasks(&TaskFilter {
+            overdue_on: Some(today),
+            limit: Some(3),
+            ..TaskFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page, overdue[..3]);
+    let next = s
+        .tasks(&TaskFilter {
+            overdue_on: Some(today),
+            after: Some(page[2].id),
+            limit: Some(3),
+            ..TaskFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(next, overdue[3..6]);
+    let counts = s.counts_by_unit_status().await.unwrap();
+    for status in ["draft", "assigned", "in_progress", "closed", "suspended"] {
+        assert!(counts.iter().any(|c| c.status == status), "{status}");
+    }
+
+    // The same seed, the same ledger (the clock is the same too).
+    let other = TestDb::open(db.engine).await;
+    other.store.seed(&person("种子"), &plan).await.unwrap();
+    assert_eq!(other.store.verify().await.unwrap().head, report.head);
+    other.finish().await;
+
+    // Only into an empty database.
+    assert!(s.seed(&person("种子"), &plan).await.is_err());
+    // Ordinary writes go on after it, on the same chain.
+    s.add_unit(&person("管理员"), &unit("新设单位"), None)
+        .await
+        .unwrap();
+    assert!(s.verify().await.unwrap().is_ok());
+    db.finish().await;
+}
+
 engine_tests!(
+    seed_builds_a_verified_ledger,
     concurrent_writers_keep_one_chain,
     ingest_stores_the_tree_as_drafts,
     a_bad_extraction_writes_nothing,

@@ -186,6 +186,23 @@ pub enum AuditCommand {
     Verify,
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum DevCommand {
+    /// Fills an empty database with a generated, realistic ledger (for
+    /// development and benchmarks); every row is in the audit trail.
+    #[command(about = "向空数据库写入生成的演示台账（单位、通稿、任务、交办、进展反馈，全部留痕）")]
+    Seed {
+        #[arg(long, default_value_t = 2000, help = "单位数（含省级）")]
+        units: u64,
+        #[arg(long, default_value_t = 100_000, help = "任务数（含主题）")]
+        tasks: u64,
+        #[arg(long, default_value_t = 1_000_000, help = "进展反馈数")]
+        reports: u64,
+        #[arg(long, default_value_t = 1, help = "随机种子：相同种子生成相同数据")]
+        seed: u64,
+    },
+}
+
 /// A ledger command, as dispatched from `main`.
 #[derive(Debug)]
 pub enum Command {
@@ -196,6 +213,7 @@ pub enum Command {
     Task(TaskCommand),
     Report(ReportCommand),
     Audit(AuditCommand),
+    Dev(DevCommand),
 }
 
 fn user_error(code: &'static str, message: impl Into<String>) -> UserError {
@@ -287,6 +305,7 @@ fn action_label(action: &str) -> &str {
         "close" => "销号",
         "suspend" => "暂缓",
         "resume" => "恢复",
+        "seed" => "生成（演示数据）",
         other => other,
     }
 }
@@ -443,6 +462,44 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
                 .map_err(store_error)?;
             out.reports(&[saved]);
         }
+        Command::Dev(DevCommand::Seed {
+            units,
+            tasks,
+            reports,
+            seed,
+        }) => {
+            let plan = luoshi_core::SeedPlan {
+                units,
+                tasks,
+                reports,
+                seed,
+            };
+            let started = std::time::Instant::now();
+            let s = store
+                .seed(&actor(global)?, &plan)
+                .await
+                .map_err(store_error)?;
+            let seconds = started.elapsed().as_secs_f64();
+            if out.json {
+                println!(
+                    "{}",
+                    json!({
+                        "units": s.units,
+                        "documents": s.documents,
+                        "tasks": s.tasks,
+                        "co_units": s.co_units,
+                        "reports": s.reports,
+                        "events": s.events,
+                        "seconds": seconds,
+                    })
+                );
+            } else {
+                println!(
+                    "已生成演示数据：单位 {} 个，通稿 {} 份，任务 {} 项（配合单位 {} 条），进展反馈 {} 条，留痕 {} 条；用时 {seconds:.1} 秒。",
+                    s.units, s.documents, s.tasks, s.co_units, s.reports, s.events
+                );
+            }
+        }
         Command::Audit(AuditCommand::Verify) => {
             let report = store.verify().await.map_err(store_error)?;
             out.verify(&report);
@@ -499,7 +556,7 @@ async fn task(
                 unit: unit.map(|u| value(UnitName::parse(&u))).transpose()?,
                 status: status.map(|s| value(StatusFilter::parse(&s))).transpose()?,
                 overdue_on: overdue.then_some(today),
-                document: None,
+                ..TaskFilter::default()
             };
             let tasks = store.tasks(&filter).await.map_err(store_error)?;
             out.tasks(&tasks, today);

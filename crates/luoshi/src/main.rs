@@ -85,6 +85,12 @@ enum Command {
         #[command(subcommand)]
         command: ledger_cmd::ReportCommand,
     },
+    /// Development facilities.
+    #[command(about = "开发工具：生成演示数据", disable_help_flag = true)]
+    Dev {
+        #[command(subcommand)]
+        command: ledger_cmd::DevCommand,
+    },
     /// The audit trail (留痕).
     #[command(about = "留痕：核验", disable_help_flag = true)]
     Audit {
@@ -116,6 +122,7 @@ fn main() -> ExitCode {
         Command::Report { command } => {
             ledger_cmd::run(&cli.global, ledger_cmd::Command::Report(command))
         }
+        Command::Dev { command } => ledger_cmd::run(&cli.global, ledger_cmd::Command::Dev(command)),
         Command::Audit { command } => {
             ledger_cmd::run(&cli.global, ledger_cmd::Command::Audit(command))
         }

@@ -398,3 +398,31 @@ fn a_sheet_with_a_nonsense_deadline_imports_nothing_from_the_command_line() {
         "xlsx_unreadable",
     );
 }
+
+#[test]
+fn dev_seed_fills_an_empty_ledger_that_verifies() {
+    let l = sqlite_ledger("seed");
+    let args = [
+        "dev",
+        "seed",
+        "--units",
+        "20",
+        "--tasks",
+        "300",
+        "--reports",
+        "1000",
+        "--seed",
+        "3",
+    ];
+    let summary = l.json(&args);
+    assert_eq!(summary["units"], 20);
+    assert_eq!(summary["tasks"], 300);
+    assert_eq!(summary["reports"], 1000);
+    assert!(l.ok(&["audit", "verify"]).contains("留痕核验通过"));
+    let units = l.json(&["unit", "list"]);
+    assert_eq!(units.as_array().map(Vec::len), Some(20));
+    // A second seed into the same ledger is refused and changes nothing.
+    assert!(!l.run(&args).status.success());
+    assert!(l.ok(&["audit", "verify"]).contains("留痕核验通过"));
+    let _ = std::fs::remove_dir_all(&l.dir);
+}
