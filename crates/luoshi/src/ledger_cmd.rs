@@ -367,6 +367,8 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
                     .transpose()?,
                 overdue_on: args.overdue.then_some(today),
                 document: None,
+                after: None,
+                limit: None,
             };
             let bytes = xlsx::export(store, &filter, today)
                 .await
