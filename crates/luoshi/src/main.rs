@@ -100,7 +100,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = localized(<Cli as clap::CommandFactory>::command())
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
@@ -134,6 +137,19 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Gives every command and subcommand the Chinese help layout.
+fn localized(cmd: clap::Command) -> clap::Command {
+    cmd.help_template("{about}\n\n用法：{usage}\n\n{all-args}")
+        .subcommand_help_heading("命令")
+        .subcommand_value_name("命令")
+        .mut_args(|a| match a.get_help_heading() {
+            Some(_) => a,
+            None if a.is_positional() => a.help_heading("参数"),
+            None => a.help_heading("选项"),
+        })
+        .mut_subcommands(localized)
 }
 
 /// Reports a command-line mistake in Chinese (help and version pass
