@@ -122,6 +122,38 @@ pub enum Invalid {
     Lifecycle(#[from] LifecycleError),
 }
 
+/// A backup or restore the ledger refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackupError {
+    #[error("备份文件 {path} 已存在，为免覆盖已拒绝；请换一个文件名，或先移走原文件。")]
+    FileExists { path: String },
+    #[error("无法创建备份文件 {path}：{detail}")]
+    Create { path: String, detail: String },
+    #[error("{path} 不是可用的 luoshi 备份文件：{detail}")]
+    NotABackup { path: String, detail: String },
+    #[error(
+        "备份的数据库结构版本为 {found}，本程序为 {expected}，无法恢复；请使用相同版本的 luoshi。"
+    )]
+    SchemaMismatch { found: i64, expected: i64 },
+    #[error(
+        "目标数据库不是空的（表 {table} 中已有记录），恢复只能写入新建的空数据库；未做任何改动。"
+    )]
+    TargetNotEmpty { table: String },
+}
+
+impl BackupError {
+    /// Stable snake_case English code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            BackupError::FileExists { .. } => "backup_file_exists",
+            BackupError::Create { .. } => "backup_create_failed",
+            BackupError::NotABackup { .. } => "backup_invalid",
+            BackupError::SchemaMismatch { .. } => "backup_schema_mismatch",
+            BackupError::TargetNotEmpty { .. } => "restore_target_not_empty",
+        }
+    }
+}
+
 /// The error of every store operation (atuin's `DbError`, in four kinds).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -132,6 +164,8 @@ pub enum StoreError {
     #[error(transparent)]
     Invalid(#[from] Invalid),
     /// The database failed or holds something the ledger cannot read.
+    #[error(transparent)]
+    Backup(#[from] BackupError),
     #[error("数据库操作失败（{context}）：{source}")]
     Other {
         context: &'static str,
@@ -149,6 +183,7 @@ impl StoreError {
             StoreError::Conflict(Conflict::Duplicate { .. }) => "duplicate",
             StoreError::Invalid(Invalid::Value(e)) => e.code(),
             StoreError::Invalid(Invalid::Lifecycle(e)) => e.code(),
+            StoreError::Backup(e) => e.code(),
             StoreError::Other { .. } => "storage_error",
         }
     }

@@ -31,6 +31,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod audit;
+pub mod backup;
 pub mod clock;
 mod db;
 pub mod error;
@@ -46,7 +47,7 @@ pub mod xlsx;
 pub use audit::{GENESIS_HASH, Problem, VerifyReport, audited_tables};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{DEFAULT_DATABASE_URL, DatabaseUrl, Engine};
-pub use error::{Conflict, Entity, Invalid, StoreError, ValueError};
+pub use error::{BackupError, Conflict, Entity, Invalid, StoreError, ValueError};
 pub use ledger::Ledger;
 pub use lifecycle::{
     Action, LifecycleError, ResumeTo, Status, StatusFilter, is_overdue, transition,

@@ -3,7 +3,7 @@
 //! the store named by `--database`, does one thing, and prints the records
 //! it touched as Chinese text or, with `--json`, as JSON.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use luoshi_core::xlsx;
@@ -209,6 +209,8 @@ pub enum Command {
     Ingest { file: PathBuf },
     Export(ExportArgs),
     Import { xlsx: PathBuf },
+    Backup { file: PathBuf },
+    Restore { file: PathBuf },
     Unit(UnitCommand),
     Task(TaskCommand),
     Report(ReportCommand),
@@ -320,6 +322,7 @@ fn table_label(table: &str) -> &str {
         "assignments" => "交办",
         "progress_reports" => "进展",
         "co_units" | "task_co_units" => "配合单位",
+        "audit_events" => "留痕",
         other => other,
     }
 }
@@ -421,6 +424,14 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
                     }
                 );
             }
+        }
+        Command::Backup { file } => {
+            let copied = store.backup(&file).await.map_err(store_error)?;
+            out.copied("已备份到", &file, &copied);
+        }
+        Command::Restore { file } => {
+            let copied = store.restore(&file).await.map_err(store_error)?;
+            out.copied("已从备份恢复", &file, &copied);
         }
         Command::Unit(UnitCommand::Add { name, parent }) => {
             let name = value(UnitName::parse(&name))?;
@@ -671,6 +682,33 @@ fn status_label(s: Status, overdue: bool) -> String {
 impl Output {
     fn print_json(&self, v: &Value) {
         println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    }
+
+    fn copied(&self, done: &str, file: &Path, copied: &luoshi_core::backup::Copied) {
+        if self.json {
+            let tables: serde_json::Map<String, Value> = copied
+                .tables
+                .iter()
+                .map(|(t, n)| (t.clone(), json!(n)))
+                .collect();
+            self.print_json(&json!({
+                "file": file.display().to_string(),
+                "rows": copied.total(),
+                "tables": tables,
+            }));
+        } else {
+            let parts: Vec<String> = copied
+                .tables
+                .iter()
+                .map(|(t, n)| format!("{} {n}", table_label(t)))
+                .collect();
+            println!(
+                "{done} {}：共 {} 条记录（{}）",
+                file.display(),
+                copied.total(),
+                parts.join("，")
+            );
+        }
     }
 
     fn ingested(&self, i: &luoshi_core::Ingested, today: Date) {

@@ -64,6 +64,27 @@ enum Command {
         #[arg(long, value_name = "文件", help = "要导入的 Excel 台账（.xlsx）")]
         xlsx: std::path::PathBuf,
     },
+    /// Writes a consistent backup of the whole ledger while others may write.
+    #[command(
+        about = "备份整个台账（含留痕）到一个新文件；运行中也可备份，不覆盖已有文件",
+        disable_help_flag = true
+    )]
+    Backup {
+        #[arg(
+            value_name = "文件",
+            help = "备份文件（SQLite 格式，两种数据库通用）；不能已存在"
+        )]
+        file: std::path::PathBuf,
+    },
+    /// Restores a backup into an empty database.
+    #[command(
+        about = "把备份恢复到空数据库（编号不变，留痕可核验）；数据库非空则拒绝",
+        disable_help_flag = true
+    )]
+    Restore {
+        #[arg(value_name = "文件", help = "luoshi backup 写出的备份文件")]
+        file: std::path::PathBuf,
+    },
     /// Units (单位).
     #[command(about = "单位：新增、列出", disable_help_flag = true)]
     Unit {
@@ -115,6 +136,12 @@ fn main() -> ExitCode {
         Command::Export(args) => ledger_cmd::run(&cli.global, ledger_cmd::Command::Export(args)),
         Command::Import { xlsx } => {
             ledger_cmd::run(&cli.global, ledger_cmd::Command::Import { xlsx })
+        }
+        Command::Backup { file } => {
+            ledger_cmd::run(&cli.global, ledger_cmd::Command::Backup { file })
+        }
+        Command::Restore { file } => {
+            ledger_cmd::run(&cli.global, ledger_cmd::Command::Restore { file })
         }
         Command::Unit { command } => {
             ledger_cmd::run(&cli.global, ledger_cmd::Command::Unit(command))
