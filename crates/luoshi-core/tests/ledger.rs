@@ -6,36 +6,12 @@ mod helpers;
 
 use std::sync::Arc;
 
-use helpers::TestDb;
+use helpers::{COMMUNIQUE, TestDb, day, office, person, text, unit};
 use luoshi_core::{
-    Date, DocumentName, Ingested, Ledger, ManualClock, NewAssignment, NewDocument, NewReport,
-    Percent, Period, PersonName, Problem, ReportKind, ReviewState, Status, StatusFilter, Store,
-    StoreError, Task, TaskFilter, TaskId, TaskKind, Text, UnitName, Version,
+    DocumentName, Ingested, Ledger, ManualClock, NewAssignment, NewDocument, NewReport, Percent,
+    Period, Problem, ReportKind, ReviewState, Status, StatusFilter, Store, StoreError, Task,
+    TaskFilter, TaskId, TaskKind, Version,
 };
-
-const COMMUNIQUE: &str = "2026年3月5日，省委常委会召开会议，省委书记张三主持。会议指出，要打造科技创新高地，加快建设实验室体系。\
-要推动产业升级，6月底前出台实施方案。要强化要素保障，年底前完成用地指标调剂。\
-会议强调，必须加强水利建设，汛期前完成病险水库除险加固。";
-
-fn person(name: &str) -> PersonName {
-    PersonName::parse(name).unwrap()
-}
-
-fn unit(name: &str) -> UnitName {
-    UnitName::parse(name).unwrap()
-}
-
-fn text(t: &str) -> Text {
-    Text::parse(t).unwrap()
-}
-
-fn day(d: &str) -> Date {
-    Date::parse(d).unwrap()
-}
-
-fn office() -> PersonName {
-    person("督查室王五")
-}
 
 async fn ingest(store: &Store) -> Ingested {
     let source = luoshi_extract::decode(COMMUNIQUE.as_bytes()).unwrap();

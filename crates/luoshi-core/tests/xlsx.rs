@@ -11,33 +11,13 @@ mod helpers;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use helpers::{TestDb, start_day};
+use helpers::{COMMUNIQUE, TestDb, day, office, person, start_day, unit};
 use luoshi_core::xlsx::{self, XlsxError};
 use luoshi_core::{
-    Date, DocumentName, Ledger, NewAssignment, NewDocument, NewReport, Percent, Period, PersonName,
-    Status, Store, TaskFilter, TaskKind, Text, UnitName,
+    DocumentName, Ledger, NewAssignment, NewDocument, NewReport, Percent, Period, Status, Store,
+    TaskFilter, TaskKind, Text,
 };
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-
-const COMMUNIQUE: &str = "2026年3月5日，省委常委会召开会议，省委书记张三主持。会议指出，要打造科技创新高地，加快建设实验室体系。\
-要推动产业升级，6月底前出台实施方案。要强化要素保障，年底前完成用地指标调剂。\
-会议强调，必须加强水利建设，汛期前完成病险水库除险加固。";
-
-fn person(name: &str) -> PersonName {
-    PersonName::parse(name).unwrap()
-}
-
-fn unit(name: &str) -> UnitName {
-    UnitName::parse(name).unwrap()
-}
-
-fn day(d: &str) -> Date {
-    Date::parse(d).unwrap()
-}
-
-fn office() -> PersonName {
-    person("督查室王五")
-}
 
 /// A ledger with every kind of row: a theme with tasks, tasks assigned
 /// with co-units, reported on, closed, suspended, overdue, and one left a

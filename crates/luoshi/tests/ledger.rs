@@ -243,26 +243,7 @@ fn editing_a_row_behind_the_ledgers_back_fails_the_audit() {
 
 #[test]
 fn the_cycle_on_postgresql() {
-    let base = std::env::var("LUOSHI_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!("LUOSHI_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts PostgreSQL")
-    });
-    let name = format!("luoshi_cli_{}", std::process::id());
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
-            conn.execute(format!("CREATE DATABASE {name}").as_str())
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-        });
-    let (prefix, _) = base.rsplit_once('/').unwrap();
-    let l = Ledger {
-        url: format!("{prefix}/{name}"),
-        dir: temp_dir("pg"),
-    };
+    let l = postgres_ledger("cycle");
     cycle(&l);
     assert!(
         !Path::new(&l.dir.join("luoshi.db")).exists(),
@@ -427,7 +408,9 @@ fn dev_seed_fills_an_empty_ledger_that_verifies() {
     let _ = std::fs::remove_dir_all(&l.dir);
 }
 
-/// A fresh, empty PostgreSQL database of the test server.
+/// A fresh, empty PostgreSQL database of the test server (its working
+/// folder apart from the SQLite ledgers', so tests of the same name on both
+/// engines can run side by side).
 fn postgres_ledger(name: &str) -> Ledger {
     let base = std::env::var("LUOSHI_TEST_POSTGRES_URL").unwrap_or_else(|_| {
         panic!("LUOSHI_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts PostgreSQL")
@@ -447,7 +430,7 @@ fn postgres_ledger(name: &str) -> Ledger {
     let (prefix, _) = base.rsplit_once('/').unwrap();
     Ledger {
         url: format!("{prefix}/{db}"),
-        dir: temp_dir(name),
+        dir: temp_dir(&format!("pg-{name}")),
     }
 }
 

@@ -229,3 +229,29 @@ fn database_names_are_replaced_in_urls() {
         "postgresql://u:p@h/x?sslmode=disable"
     );
 }
+
+/// The communiqué the ledger tests ingest.
+pub const COMMUNIQUE: &str = "2026年3月5日，省委常委会召开会议，省委书记张三主持。会议指出，要打造科技创新高地，加快建设实验室体系。\
+要推动产业升级，6月底前出台实施方案。要强化要素保障，年底前完成用地指标调剂。\
+会议强调，必须加强水利建设，汛期前完成病险水库除险加固。";
+
+pub fn person(name: &str) -> luoshi_core::PersonName {
+    luoshi_core::PersonName::parse(name).unwrap()
+}
+
+pub fn unit(name: &str) -> luoshi_core::UnitName {
+    luoshi_core::UnitName::parse(name).unwrap()
+}
+
+pub fn text(t: &str) -> luoshi_core::Text {
+    luoshi_core::Text::parse(t).unwrap()
+}
+
+pub fn day(d: &str) -> Date {
+    Date::parse(d).unwrap()
+}
+
+/// The supervision office's clerk, the actor of most writes.
+pub fn office() -> luoshi_core::PersonName {
+    person("督查室王五")
+}
