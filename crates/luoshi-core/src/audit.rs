@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::{Arg, Pool, Row, Tx, Val, args};
 use crate::error::StoreError;
+use crate::store::COUNTED_STATUSES;
 use crate::value::{EventId, PersonName, Timestamp};
 
 /// An audited table: its name and its columns in snapshot order.
@@ -454,6 +455,9 @@ pub enum Problem {
     RowUnrecorded { table: &'static str, id: i64 },
     /// The trail records the row but it is gone.
     RowMissing { table: &'static str, id: i64 },
+    /// The kept task counts of a lead unit (0: no lead unit) differ from
+    /// the tasks themselves.
+    CountsDiffer { unit: i64 },
 }
 
 impl Problem {
@@ -468,6 +472,7 @@ impl Problem {
             Problem::RowAltered { .. } => "row_altered",
             Problem::RowUnrecorded { .. } => "row_unrecorded",
             Problem::RowMissing { .. } => "row_missing",
+            Problem::CountsDiffer { .. } => "task_counts_differ",
         }
     }
 
@@ -529,6 +534,10 @@ impl fmt::Display for Problem {
             Problem::RowMissing { table, id } => write!(
                 f,
                 "留痕记载的表 {table} 中 id 为 {id} 的记录已不存在（被绕过系统直接删除）。"
+            ),
+            Problem::CountsDiffer { unit } => write!(
+                f,
+                "表 unit_task_counts 中单位 {unit} 的任务计数与任务表不一致（计数被绕过系统直接修改）。"
             ),
         }
     }
@@ -668,6 +677,12 @@ pub(crate) async fn verify(pool: &Pool) -> Result<VerifyReport, StoreError> {
         table: AUDITED[index].name,
         id,
     }));
+    problems.extend(
+        counts_differ(&mut tx)
+            .await?
+            .into_iter()
+            .map(|unit| Problem::CountsDiffer { unit }),
+    );
     tx.commit().await?;
     Ok(VerifyReport {
         events,
@@ -675,4 +690,49 @@ pub(crate) async fn verify(pool: &Pool) -> Result<VerifyReport, StoreError> {
         head: (last_id > 0).then_some((EventId(last_id), prev_hash)),
         problems,
     })
+}
+
+/// The lead units whose kept counts (`unit_task_counts`) differ from a
+/// count of the tasks themselves.
+async fn counts_differ(tx: &mut Tx) -> Result<Vec<i64>, StoreError> {
+    let columns = COUNTED_STATUSES.join(", ");
+    let mut kept: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for row in tx
+        .fetch_all(
+            &format!("SELECT unit_key, {columns} FROM unit_task_counts"),
+            vec![],
+        )
+        .await?
+    {
+        let counts = COUNTED_STATUSES
+            .iter()
+            .map(|s| row.int(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        // A unit whose tasks all moved away keeps a row of zeros.
+        if counts.iter().any(|n| *n != 0) {
+            kept.insert(row.int("unit_key")?, counts);
+        }
+    }
+    let mut actual: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for row in tx
+        .fetch_all(
+            "SELECT COALESCE(lead_unit_id, 0) AS unit_key, status, COUNT(*) AS n
+             FROM tasks GROUP BY COALESCE(lead_unit_id, 0), status",
+            vec![],
+        )
+        .await?
+    {
+        let status = row.text("status")?;
+        let counts = actual
+            .entry(row.int("unit_key")?)
+            .or_insert_with(|| vec![0; COUNTED_STATUSES.len()]);
+        if let Some(i) = COUNTED_STATUSES.iter().position(|s| *s == status) {
+            counts[i] = row.int("n")?;
+        }
+    }
+    let mut units: Vec<i64> = kept.keys().chain(actual.keys()).copied().collect();
+    units.sort_unstable();
+    units.dedup();
+    units.retain(|u| kept.get(u) != actual.get(u));
+    Ok(units)
 }

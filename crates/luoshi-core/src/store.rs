@@ -63,6 +63,17 @@ const UNIT_SELECT: &str =
     FROM units u LEFT JOIN units p ON p.id = u.parent_id";
 
 /// The audit action of records an Excel import creates.
+/// The status columns of `unit_task_counts`, each named by its status code,
+/// in the order counts are listed (alphabetical, as before the table).
+pub(crate) const COUNTED_STATUSES: [&str; 6] = [
+    "assigned",
+    "closed",
+    "completion_requested",
+    "draft",
+    "in_progress",
+    "suspended",
+];
+
 const IMPORT: &str = "import";
 
 /// The cue of tasks that came from an Excel ledger rather than a document.
@@ -404,38 +415,55 @@ impl Ledger for Store {
         })
     }
 
-    /// How many tasks each lead unit has in each status.
+    /// How many tasks each lead unit has in each status: read from
+    /// `unit_task_counts`, which triggers keep current (migration 2), one
+    /// row per unit, aggregated into one JSON value by the database
+    /// (thousands of small rows cost more to transfer one by one than to
+    /// count).
     async fn counts_by_unit_status(&self) -> Result<Vec<UnitStatusCount>, StoreError> {
         let mut tx = self.pool.read().await?;
-        let rows = tx
-            .fetch_all(
-                // Count on the covering index (lead_unit_id, status) first,
-                // then name the units: grouping after the join sorted
-                // every task.
-                "SELECT c.lead_unit_id, u.name AS unit_name, c.status, c.n
-                 FROM (SELECT lead_unit_id, status, COUNT(*) AS n FROM tasks
-                       GROUP BY lead_unit_id, status) c
-                 LEFT JOIN units u ON u.id = c.lead_unit_id
-                 ORDER BY c.lead_unit_id, c.status",
-                vec![],
-            )
-            .await?;
+        let columns = COUNTED_STATUSES.map(|s| format!("c.{s}")).join(", ");
+        let sql = match tx.engine() {
+            Engine::Sqlite => format!(
+                "SELECT json_group_array(json_array(c.unit_key, u.name, json_array({columns}))) AS counts
+                 FROM unit_task_counts c LEFT JOIN units u ON u.id = c.unit_key"
+            ),
+            Engine::Postgres => format!(
+                "SELECT json_agg(json_build_array(c.unit_key, u.name, json_build_array({columns})))::text AS counts
+                 FROM unit_task_counts c LEFT JOIN units u ON u.id = c.unit_key"
+            ),
+        };
+        let rows = tx.fetch_all(&sql, vec![]).await?;
         tx.commit().await?;
-        rows.iter()
-            .map(|r| {
-                let status = r.text("status")?;
-                let status = Status::CODES
-                    .iter()
-                    .find(|c| **c == status)
-                    .copied()
-                    .ok_or_else(|| StoreError::corrupt("tasks", 0, "未知状态"))?;
-                Ok(UnitStatusCount {
-                    unit: unit_ref(r.opt_int("lead_unit_id")?, r.opt_text("unit_name")?)?,
-                    status,
-                    count: r.int("n")?,
-                })
-            })
-            .collect()
+        let json = match rows.first() {
+            Some(r) => r.opt_text("counts")?,
+            None => None,
+        };
+        let corrupt = || StoreError::corrupt("unit_task_counts", 0, "counts");
+        let mut units: Vec<(i64, Option<String>, [i64; COUNTED_STATUSES.len()])> =
+            match json.as_deref() {
+                None => Vec::new(),
+                Some(json) => serde_json::from_str(json).map_err(|_| corrupt())?,
+            };
+        units.sort_unstable_by_key(|u| u.0);
+        let mut counts = Vec::new();
+        for (key, name, by_status) in units {
+            let unit = if key == 0 {
+                None
+            } else {
+                unit_ref(Some(key), name)?
+            };
+            for (status, count) in COUNTED_STATUSES.into_iter().zip(by_status) {
+                if count != 0 {
+                    counts.push(UnitStatusCount {
+                        unit: unit.clone(),
+                        status,
+                        count,
+                    });
+                }
+            }
+        }
+        Ok(counts)
     }
 
     /// Assigns a task (交办): lead unit, co-units, responsible person and
@@ -1428,4 +1456,19 @@ fn report_of(r: &Row) -> Result<ProgressReport, StoreError> {
         reported_by: person("reported_by")?.ok_or_else(|| corrupt("reported_by"))?,
         created_at: Timestamp::from_millis(r.int("created_at")?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_has_a_count_column() {
+        let mut counted = COUNTED_STATUSES.to_vec();
+        let mut codes = Status::CODES.to_vec();
+        assert!(counted.is_sorted(), "counts are listed in code order");
+        counted.sort_unstable();
+        codes.sort_unstable();
+        assert_eq!(counted, codes);
+    }
 }

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use helpers::{COMMUNIQUE, TestDb, day, office, person, text, unit};
@@ -744,6 +745,60 @@ async fn verify_reports_a_row_edited_behind_its_back(db: TestDb) {
     db.finish().await;
 }
 
+/// The counts by unit and status follow every change of lead unit and
+/// status, and a count edited behind the ledger's back is reported.
+async fn kept_counts_follow_the_tasks(db: TestDb) {
+    some_history(&db).await;
+    let s = &db.store;
+    let counted = |tasks: Vec<luoshi_core::Task>| {
+        let mut by: BTreeMap<(Option<String>, &'static str), i64> = BTreeMap::new();
+        for t in tasks {
+            let unit = t.assignment.map(|a| a.lead.name.to_string());
+            *by.entry((unit, t.status.code())).or_default() += 1;
+        }
+        by
+    };
+    let kept = |counts: Vec<luoshi_core::UnitStatusCount>| {
+        counts
+            .into_iter()
+            .map(|c| ((c.unit.map(|u| u.name.to_string()), c.status), c.count))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let all = s.tasks(&TaskFilter::default()).await.unwrap();
+    assert_eq!(
+        kept(s.counts_by_unit_status().await.unwrap()),
+        counted(all.clone())
+    );
+    // Move a task to another lead unit: both units' counts change.
+    let t = all.iter().find(|t| t.assignment.is_some()).unwrap().clone();
+    s.assign(
+        &office(),
+        t.id,
+        t.version,
+        &assignment("省水利厅", &[], "2026-09-30"),
+    )
+    .await
+    .unwrap();
+    let all = s.tasks(&TaskFilter::default()).await.unwrap();
+    assert_eq!(kept(s.counts_by_unit_status().await.unwrap()), counted(all));
+    assert!(s.verify().await.unwrap().is_ok());
+
+    let water = db
+        .raw
+        .int("SELECT id FROM units WHERE name = '省水利厅'")
+        .await;
+    db.raw
+        .exec(&format!(
+            "UPDATE unit_task_counts SET closed = closed + 1 WHERE unit_key = {water}"
+        ))
+        .await
+        .unwrap();
+    let report = s.verify().await.unwrap();
+    assert_eq!(report.problems, [Problem::CountsDiffer { unit: water }]);
+    assert_eq!(report.problems[0].code(), "task_counts_differ");
+    db.finish().await;
+}
+
 async fn verify_reports_inserted_and_deleted_rows(db: TestDb) {
     some_history(&db).await;
     db.raw
@@ -889,7 +944,7 @@ async fn the_store_reopens_and_keeps_its_trail(db: TestDb) {
     assert!(db.store.verify().await.unwrap().is_ok());
     assert_eq!(
         db.raw.int("SELECT COUNT(*) FROM schema_migrations").await,
-        1
+        luoshi_core::SCHEMA_VERSION
     );
     again.close().await;
     db.finish().await;
@@ -1038,6 +1093,7 @@ engine_tests!(
     lists_filter_by_unit_status_and_overdue,
     verify_reports_a_row_edited_behind_its_back,
     verify_reports_inserted_and_deleted_rows,
+    kept_counts_follow_the_tasks,
     audit_rows_are_never_deleted,
     verify_reports_a_tampered_trail,
     the_store_reopens_and_keeps_its_trail,
