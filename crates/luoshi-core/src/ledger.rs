@@ -101,6 +101,19 @@ pub trait Ledger: Send + Sync {
         id: ReportId,
     ) -> impl Future<Output = Result<ProgressReport, StoreError>> + Send;
 
+    /// Reviews a submitted progress report (审核): accepted, or returned
+    /// with a reason for the unit to report again. Each report is reviewed
+    /// once; a completion request is reviewed by closing or returning its
+    /// task. A stale version is [`crate::Conflict::Stale`].
+    fn review_report(
+        &self,
+        actor: &PersonName,
+        report: ReportId,
+        expected: Version,
+        accept: bool,
+        note: Option<&Text>,
+    ) -> impl Future<Output = Result<ProgressReport, StoreError>> + Send;
+
     /// Requests completion (申请办结) with evidence: in progress →
     /// completion requested, with a completion report awaiting review.
     fn request_close(

@@ -50,7 +50,7 @@ pub use db::{DEFAULT_DATABASE_URL, DatabaseUrl, Engine};
 pub use error::{BackupError, Conflict, Entity, Invalid, StoreError, ValueError};
 pub use ledger::Ledger;
 pub use lifecycle::{
-    Action, LifecycleError, ResumeTo, Status, StatusFilter, is_overdue, transition,
+    Action, LifecycleError, ResumeTo, Status, StatusFilter, is_overdue, review_report, transition,
 };
 pub use migrate::SCHEMA_VERSION;
 pub use model::{

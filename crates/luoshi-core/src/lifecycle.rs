@@ -13,6 +13,7 @@
 
 use std::fmt;
 
+use crate::model::{ReportKind, ReviewState};
 use crate::value::Date;
 
 /// Where a suspended task goes back to when it is resumed.
@@ -225,6 +226,10 @@ pub enum LifecycleError {
     NotSuspended,
     #[error("任务当前状态为“{from}”，不能{action}。")]
     Illegal { from: Status, action: Action },
+    #[error("该反馈已审核（{state}），不能再次审核；如有新情况，请单位重新反馈。")]
+    ReportReviewed { state: &'static str },
+    #[error("办结申请随任务一起审核：请对任务“销号”或“退回”。")]
+    CompletionReport,
 }
 
 impl LifecycleError {
@@ -238,6 +243,8 @@ impl LifecycleError {
             LifecycleError::CompletionPending { .. } => "completion_pending",
             LifecycleError::NotSuspended => "task_not_suspended",
             LifecycleError::Illegal { .. } => "illegal_transition",
+            LifecycleError::ReportReviewed { .. } => "report_already_reviewed",
+            LifecycleError::CompletionReport => "report_is_completion_request",
         }
     }
 }
@@ -272,6 +279,25 @@ pub fn transition(from: Status, action: Action) -> Result<Status, LifecycleError
     }
 }
 
+/// The review state a progress report reaches when the supervision office
+/// accepts it (`accept`) or returns it (审核): only a submitted progress
+/// report can be reviewed, once; a completion request is reviewed by
+/// closing or returning its task.
+pub fn review_report(
+    kind: ReportKind,
+    state: ReviewState,
+    accept: bool,
+) -> Result<ReviewState, LifecycleError> {
+    match (kind, state) {
+        (ReportKind::Completion, _) => Err(LifecycleError::CompletionReport),
+        (ReportKind::Progress, ReviewState::Submitted) if accept => Ok(ReviewState::Accepted),
+        (ReportKind::Progress, ReviewState::Submitted) => Ok(ReviewState::Returned),
+        (ReportKind::Progress, state) => Err(LifecycleError::ReportReviewed {
+            state: state.label(),
+        }),
+    }
+}
+
 /// Whether a task is overdue on `today`: it is still with a unit (assigned
 /// or in progress) and its deadline has passed. The deadline day itself is
 /// not late. A task awaiting acceptance, suspended or closed is not overdue.
@@ -285,6 +311,26 @@ pub const OVERDUE_STATUSES: [&str; 2] = ["assigned", "in_progress"];
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_progress_report_is_reviewed_once() {
+        use ReviewState as R;
+        assert_eq!(
+            review_report(ReportKind::Progress, R::Submitted, true),
+            Ok(R::Accepted)
+        );
+        assert_eq!(
+            review_report(ReportKind::Progress, R::Submitted, false),
+            Ok(R::Returned)
+        );
+        for state in [R::Accepted, R::Returned] {
+            let err = review_report(ReportKind::Progress, state, true).unwrap_err();
+            assert_eq!(err.code(), "report_already_reviewed");
+            assert!(err.to_string().contains(state.label()), "{err}");
+        }
+        let err = review_report(ReportKind::Completion, R::Submitted, true).unwrap_err();
+        assert_eq!(err.code(), "report_is_completion_request");
+    }
 
     const ALL_ACTIONS: [Action; 7] = [
         Action::Assign,

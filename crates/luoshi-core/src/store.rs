@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::db::{Arg, DatabaseUrl, Engine, Pool, Row, Tx, args};
 use crate::error::{Conflict, Entity, StoreError, ValueError};
 use crate::ledger::Ledger;
-use crate::lifecycle::{Action, OVERDUE_STATUSES, Status, StatusFilter, transition};
+use crate::lifecycle::{Action, OVERDUE_STATUSES, Status, StatusFilter, review_report, transition};
 use crate::migrate;
 use crate::model::{
     Assignment, Document, DocumentKind, Imported, Ingested, Meeting, NewAssignment, NewDocument,
@@ -632,6 +632,78 @@ impl Ledger for Store {
             .ok_or_else(|| StoreError::not_found(Entity::Report, id))?;
         tx.commit().await?;
         report_of(&row)
+    }
+
+    /// Reviews a progress report (审核).
+    async fn review_report(
+        &self,
+        actor: &PersonName,
+        report: ReportId,
+        expected: Version,
+        accept: bool,
+        note: Option<&Text>,
+    ) -> Result<ProgressReport, StoreError> {
+        if !accept && note.is_none() {
+            return Err(ValueError::Empty {
+                field: "退回理由"
+            }
+            .into());
+        }
+        let mut w = self.writer(actor).await?;
+        let current = report_of(
+            &w.tx
+                .fetch_optional(&format!("{REPORT_SELECT} WHERE r.id = $1"), args![report.0])
+                .await?
+                .ok_or_else(|| StoreError::not_found(Entity::Report, report))?,
+        )?;
+        if current.version != expected {
+            return Err(Conflict::Stale {
+                entity: Entity::Report,
+                id: report.0,
+                expected: expected.0,
+                actual: current.version.0,
+            }
+            .into());
+        }
+        let state = review_report(current.kind, current.review, accept)?;
+        let before = w.snapshot(&REPORTS, report.0).await?;
+        let note = note.map(Text::as_str);
+        let changed =
+            w.tx.execute(
+                "UPDATE progress_reports SET review_state = $1, review_note = $2, reviewed_by = $3,
+                        reviewed_at = $4, version = version + 1
+                 WHERE id = $5 AND version = $6",
+                args![
+                    state.code(),
+                    note,
+                    w.actor(),
+                    w.at().millis(),
+                    report.0,
+                    expected.0
+                ],
+            )
+            .await?;
+        if changed != 1 {
+            return Err(Conflict::Stale {
+                entity: Entity::Report,
+                id: report.0,
+                expected: expected.0,
+                actual: expected.0 + 1,
+            }
+            .into());
+        }
+        let action = if accept { "accept" } else { "return" };
+        w.record(
+            &REPORTS,
+            report.0,
+            Some(current.task.0),
+            action,
+            note,
+            before,
+        )
+        .await?;
+        w.commit().await?;
+        self.report(report).await
     }
 
     /// Requests completion (申请办结) with evidence: files a completion

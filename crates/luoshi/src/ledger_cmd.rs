@@ -177,6 +177,22 @@ pub enum ReportCommand {
         #[arg(long, value_name = "单位", help = "填报单位")]
         unit: Option<String>,
     },
+    /// Accepts a submitted progress report.
+    #[command(about = "审核通过进展反馈")]
+    Accept {
+        #[arg(value_name = "反馈号")]
+        id: String,
+        #[arg(long, value_name = "文字", help = "审核意见")]
+        note: Option<String>,
+    },
+    /// Returns a submitted progress report for the unit to report again.
+    #[command(about = "退回进展反馈，请单位重新填报")]
+    Return {
+        #[arg(value_name = "反馈号")]
+        id: String,
+        #[arg(long, value_name = "文字", help = "退回理由")]
+        reason: String,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -475,6 +491,14 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
                 .map_err(store_error)?;
             out.reports(&[saved]);
         }
+        Command::Report(ReportCommand::Accept { id, note }) => {
+            let saved = review(store, global, &id, true, note.as_deref()).await?;
+            out.reports(&[saved]);
+        }
+        Command::Report(ReportCommand::Return { id, reason }) => {
+            let saved = review(store, global, &id, false, Some(&reason)).await?;
+            out.reports(&[saved]);
+        }
         Command::Dev(DevCommand::Seed {
             units,
             tasks,
@@ -525,6 +549,25 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
         }
     }
     Ok(())
+}
+
+/// Reviews a progress report at the version it has now.
+async fn review(
+    store: &Store,
+    global: &Global,
+    id: &str,
+    accept: bool,
+    note: Option<&str>,
+) -> Result<ProgressReport, UserError> {
+    let id = value(luoshi_core::ReportId::parse(
+        id.trim_start_matches(['r', 'R', '#']),
+    ))?;
+    let note = note.map(text).transpose()?;
+    let version = store.report(id).await.map_err(store_error)?.version;
+    store
+        .review_report(&actor(global)?, id, version, accept, note.as_ref())
+        .await
+        .map_err(store_error)
 }
 
 async fn task(

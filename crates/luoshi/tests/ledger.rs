@@ -125,6 +125,27 @@ fn cycle(l: &Ledger) -> i64 {
         l.json(&["task", "show", &id])["task"]["status"],
         "in_progress"
     );
+    // The office returns the report once, then accepts the new one.
+    let first = report[0]["id"].as_i64().unwrap().to_string();
+    let returned = l.json(&["report", "return", &first, "--reason", "请补充资金到位情况"]);
+    assert_eq!(returned[0]["review"], "returned");
+    refused(
+        &l.run(&["report", "accept", &first]),
+        "report_already_reviewed",
+    );
+    let again = l.json(&[
+        "report",
+        "add",
+        &id,
+        "--done",
+        "完成渠系改造一期，资金已到位",
+        "--percent",
+        "65",
+    ]);
+    let again = again[0]["id"].as_i64().unwrap().to_string();
+    let accepted = l.json(&["report", "accept", &again, "--note", "同意"]);
+    assert_eq!(accepted[0]["review"], "accepted");
+    assert_eq!(accepted[0]["review_note"], "同意");
 
     l.ok(&["task", "request-close", &id, "--evidence", "验收报告"]);
     let returned = l.json(&["task", "return", &id, "--reason", "缺少验收签字"]);
