@@ -30,6 +30,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod clock;
@@ -44,6 +45,10 @@ mod store;
 pub mod value;
 pub mod xlsx;
 
+pub use accounts::{
+    Accounts, ApiToken, AuthError, AuthFailure, Login, NewUser, Password, Permission, Principal,
+    Role, Session, User, UserChange, UserId,
+};
 pub use audit::{GENESIS_HASH, Problem, VerifyReport, audited_tables};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{DEFAULT_DATABASE_URL, DatabaseUrl, Engine};

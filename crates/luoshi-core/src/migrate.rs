@@ -19,15 +19,46 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "ledger",
-    sqlite: include_str!("../migrations/sqlite/0001_ledger.sql"),
-    postgres: include_str!("../migrations/postgres/0001_ledger.sql"),
-}];
+/// Every migration this build knows, in ascending version order. Versions
+/// need not be contiguous: a version reserved by a change on another branch
+/// may be missing here and is applied, wherever it falls, once it arrives.
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "ledger",
+        sqlite: include_str!("../migrations/sqlite/0001_ledger.sql"),
+        postgres: include_str!("../migrations/postgres/0001_ledger.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "accounts",
+        sqlite: include_str!("../migrations/sqlite/0003_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0003_accounts.sql"),
+    },
+];
 
-/// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+/// The newest schema version this build knows: the largest in the list.
+pub const SCHEMA_VERSION: i64 = max_version(MIGRATIONS);
+
+const fn max_version(list: &[Migration]) -> i64 {
+    let mut max = 0;
+    let mut i = 0;
+    while i < list.len() {
+        if list[i].version > max {
+            max = list[i].version;
+        }
+        i += 1;
+    }
+    max
+}
+
+/// Every schema version this build knows, ascending. A database (or a
+/// backup) is of this build's schema when it has applied exactly these.
+pub(crate) fn versions() -> Vec<i64> {
+    let mut v: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+    v.sort_unstable();
+    v
+}
 
 pub(crate) async fn run(pool: &Pool, now_ms: i64) -> Result<(), StoreError> {
     // The write transaction also serialises two processes opening a new
@@ -69,7 +100,12 @@ pub(crate) async fn run(pool: &Pool, now_ms: i64) -> Result<(), StoreError> {
         }
         known.push(version);
     }
-    for m in MIGRATIONS.iter().filter(|m| !known.contains(&m.version)) {
+    let mut pending: Vec<&Migration> = MIGRATIONS
+        .iter()
+        .filter(|m| !known.contains(&m.version))
+        .collect();
+    pending.sort_by_key(|m| m.version);
+    for m in pending {
         let sql = sql_of(m, tx.engine());
         tx.execute_script(sql).await?;
         tx.execute(
@@ -85,5 +121,17 @@ fn sql_of(m: &Migration, engine: Engine) -> &'static str {
     match engine {
         Engine::Sqlite => m.sqlite,
         Engine::Postgres => m.postgres,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_version_is_the_largest_known_even_with_gaps() {
+        assert_eq!(SCHEMA_VERSION, 3);
+        assert_eq!(versions(), vec![1, 3]);
+        assert_eq!(max_version(&[]), 0);
     }
 }
