@@ -479,7 +479,8 @@ pub trait Accounts: Send + Sync {
     ) -> impl Future<Output = Result<Principal, AuthFailure>> + Send;
 
     /// Starts a session of `ttl_secs` seconds; returns its secret (for the
-    /// cookie) and the session. The user must exist.
+    /// cookie) and the session. The user must exist; call it after
+    /// [`Accounts::authenticate`] (a disabled user's session never resolves).
     fn create_session(
         &self,
         user: UserId,
@@ -1037,7 +1038,7 @@ impl Accounts for Store {
                 let mut tx = self.pool().read().await?;
                 let row = tx
                     .fetch_optional(
-                        "SELECT u.id, u.password_hash, f.locked_until
+                        "SELECT u.id, u.password_hash, f.failures, f.locked_until
                          FROM users u LEFT JOIN login_failures f ON f.user_id = u.id
                          WHERE u.login = $1",
                         args![login.as_str()],
@@ -1065,12 +1066,19 @@ impl Accounts for Store {
             }
             .into());
         }
-        let mut tx = self.pool().write().await?;
-        tx.execute(
-            "UPDATE login_failures SET failures = 0, locked_until = NULL WHERE user_id = $1",
-            args![id.0],
-        )
-        .await?;
+        // A success resets the count; most logins have none to reset and
+        // take no write lock.
+        let mut tx = if row.opt_int("failures")?.unwrap_or(0) > 0 {
+            let mut tx = self.pool().write().await?;
+            tx.execute(
+                "UPDATE login_failures SET failures = 0, locked_until = NULL WHERE user_id = $1",
+                args![id.0],
+            )
+            .await?;
+            tx
+        } else {
+            self.pool().read().await?
+        };
         let principal = self.principal_where(&mut tx, id).await?;
         tx.commit().await?;
         principal.ok_or_else(|| AuthError::Disabled.into())

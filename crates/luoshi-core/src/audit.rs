@@ -15,7 +15,12 @@
 //! Snapshots list a table's columns in a fixed order and render values by
 //! the type the engine reports, so they are identical on SQLite and
 //! PostgreSQL. Large texts (a document's source and extraction) enter the
-//! snapshot as their SHA-256, so the trail does not hold every document twice.
+//! snapshot as their SHA-256, so the trail does not hold every document
+//! twice; so do secrets' hashes (a password's PHC string, a token's
+//! SHA-256), so the trail holds nothing to attack offline.
+//!
+//! An event with neither `before` nor `after` (a refusal, action `denied`)
+//! changed no row: verify checks it in the chain and nowhere else.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

@@ -3,7 +3,8 @@
 //! One backup format serves both engines: a SQLite database file with the
 //! ledger's SQLite schema (tables, indexes, append-only triggers,
 //! `schema_migrations`) holding every row of the ledger as it stood at one
-//! moment.
+//! moment. Users and API tokens are part of it; sessions and lock-out
+//! counters are live state and are left out.
 //!
 //! * On SQLite, `VACUUM INTO` writes it: a consistent snapshot taken inside
 //!   one read transaction, while other processes keep writing (WAL).

@@ -12,6 +12,9 @@
 //! * [`audit`]: every write appends a hash-chained event in the same
 //!   transaction; [`Ledger::verify`] replays the chain and compares it with
 //!   every current row.
+//! * [`accounts`]: users and roles, passwords, sessions, API tokens, and
+//!   what a [`Principal`] may do ([`Permission`]) and see
+//!   ([`Accounts::visible_units`]), behind the [`Accounts`] trait.
 //! * [`xlsx`]: the Excel ledger (台账): export, and import of a sheet a
 //!   person may have edited, validated cell by cell before anything is stored.
 //!
