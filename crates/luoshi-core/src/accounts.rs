@@ -23,7 +23,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::OnceLock;
 
 use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
@@ -614,26 +613,21 @@ async fn hash_password(password: &str) -> Result<String, StoreError> {
 /// checks against a dummy hash so that unknown logins take as long.
 async fn verify_password(password: &str, phc: Option<String>) -> Result<bool, StoreError> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let known = phc.is_some();
-        let phc = match phc {
-            Some(phc) => phc,
-            None => dummy_hash()?.to_owned(),
-        };
-        Ok(verify_now(&password, &phc) && known)
+    tokio::task::spawn_blocking(move || match phc {
+        Some(phc) => verify_now(&password, &phc),
+        None => {
+            verify_now(&password, DUMMY_HASH);
+            false
+        }
     })
     .await
-    .map_err(|e| StoreError::other("校验密码", e))?
+    .map_err(|e| StoreError::other("校验密码", e))
 }
 
-fn dummy_hash() -> Result<&'static str, StoreError> {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    if let Some(h) = DUMMY.get() {
-        return Ok(h);
-    }
-    let h = hash_now(&new_secret()?)?;
-    Ok(DUMMY.get_or_init(|| h))
-}
+/// The hash an unknown login is checked against: a PHC string of a random
+/// secret nobody kept, with the parameters of `Argon2::default()`, so that
+/// checking it costs what checking a real one does.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$l8YtRjKdjZ7dapdTNue6RA$/tvCl8xnew5Fnqw2XMVS3q6P45AmqBxFmiLcq/Sdjd8";
 
 // ----- rows ------------------------------------------------------------------------
 
@@ -790,8 +784,6 @@ impl Accounts for Store {
         }
         let password = one_time_password()?;
         let hash = hash_password(&password).await?;
-        // Warm the dummy hash while nobody waits for a login.
-        let _ = tokio::task::spawn_blocking(dummy_hash).await;
         let mut w = self.account_writer(&system_actor()).await?;
         // Another process may have bootstrapped meanwhile; the write lock
         // makes this second look final.
@@ -1408,5 +1400,11 @@ mod tests {
         assert!(verify_now("a secret passphrase", &phc));
         assert!(!verify_now("another passphrase", &phc));
         assert!(!verify_now("a secret passphrase", "not a hash"));
+        // The dummy is a real hash with today's default parameters, so an
+        // unknown login costs a full check.
+        let dummy = PasswordHash::new(DUMMY_HASH).unwrap();
+        let default = PasswordHash::new(&phc).unwrap();
+        assert_eq!(dummy.algorithm, default.algorithm);
+        assert_eq!(dummy.params, default.params);
     }
 }
