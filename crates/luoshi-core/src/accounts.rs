@@ -459,6 +459,8 @@ pub trait Accounts: Send + Sync {
     /// The user changes their own password: `old` must be right
     /// ([`ValueError::WrongPassword`]) and differ from `new`
     /// ([`ValueError::PasswordUnchanged`]); clears must_change_password.
+    /// A wrong `old` counts as a failed login, and a locked account is
+    /// refused ([`ValueError::AccountLocked`]).
     fn change_password(
         &self,
         id: UserId,
@@ -985,15 +987,27 @@ impl Accounts for Store {
         let mut tx = self.pool().read().await?;
         let row = tx
             .fetch_optional(
-                "SELECT login, password_hash FROM users WHERE id = $1",
+                "SELECT u.login, u.password_hash, f.locked_until
+                 FROM users u LEFT JOIN login_failures f ON f.user_id = u.id WHERE u.id = $1",
                 args![id.0],
             )
             .await?
             .ok_or_else(|| StoreError::not_found(Entity::User, id))?;
         tx.commit().await?;
+        // Guessing the current password here counts like guessing it at
+        // the login form, so a stolen session cannot try without limit.
+        if let Some(until) = row.opt_int("locked_until")?.map(Timestamp::from_millis)
+            && until > self.now()
+        {
+            return Err(ValueError::AccountLocked { until }.into());
+        }
         let old_hash = row.text("password_hash")?;
         if !verify_password(old, Some(old_hash.clone())).await? {
-            return Err(ValueError::WrongPassword.into());
+            return Err(match self.count_failure(id).await? {
+                Some(until) => ValueError::AccountLocked { until },
+                None => ValueError::WrongPassword,
+            }
+            .into());
         }
         if new.expose() == old {
             return Err(ValueError::PasswordUnchanged.into());

@@ -49,6 +49,8 @@ pub enum ValueError {
     UnitRequired { role: &'static str },
     #[error("当前密码不正确。")]
     WrongPassword,
+    #[error("连续输错密码次数过多，账号已锁定至 {until}（UTC），请稍后再试或联系系统管理员。")]
+    AccountLocked { until: crate::value::Timestamp },
     #[error("新密码不能与当前密码相同。")]
     PasswordUnchanged,
     #[error("不能停用或更改最后一个在用的系统管理员。")]
@@ -75,6 +77,7 @@ impl ValueError {
             ValueError::UnknownRole { .. } => "unknown_role",
             ValueError::UnitRequired { .. } => "unit_required",
             ValueError::WrongPassword => "wrong_password",
+            ValueError::AccountLocked { .. } => "account_locked",
             ValueError::PasswordUnchanged => "password_unchanged",
             ValueError::LastAdmin => "last_admin",
         }

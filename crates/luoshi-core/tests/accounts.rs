@@ -401,6 +401,39 @@ async fn passwords_are_changed_and_reset(db: TestDb) {
     assert!(s.session(&secret).await.unwrap().is_none());
     let p = s.authenticate("sun", "reset by admin").await.unwrap();
     assert!(p.must_change_password);
+    // Guessing the current password counts toward the lock-out.
+    for _ in 0..LOCKOUT_THRESHOLD - 1 {
+        assert_eq!(
+            code(
+                s.change_password(u.id, "a wrong guess", &password("a new passphrase"))
+                    .await
+            ),
+            "wrong_password"
+        );
+    }
+    assert_eq!(
+        code(
+            s.change_password(u.id, "a wrong guess", &password("a new passphrase"))
+                .await
+        ),
+        "account_locked"
+    );
+    assert_eq!(
+        code(
+            s.change_password(u.id, "reset by admin", &password("a new passphrase"))
+                .await
+        ),
+        "account_locked"
+    );
+    assert_eq!(
+        auth_code(s.authenticate("sun", "reset by admin").await),
+        "account_locked"
+    );
+    // An administrator's reset lifts the lock.
+    s.reset_password(&root, u.id, &password("reset by admin"))
+        .await
+        .unwrap();
+    let p = s.authenticate("sun", "reset by admin").await.unwrap();
     assert_eq!(
         code(
             s.reset_password(&p, root.user, &password("taken over!"))
@@ -416,7 +449,7 @@ async fn passwords_are_changed_and_reset(db: TestDb) {
              AND action IN ('change_password', 'reset_password')",
         )
         .await;
-    assert_eq!(actions, 2);
+    assert_eq!(actions, 3);
     assert_eq!(
         db.raw
             .int("SELECT COUNT(*) FROM audit_events WHERE after_state LIKE '%$argon2%'")
