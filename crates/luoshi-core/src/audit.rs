@@ -15,7 +15,12 @@
 //! Snapshots list a table's columns in a fixed order and render values by
 //! the type the engine reports, so they are identical on SQLite and
 //! PostgreSQL. Large texts (a document's source and extraction) enter the
-//! snapshot as their SHA-256, so the trail does not hold every document twice.
+//! snapshot as their SHA-256, so the trail does not hold every document
+//! twice; so do secrets' hashes (a password's PHC string, a token's
+//! SHA-256), so the trail holds nothing to attack offline.
+//!
+//! An event with neither `before` nor `after` (a refusal, action `denied`)
+//! changed no row: verify checks it in the chain and nowhere else.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -131,9 +136,56 @@ pub(crate) const REPORTS: TableSpec = TableSpec {
     digested: &[],
 };
 
-/// Every table whose rows the trail vouches for.
-pub(crate) const AUDITED: [&TableSpec; 6] =
-    [&DOCUMENTS, &MEETINGS, &UNITS, &TASKS, &CO_UNITS, &REPORTS];
+/// Accounts. The password hash enters the snapshot only as a digest, so
+/// the trail holds no hash that could be attacked offline, yet an edited
+/// hash still shows as an altered row.
+pub(crate) const USERS: TableSpec = TableSpec {
+    name: "users",
+    columns: &[
+        "id",
+        "version",
+        "login",
+        "name",
+        "role",
+        "unit_id",
+        "password_hash",
+        "must_change_password",
+        "active",
+        "created_at",
+    ],
+    digested: &["password_hash"],
+};
+
+/// API tokens. `last_used_at` changes on every use and is deliberately
+/// left out of the snapshot (and so of verification); the secret's hash
+/// enters only as a digest.
+pub(crate) const API_TOKENS: TableSpec = TableSpec {
+    name: "api_tokens",
+    columns: &[
+        "id",
+        "version",
+        "user_id",
+        "name",
+        "prefix",
+        "secret_hash",
+        "created_at",
+        "revoked_at",
+    ],
+    digested: &["secret_hash"],
+};
+
+/// Every table whose rows the trail vouches for. (`sessions` and
+/// `login_failures` change on every login and are not audited.)
+pub(crate) const AUDITED: [&TableSpec; 8] = [
+    &DOCUMENTS,
+    &MEETINGS,
+    &UNITS,
+    &TASKS,
+    &CO_UNITS,
+    &REPORTS,
+    &USERS,
+    &API_TOKENS,
+];
 
 /// The names of the audited tables (schema_migrations and audit_events
 /// themselves are not rows the trail describes).
@@ -322,6 +374,56 @@ impl Writer {
                     note,
                     before,
                     after,
+                    self.head_hash.as_str(),
+                    hash.as_str(),
+                ],
+            )
+            .await?;
+        self.head_id = event_id;
+        self.head_hash = hash;
+        Ok(())
+    }
+
+    /// Appends an event that changed no row (a refusal): it names a
+    /// record but carries no snapshot, so verification checks it in the
+    /// chain and leaves the record's own history alone.
+    pub(crate) async fn record_note(
+        &mut self,
+        table: &str,
+        id: i64,
+        task_id: Option<i64>,
+        action: &str,
+        note: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let event_id = self.head_id + 1;
+        let hash = EventFields {
+            id: event_id,
+            at: self.at.millis(),
+            actor: &self.actor,
+            table,
+            entity_id: id,
+            task_id,
+            action,
+            note,
+            before: None,
+            after: None,
+            prev_hash: &self.head_hash,
+        }
+        .hash();
+        self.tx
+            .execute(
+                "INSERT INTO audit_events (id, at, actor, entity_table, entity_id, task_id, action, note,
+                                           before_state, after_state, prev_hash, hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, $9, $10)",
+                args![
+                    event_id,
+                    self.at.millis(),
+                    self.actor.as_str(),
+                    table,
+                    id,
+                    task_id,
+                    action,
+                    note,
                     self.head_hash.as_str(),
                     hash.as_str(),
                 ],
@@ -611,6 +713,10 @@ pub(crate) async fn verify(pool: &Pool) -> Result<VerifyReport, StoreError> {
             last_id = e.id.0;
             prev_hash = e.hash.clone();
 
+            // An event without snapshots (a refusal) changed no row.
+            if e.before.is_none() && e.after.is_none() {
+                continue;
+            }
             let Some(table) = AUDITED.iter().position(|t| t.name == e.table) else {
                 problems.push(Problem::EventUnknownTable {
                     event: e.id,

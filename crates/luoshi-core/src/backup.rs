@@ -3,7 +3,8 @@
 //! One backup format serves both engines: a SQLite database file with the
 //! ledger's SQLite schema (tables, indexes, append-only triggers,
 //! `schema_migrations`) holding every row of the ledger as it stood at one
-//! moment.
+//! moment. Users and API tokens are part of it; sessions and lock-out
+//! counters are live state and are left out.
 //!
 //! * On SQLite, `VACUUM INTO` writes it: a consistent snapshot taken inside
 //!   one read transaction, while other processes keep writing (WAL).
@@ -37,8 +38,15 @@ const TABLES: &[&str] = &[
     "tasks",
     "task_co_units",
     "progress_reports",
+    "users",
+    "api_tokens",
     "audit_events",
 ];
+
+/// Tables a backup leaves empty: sessions and the lock-out counter are
+/// live state of the running system, not the ledger's record (and a
+/// session's hash has no use elsewhere).
+const NOT_BACKED_UP: &[&str] = &["sessions", "login_failures"];
 
 /// Rows copied per statement batch.
 const CHUNK: usize = 5_000;
@@ -104,6 +112,11 @@ impl Store {
                 // The copy keeps the WAL flag of the original; a backup is
                 // one self-contained file, so switch it to a rollback journal.
                 let backup = open_file(path, false).await?;
+                let scrubbed = scrub(&backup).await;
+                if let Err(e) = scrubbed {
+                    backup.close().await;
+                    return Err(e);
+                }
                 let copied = count_rows(&backup).await;
                 backup.close().await;
                 copied
@@ -156,15 +169,21 @@ impl Store {
             .map_err(|e| not_a_backup(e.to_string()))?;
         let result = async {
             let mut src = backup.read().await?;
-            let version = src
-                .fetch_optional("SELECT MAX(version) AS v FROM schema_migrations", vec![])
+            let versions = src
+                .fetch_all(
+                    "SELECT version FROM schema_migrations ORDER BY version",
+                    vec![],
+                )
                 .await
                 .map_err(|e| not_a_backup(e.to_string()))?
-                .map(|r| r.opt_int("v"))
-                .transpose()?
-                .flatten()
-                .ok_or_else(|| not_a_backup("没有结构版本记录".to_owned()))?;
-            if version != SCHEMA_VERSION {
+                .iter()
+                .map(|r| r.int("version"))
+                .collect::<Result<Vec<i64>, _>>()?;
+            let Some(&version) = versions.last() else {
+                return Err(not_a_backup("没有结构版本记录".to_owned()).into());
+            };
+            // Versions need not be contiguous, but must be exactly this build's.
+            if versions != migrate::versions() {
                 return Err(BackupError::SchemaMismatch {
                     found: version,
                     expected: SCHEMA_VERSION,
@@ -208,6 +227,16 @@ impl Store {
         backup.close().await;
         result
     }
+}
+
+/// Empties the tables a backup does not carry, overwriting what they held.
+async fn scrub(pool: &Pool) -> Result<(), StoreError> {
+    let mut tx = pool.write().await?;
+    tx.execute("PRAGMA secure_delete = ON", vec![]).await?;
+    for table in NOT_BACKED_UP {
+        tx.execute(&format!("DELETE FROM {table}"), vec![]).await?;
+    }
+    tx.commit().await
 }
 
 /// A pool on a backup file, with a rollback journal (no -wal beside it).

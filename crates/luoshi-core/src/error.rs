@@ -37,6 +37,24 @@ pub enum ValueError {
     NotAUnitOfTask { unit: String },
     #[error("牵头单位“{unit}”不能同时作为配合单位。")]
     LeadAlsoCoUnit { unit: String },
+    #[error("登录名无效：应为 2 到 32 个字符，只能包含英文字母、数字和 . _ -。")]
+    BadLogin,
+    #[error("密码不符合要求：{reason}")]
+    WeakPassword { reason: &'static str },
+    #[error(
+        "未知的角色“{input}”。可用的角色：admin（系统管理员）、office（督查室）、unit_lead（单位负责人）、unit_staff（单位工作人员）、leadership（领导）。"
+    )]
+    UnknownRole { input: String },
+    #[error("角色“{role}”必须指定所属单位。")]
+    UnitRequired { role: &'static str },
+    #[error("当前密码不正确。")]
+    WrongPassword,
+    #[error("连续输错密码次数过多，账号已锁定至 {until}（UTC），请稍后再试或联系系统管理员。")]
+    AccountLocked { until: crate::value::Timestamp },
+    #[error("新密码不能与当前密码相同。")]
+    PasswordUnchanged,
+    #[error("不能停用或更改最后一个在用的系统管理员。")]
+    LastAdmin,
 }
 
 impl ValueError {
@@ -54,6 +72,14 @@ impl ValueError {
             ValueError::Extraction { .. } => "extraction_invalid",
             ValueError::NotAUnitOfTask { .. } => "not_a_unit_of_task",
             ValueError::LeadAlsoCoUnit { .. } => "lead_also_co_unit",
+            ValueError::BadLogin => "bad_login",
+            ValueError::WeakPassword { .. } => "weak_password",
+            ValueError::UnknownRole { .. } => "unknown_role",
+            ValueError::UnitRequired { .. } => "unit_required",
+            ValueError::WrongPassword => "wrong_password",
+            ValueError::AccountLocked { .. } => "account_locked",
+            ValueError::PasswordUnchanged => "password_unchanged",
+            ValueError::LastAdmin => "last_admin",
         }
     }
 }
@@ -67,6 +93,8 @@ pub enum Entity {
     Task,
     CoUnit,
     Report,
+    User,
+    ApiToken,
 }
 
 impl Entity {
@@ -79,6 +107,8 @@ impl Entity {
             Entity::Task => "task",
             Entity::CoUnit => "co_unit",
             Entity::Report => "report",
+            Entity::User => "user",
+            Entity::ApiToken => "api_token",
         }
     }
 }
@@ -92,6 +122,8 @@ impl fmt::Display for Entity {
             Entity::Task => "任务",
             Entity::CoUnit => "配合单位",
             Entity::Report => "进展反馈",
+            Entity::User => "用户",
+            Entity::ApiToken => "访问令牌",
         })
     }
 }
@@ -166,6 +198,11 @@ pub enum StoreError {
     /// The database failed or holds something the ledger cannot read.
     #[error(transparent)]
     Backup(#[from] BackupError),
+    /// The acting principal may not do this (see
+    /// [`crate::accounts::Permission`]); `what` is the refused action in
+    /// Chinese, e.g. 管理用户.
+    #[error("您没有权限{what}。")]
+    Forbidden { what: &'static str },
     #[error("数据库操作失败（{context}）：{source}")]
     Other {
         context: &'static str,
@@ -184,6 +221,7 @@ impl StoreError {
             StoreError::Invalid(Invalid::Value(e)) => e.code(),
             StoreError::Invalid(Invalid::Lifecycle(e)) => e.code(),
             StoreError::Backup(e) => e.code(),
+            StoreError::Forbidden { .. } => "forbidden",
             StoreError::Other { .. } => "storage_error",
         }
     }

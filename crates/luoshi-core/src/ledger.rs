@@ -58,7 +58,8 @@ pub trait Ledger: Send + Sync {
 
     /// Tasks matching every condition of `filter`, in id order. The unit
     /// condition matches the lead unit and active co-units; overdue is
-    /// computed for the given day.
+    /// computed for the given day; `visible_units` keeps what a scoped
+    /// reader may see (see [`crate::Store::task_visible`]).
     fn tasks(
         &self,
         filter: &TaskFilter,

@@ -12,6 +12,9 @@
 //! * [`audit`]: every write appends a hash-chained event in the same
 //!   transaction; [`Ledger::verify`] replays the chain and compares it with
 //!   every current row.
+//! * [`accounts`]: users and roles, passwords, sessions, API tokens, and
+//!   what a [`Principal`] may do ([`Permission`]) and see
+//!   ([`Accounts::visible_units`]), behind the [`Accounts`] trait.
 //! * [`xlsx`]: the Excel ledger (台账): export, and import of a sheet a
 //!   person may have edited, validated cell by cell before anything is stored.
 //!
@@ -30,6 +33,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod clock;
@@ -44,6 +48,10 @@ mod store;
 pub mod value;
 pub mod xlsx;
 
+pub use accounts::{
+    Accounts, ApiToken, AuthError, AuthFailure, Login, NewUser, Password, Permission, Principal,
+    Role, Session, User, UserChange, UserId,
+};
 pub use audit::{GENESIS_HASH, Problem, VerifyReport, audited_tables};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{DEFAULT_DATABASE_URL, DatabaseUrl, Engine};

@@ -19,6 +19,7 @@ struct Migration {
     postgres: &'static str,
 }
 
+/// Every migration this build knows, in ascending version order.
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -32,12 +33,44 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_unit_task_counts.sql"),
         postgres: include_str!("../migrations/postgres/0002_unit_task_counts.sql"),
     },
+    Migration {
+        version: 3,
+        name: "accounts",
+        sqlite: include_str!("../migrations/sqlite/0003_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0003_accounts.sql"),
+    },
 ];
 
-/// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 2;
+/// The newest schema version this build knows: the largest in the list.
+pub const SCHEMA_VERSION: i64 = max_version(MIGRATIONS);
+
+const fn max_version(list: &[Migration]) -> i64 {
+    let mut max = 0;
+    let mut i = 0;
+    while i < list.len() {
+        if list[i].version > max {
+            max = list[i].version;
+        }
+        i += 1;
+    }
+    max
+}
+
+/// Every schema version this build knows, ascending. A database (or a
+/// backup) is of this build's schema when it has applied exactly these.
+pub(crate) fn versions() -> Vec<i64> {
+    let mut v: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+    v.sort_unstable();
+    v
+}
 
 pub(crate) async fn run(pool: &Pool, now_ms: i64) -> Result<(), StoreError> {
+    apply(pool, now_ms, MIGRATIONS).await
+}
+
+/// Applies every migration of `list` the database lacks, in ascending
+/// version order (one missing below the newest applied is applied too).
+async fn apply(pool: &Pool, now_ms: i64, list: &[Migration]) -> Result<(), StoreError> {
     // The write transaction also serialises two processes opening a new
     // database at the same moment.
     let mut tx = pool.write().await?;
@@ -61,11 +94,11 @@ pub(crate) async fn run(pool: &Pool, now_ms: i64) -> Result<(), StoreError> {
     for row in &applied {
         let version = row.int("version")?;
         let checksum = row.text("checksum")?;
-        let Some(m) = MIGRATIONS.iter().find(|m| m.version == version) else {
+        let Some(m) = list.iter().find(|m| m.version == version) else {
             return Err(StoreError::other(
                 "检查数据库结构版本",
                 format!(
-                    "数据库的结构版本 {version} 比本程序（{SCHEMA_VERSION}）新，请使用更新版本的 luoshi"
+                    "数据库已应用本程序不认识的结构版本 {version}（本程序最新为 {SCHEMA_VERSION}），请使用更新版本的 luoshi"
                 ),
             ));
         };
@@ -77,7 +110,12 @@ pub(crate) async fn run(pool: &Pool, now_ms: i64) -> Result<(), StoreError> {
         }
         known.push(version);
     }
-    for m in MIGRATIONS.iter().filter(|m| !known.contains(&m.version)) {
+    let mut pending: Vec<&Migration> = list
+        .iter()
+        .filter(|m| !known.contains(&m.version))
+        .collect();
+    pending.sort_by_key(|m| m.version);
+    for m in pending {
         let sql = sql_of(m, tx.engine());
         tx.execute_script(sql).await?;
         tx.execute(
@@ -93,5 +131,68 @@ fn sql_of(m: &Migration, engine: Engine) -> &'static str {
     match engine {
         Engine::Sqlite => m.sqlite,
         Engine::Postgres => m.postgres,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_version_is_the_largest_known() {
+        assert_eq!(SCHEMA_VERSION, 3);
+        assert_eq!(versions(), vec![1, 2, 3]);
+        assert_eq!(max_version(&[]), 0);
+    }
+
+    const fn m(version: i64, name: &'static str, sql: &'static str) -> Migration {
+        Migration {
+            version,
+            name,
+            sqlite: sql,
+            postgres: sql,
+        }
+    }
+
+    const V1: Migration = m(1, "one", "CREATE TABLE one (id INTEGER PRIMARY KEY);");
+    const V2: Migration = m(2, "two", "CREATE TABLE two (id INTEGER PRIMARY KEY);");
+    const V3: Migration = m(3, "three", "CREATE TABLE three (id INTEGER PRIMARY KEY);");
+
+    async fn versions_in(pool: &Pool) -> Vec<i64> {
+        let mut tx = pool.read().await.unwrap();
+        let rows = tx
+            .fetch_all(
+                "SELECT version FROM schema_migrations ORDER BY version",
+                vec![],
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        rows.iter().map(|r| r.int("version").unwrap()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_gap_is_filled_when_its_migration_arrives() {
+        let dir = std::env::temp_dir().join(format!("luoshi_migrate_gap_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("gap.db");
+        let _ = std::fs::remove_file(&path);
+        let url = crate::db::DatabaseUrl::parse(&format!("sqlite://{}", path.display())).unwrap();
+        let pool = Pool::connect(&url).await.unwrap();
+        // A database migrated to versions 1 and 3 …
+        apply(&pool, 0, &[V1, V3]).await.unwrap();
+        assert_eq!(versions_in(&pool).await, vec![1, 3]);
+        apply(&pool, 0, &[V1, V3]).await.unwrap();
+        // … then a build that knows 2 as well applies it after 3.
+        apply(&pool, 0, &[V1, V2, V3]).await.unwrap();
+        assert_eq!(versions_in(&pool).await, vec![1, 2, 3]);
+        // A build that lacks 2 refuses the database rather than guess.
+        let err = apply(&pool, 0, &[V1, V3]).await.unwrap_err();
+        assert!(err.to_string().contains("结构版本 2"), "{err}");
+        // So does one whose migration 3 differs from the one applied.
+        let changed = m(3, "three", "CREATE TABLE three (x TEXT);");
+        assert!(apply(&pool, 0, &[V1, V2, changed]).await.is_err());
+        pool.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -348,6 +348,10 @@ pub struct TaskFilter {
     pub after: Option<TaskId>,
     /// At most this many tasks (a page); `None` for all.
     pub limit: Option<u32>,
+    /// What the reader may see (see [`crate::Accounts::visible_units`]):
+    /// `None` is no restriction; `Some(units)` keeps tasks whose lead unit
+    /// or an active co-unit is among `units`, and themes with such a child.
+    pub visible_units: Option<Vec<UnitId>>,
 }
 
 /// A task with its timeline: reports and audit events, oldest first.

@@ -105,6 +105,32 @@ impl Store {
         self.clock.as_ref()
     }
 
+    /// Whether a reader of `units` (from
+    /// [`crate::Accounts::visible_units`]) may see task `id`: the rule of
+    /// [`TaskFilter::visible_units`]. An unknown task is
+    /// [`StoreError::NotFound`].
+    pub async fn task_visible(&self, id: TaskId, units: &[UnitId]) -> Result<bool, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let mut values = vec![Arg::from(id.0)];
+        let condition = visibility(units, &mut values);
+        let exists = tx
+            .fetch_optional("SELECT id FROM tasks WHERE id = $1", args![id.0])
+            .await?
+            .is_some();
+        let visible = tx
+            .fetch_optional(
+                &format!("SELECT t.id FROM tasks t WHERE t.id = $1 AND {condition}"),
+                values,
+            )
+            .await?
+            .is_some();
+        tx.commit().await?;
+        if !exists {
+            return Err(StoreError::not_found(Entity::Task, id));
+        }
+        Ok(visible)
+    }
+
     /// Closes every connection; the store is unusable afterwards.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -1133,7 +1159,7 @@ fn assigned(task: &Task) -> Result<&Assignment, StoreError> {
     })
 }
 
-fn returned_id(row: Option<Row>) -> Result<i64, StoreError> {
+pub(crate) fn returned_id(row: Option<Row>) -> Result<i64, StoreError> {
     row.ok_or_else(|| StoreError::other("写入记录", "INSERT 没有返回 id"))?
         .int("id")
 }
@@ -1259,7 +1285,7 @@ async fn find_unit_id(tx: &mut Tx, name: &UnitName) -> Result<Option<i64>, Store
     row.map(|r| r.int("id")).transpose()
 }
 
-async fn unit_id(tx: &mut Tx, name: &UnitName) -> Result<i64, StoreError> {
+pub(crate) async fn unit_id(tx: &mut Tx, name: &UnitName) -> Result<i64, StoreError> {
     find_unit_id(tx, name)
         .await?
         .ok_or_else(|| StoreError::not_found(Entity::Unit, name))
@@ -1308,7 +1334,10 @@ async fn load_meeting(tx: &mut Tx, id: MeetingId) -> Result<Meeting, StoreError>
     })
 }
 
-fn unit_ref(id: Option<i64>, name: Option<String>) -> Result<Option<UnitRef>, StoreError> {
+pub(crate) fn unit_ref(
+    id: Option<i64>,
+    name: Option<String>,
+) -> Result<Option<UnitRef>, StoreError> {
     match (id, name) {
         (Some(id), Some(name)) => Ok(Some(UnitRef {
             id: UnitId(id),
@@ -1387,6 +1416,9 @@ async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<Task>, Store
             values.len()
         ));
     }
+    if let Some(units) = &filter.visible_units {
+        conditions.push(visibility(units, &mut values));
+    }
     if let Some(doc) = filter.document {
         values.push(doc.0.into());
         conditions.push(format!("t.document_id = ${}", values.len()));
@@ -1411,6 +1443,32 @@ async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<Task>, Store
         .zip(&ids)
         .map(|(r, id)| task_of(r, co.remove(id).unwrap_or_default()))
         .collect()
+}
+
+/// The SQL condition on `t` (a row of tasks) that holds when the task is
+/// visible to a reader of `units`: its lead unit or an active co-unit is
+/// one of them, or it is a theme with such a child (themes have no lead
+/// unit). Pushes the unit ids onto `values`.
+fn visibility(units: &[UnitId], values: &mut Vec<Arg>) -> String {
+    if units.is_empty() {
+        return "1 = 0".to_owned();
+    }
+    let first = values.len() + 1;
+    values.extend(units.iter().map(|u| Arg::from(u.0)));
+    let list = (first..first + units.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Both halves are index lookups: tasks_lead_status by lead unit and
+    // task_co_units_unit by unit; the theme half goes through tasks_parent.
+    format!(
+        "(t.id IN (SELECT id FROM tasks WHERE lead_unit_id IN ({list})
+                   UNION SELECT task_id FROM task_co_units WHERE unit_id IN ({list}) AND state = 'active')
+          OR (t.kind = 'theme' AND t.id IN (
+                   SELECT parent_id FROM tasks WHERE lead_unit_id IN ({list}) AND parent_id IS NOT NULL
+                   UNION SELECT c.parent_id FROM task_co_units cu JOIN tasks c ON c.id = cu.task_id
+                         WHERE cu.unit_id IN ({list}) AND cu.state = 'active' AND c.parent_id IS NOT NULL)))"
+    )
 }
 
 /// The active co-units of the given tasks, by task id.

@@ -944,6 +944,14 @@ async fn the_store_reopens_and_keeps_its_trail(db: TestDb) {
     assert!(db.store.verify().await.unwrap().is_ok());
     assert_eq!(
         db.raw.int("SELECT COUNT(*) FROM schema_migrations").await,
+        db.raw
+            .int("SELECT COUNT(DISTINCT version) FROM schema_migrations")
+            .await
+    );
+    assert_eq!(
+        db.raw
+            .int("SELECT MAX(version) FROM schema_migrations")
+            .await,
         luoshi_core::SCHEMA_VERSION
     );
     again.close().await;

@@ -388,6 +388,7 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
                 document: None,
                 after: None,
                 limit: None,
+                visible_units: None,
             };
             let bytes = xlsx::export(store, &filter, today)
                 .await
