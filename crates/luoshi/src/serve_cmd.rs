@@ -142,6 +142,10 @@ pub fn run(config: &luoshi_server::Config) -> Result<(), UserError> {
         message: e.to_string(),
     };
     runtime.block_on(async {
+        let shutdown = luoshi_server::shutdown_signal().map_err(|e| UserError {
+            code: "runtime",
+            message: format!("无法注册停止信号（SIGTERM、Ctrl-C）的处理：{e}"),
+        })?;
         let server = luoshi_server::Server::bind(config).await.map_err(serve_error)?;
         let addr = server.local_addr().map_err(serve_error)?;
         println!(
@@ -149,7 +153,7 @@ pub fn run(config: &luoshi_server::Config) -> Result<(), UserError> {
             redacted(&config.database)
         );
         server
-            .run(luoshi_server::shutdown_signal())
+            .run(shutdown)
             .await
             .map_err(serve_error)?;
         println!("luoshi 已停止。");
