@@ -44,6 +44,9 @@ use crate::routes::AppState;
 /// Default request body limit: a long communiqué as base64 .docx fits.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
+/// How long requests in flight may take to finish after the stop signal.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Default address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -199,15 +202,36 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets the
-    /// requests in flight finish, and closes the store.
+    /// requests in flight finish (for at most [`SHUTDOWN_GRACE`], so that a
+    /// client that stopped sending cannot hold the server up forever), and
+    /// closes the store.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let app = app(self.store.clone(), self.max_body_bytes);
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+        let signal = async move {
+            shutdown.await;
+            let _ = stopping.send(true);
+        };
+        let serve = axum::serve(self.listener, app).with_graceful_shutdown(signal);
+        let grace = async move {
+            if stopped.wait_for(|s| *s).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        let served = tokio::select! {
+            served = serve => served,
+            () = grace => {
+                eprintln!(
+                    "luoshi serve: requests still open {} s after the stop signal were cut off",
+                    SHUTDOWN_GRACE.as_secs()
+                );
+                Ok(())
+            }
+        };
         self.store.close().await;
         served.map_err(ServeError::Serve)
     }
