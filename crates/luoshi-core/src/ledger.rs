@@ -13,8 +13,8 @@ use std::future::Future;
 use crate::audit::VerifyReport;
 use crate::error::StoreError;
 use crate::model::{
-    Document, Imported, Ingested, Meeting, NewAssignment, NewDocument, NewReport, ProgressReport,
-    Task, TaskDetail, TaskFilter, Unit, UnitStatusCount,
+    Document, DocumentSummary, Imported, Ingested, Meeting, NewAssignment, NewDocument, NewReport,
+    ProgressReport, Task, TaskDetail, TaskFilter, Unit, UnitStatusCount,
 };
 use crate::value::{DocumentId, PersonName, ReportId, TaskId, Text, UnitName, Version};
 use crate::xlsx::ImportSheet;
@@ -33,6 +33,15 @@ pub trait Ledger: Send + Sync {
 
     fn document(&self, id: DocumentId)
     -> impl Future<Output = Result<Document, StoreError>> + Send;
+
+    /// Documents in id order without their source, with the title and date
+    /// of the meeting each reports: at most `limit` after `after` (keyset
+    /// paging).
+    fn documents(
+        &self,
+        after: Option<DocumentId>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<DocumentSummary>, StoreError>> + Send;
 
     /// The meeting a document reports.
     fn meeting_of(

@@ -62,9 +62,9 @@ pub use lifecycle::{
 };
 pub use migrate::SCHEMA_VERSION;
 pub use model::{
-    Assignment, AuditEvent, Document, DocumentKind, Imported, Ingested, Meeting, NewAssignment,
-    NewDocument, NewReport, ProgressReport, ReportKind, ReviewState, Span, Task, TaskDetail,
-    TaskFilter, TaskKind, Unit, UnitRef, UnitStatusCount,
+    Assignment, AuditEvent, Document, DocumentKind, DocumentSummary, Imported, Ingested, Meeting,
+    NewAssignment, NewDocument, NewReport, ProgressReport, ReportKind, ReviewState, Span, Task,
+    TaskDetail, TaskFilter, TaskKind, TaskSort, Unit, UnitRef, UnitStatusCount,
 };
 pub use seed::{SeedPlan, SeedSummary};
 pub use store::Store;

@@ -352,6 +352,49 @@ pub struct TaskFilter {
     /// `None` is no restriction; `Some(units)` keeps tasks whose lead unit
     /// or an active co-unit is among `units`, and themes with such a child.
     pub visible_units: Option<Vec<UnitId>>,
+    /// Only tasks whose title or text contains this text, in either script
+    /// (the query is also looked for in its Simplified and Traditional forms).
+    pub q: Option<String>,
+    /// The order of the list; `after` (keyset paging) assumes [`TaskSort::Id`].
+    pub sort: TaskSort,
+    /// Offset paging for orders other than by id: skip this many tasks.
+    pub offset: Option<u32>,
+}
+
+/// The order of a task list; ties are broken by id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum TaskSort {
+    /// By id, ascending (the default; the order keyset paging walks).
+    #[default]
+    Id,
+    /// Most recent id first.
+    IdDesc,
+    /// Earliest deadline first; tasks without one last.
+    Deadline,
+    /// Latest deadline first; tasks without one last.
+    DeadlineDesc,
+    /// Along the life cycle: draft, assigned, in progress, … closed.
+    Status,
+    /// Least recently changed first.
+    Updated,
+    /// Most recently changed first.
+    UpdatedDesc,
+}
+
+/// A stored document without its source and extraction, for lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentSummary {
+    pub id: DocumentId,
+    pub version: Version,
+    pub name: Option<String>,
+    pub kind: DocumentKind,
+    pub script: String,
+    /// The title of the meeting it reports, when one was read.
+    pub title: Option<String>,
+    /// The meeting date as the extractor read it.
+    pub held_on: Option<String>,
+    pub created_at: Timestamp,
+    pub created_by: PersonName,
 }
 
 /// A task with its timeline: reports and audit events, oldest first.

@@ -21,9 +21,9 @@ use crate::ledger::Ledger;
 use crate::lifecycle::{Action, OVERDUE_STATUSES, Status, StatusFilter, review_report, transition};
 use crate::migrate;
 use crate::model::{
-    Assignment, Document, DocumentKind, Imported, Ingested, Meeting, NewAssignment, NewDocument,
-    NewReport, ProgressReport, ReportKind, ReviewState, Span, Task, TaskDetail, TaskFilter, Unit,
-    UnitRef, UnitStatusCount,
+    Assignment, Document, DocumentKind, DocumentSummary, Imported, Ingested, Meeting,
+    NewAssignment, NewDocument, NewReport, ProgressReport, ReportKind, ReviewState, Span, Task,
+    TaskDetail, TaskFilter, TaskSort, Unit, UnitRef, UnitStatusCount,
 };
 use crate::value::{
     Date, DocumentId, MeetingId, Percent, Period, PersonName, ReportId, TaskId, Text, Timestamp,
@@ -319,6 +319,45 @@ impl Ledger for Store {
         let d = load_document(&mut tx, id).await?;
         tx.commit().await?;
         Ok(d)
+    }
+
+    async fn documents(
+        &self,
+        after: Option<DocumentId>,
+        limit: u32,
+    ) -> Result<Vec<DocumentSummary>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .fetch_all(
+                &format!(
+                    "SELECT d.id, d.version, d.name, d.kind, d.script, d.created_at, d.created_by,
+                        m.title, m.held_on
+                     FROM documents d LEFT JOIN meetings m ON m.document_id = d.id
+                     WHERE d.id > $1 ORDER BY d.id LIMIT {limit}"
+                ),
+                args![after.map_or(0, |a| a.0)],
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                let id = r.int("id")?;
+                let corrupt = |what: &str| StoreError::corrupt("documents", id, what);
+                Ok(DocumentSummary {
+                    id: DocumentId(id),
+                    version: Version(r.int("version")?),
+                    name: r.opt_text("name")?,
+                    kind: DocumentKind::from_code(&r.text("kind")?)
+                        .ok_or_else(|| corrupt("kind"))?,
+                    script: r.text("script")?,
+                    title: r.opt_text("title")?,
+                    held_on: r.opt_text("held_on")?,
+                    created_at: Timestamp::from_millis(r.int("created_at")?),
+                    created_by: PersonName::parse(&r.text("created_by")?)
+                        .map_err(|_| corrupt("created_by"))?,
+                })
+            })
+            .collect()
     }
 
     /// The meeting a document reports.
@@ -1427,14 +1466,53 @@ async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<Task>, Store
         values.push(after.0.into());
         conditions.push(format!("t.id > ${}", values.len()));
     }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        // Script-insensitive: the query as given and in both scripts, each
+        // as a LIKE pattern with its wildcards escaped.
+        let mut forms = vec![q.to_owned(), hanconv::t2s(q), hanconv::s2t(q)];
+        forms.sort();
+        forms.dedup();
+        let mut any = Vec::new();
+        for form in forms {
+            let escaped = form
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            values.push(format!("%{escaped}%").into());
+            let n = values.len();
+            any.push(format!(
+                "t.title LIKE ${n} ESCAPE '\\' OR t.text LIKE ${n} ESCAPE '\\'"
+            ));
+        }
+        conditions.push(format!("({})", any.join(" OR ")));
+    }
     let mut sql = TASK_SELECT.to_owned();
     if !conditions.is_empty() {
         sql.push_str(" WHERE ");
         sql.push_str(&conditions.join(" AND "));
     }
-    sql.push_str(" ORDER BY t.id");
+    sql.push_str(match filter.sort {
+        TaskSort::Id => " ORDER BY t.id",
+        TaskSort::IdDesc => " ORDER BY t.id DESC",
+        TaskSort::Deadline => " ORDER BY t.deadline IS NULL, t.deadline, t.id",
+        TaskSort::DeadlineDesc => " ORDER BY t.deadline IS NULL, t.deadline DESC, t.id DESC",
+        TaskSort::Status => {
+            " ORDER BY CASE t.status WHEN 'draft' THEN 0 WHEN 'assigned' THEN 1
+                WHEN 'in_progress' THEN 2 WHEN 'completion_requested' THEN 3
+                WHEN 'suspended' THEN 4 ELSE 5 END, t.id"
+        }
+        TaskSort::Updated => " ORDER BY t.updated_at, t.id",
+        TaskSort::UpdatedDesc => " ORDER BY t.updated_at DESC, t.id DESC",
+    });
     if let Some(limit) = filter.limit {
         sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    if let Some(offset) = filter.offset {
+        if filter.limit.is_none() && tx.engine() == Engine::Sqlite {
+            // SQLite takes OFFSET only after a LIMIT.
+            sql.push_str(" LIMIT -1");
+        }
+        sql.push_str(&format!(" OFFSET {offset}"));
     }
     let rows = tx.fetch_all(&sql, values).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.int("id")).collect::<Result<_, _>>()?;

@@ -11,7 +11,7 @@ use helpers::{COMMUNIQUE, TestDb, day, office, person, text, unit};
 use luoshi_core::{
     DocumentName, Ingested, Ledger, ManualClock, NewAssignment, NewDocument, NewReport, Percent,
     Period, Problem, ReportKind, ReviewState, Status, StatusFilter, Store, StoreError, Task,
-    TaskFilter, TaskId, TaskKind, Version,
+    TaskFilter, TaskId, TaskKind, TaskSort, Version,
 };
 
 async fn ingest(store: &Store) -> Ingested {
@@ -1088,7 +1088,77 @@ async fn seed_builds_a_verified_ledger(db: TestDb) {
     db.finish().await;
 }
 
+async fn lists_search_in_either_script_sort_and_skip(db: TestDb) {
+    let s = &db.store;
+    let ingested = ingest(s).await;
+    let all = s.tasks(&TaskFilter::default()).await.unwrap();
+    let target = &ingested.tasks[1];
+    let needle: String = target.title.as_str().chars().take(4).collect();
+    let search = |q: String| TaskFilter {
+        q: Some(q),
+        ..TaskFilter::default()
+    };
+    let found = s.tasks(&search(needle.clone())).await.unwrap();
+    assert!(found.iter().any(|t| t.id == target.id), "{needle}");
+    assert!(found.len() < all.len());
+    let traditional = hanconv::s2t(&needle);
+    assert_eq!(s.tasks(&search(traditional)).await.unwrap(), found);
+    assert!(s.tasks(&search("100%_\\".into())).await.unwrap().is_empty());
+
+    let newest_first = s
+        .tasks(&TaskFilter {
+            sort: TaskSort::IdDesc,
+            ..TaskFilter::default()
+        })
+        .await
+        .unwrap();
+    let mut reversed = all.clone();
+    reversed.reverse();
+    assert_eq!(newest_first, reversed);
+    let second_page = s
+        .tasks(&TaskFilter {
+            sort: TaskSort::IdDesc,
+            limit: Some(2),
+            offset: Some(2),
+            ..TaskFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(second_page, reversed[2..4]);
+    let skipped = s
+        .tasks(&TaskFilter {
+            offset: Some(1),
+            ..TaskFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(skipped, all[1..]);
+    for sort in [
+        TaskSort::Deadline,
+        TaskSort::DeadlineDesc,
+        TaskSort::Status,
+        TaskSort::Updated,
+        TaskSort::UpdatedDesc,
+    ] {
+        let sorted = s
+            .tasks(&TaskFilter {
+                sort,
+                ..TaskFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(sorted.len(), all.len(), "{sort:?}");
+    }
+    let docs = s.documents(None, 10).await.unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].id, ingested.document.id);
+    assert_eq!(docs[0].title, ingested.meeting.title);
+    assert!(s.documents(Some(docs[0].id), 10).await.unwrap().is_empty());
+    db.finish().await;
+}
+
 engine_tests!(
+    lists_search_in_either_script_sort_and_skip,
     seed_builds_a_verified_ledger,
     concurrent_writers_keep_one_chain,
     ingest_stores_the_tree_as_drafts,

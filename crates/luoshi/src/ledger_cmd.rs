@@ -385,10 +385,7 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
                     .map(|s| value(StatusFilter::parse(&s)))
                     .transpose()?,
                 overdue_on: args.overdue.then_some(today),
-                document: None,
-                after: None,
-                limit: None,
-                visible_units: None,
+                ..TaskFilter::default()
             };
             let bytes = xlsx::export(store, &filter, today)
                 .await

@@ -2,6 +2,7 @@
 
 mod extract_cmd;
 mod ledger_cmd;
+mod serve_cmd;
 
 use std::process::ExitCode;
 
@@ -106,6 +107,12 @@ enum Command {
         #[command(subcommand)]
         command: ledger_cmd::ReportCommand,
     },
+    /// Serves the ledger as a JSON API over HTTP.
+    #[command(
+        about = "启动服务：以 JSON 接口（/api/v1）提供台账，接口说明见 /api/openapi.json；收到 SIGTERM 或 Ctrl-C 时处理完进行中的请求后停止",
+        disable_help_flag = true
+    )]
+    Serve(serve_cmd::ServeArgs),
     /// Development facilities.
     #[command(about = "开发工具：生成演示数据", disable_help_flag = true)]
     Dev {
@@ -123,9 +130,18 @@ enum Command {
 fn main() -> ExitCode {
     let parsed = localized(<Cli as clap::CommandFactory>::command())
         .try_get_matches()
-        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
-    let cli = match parsed {
-        Ok(cli) => cli,
+        .and_then(|m| {
+            // Whether --database / LUOSHI_DATABASE_URL was given, so that a
+            // config file's database ranks below them but above the default.
+            let given = |m: &clap::ArgMatches| {
+                m.value_source("database")
+                    .is_some_and(|s| s != clap::parser::ValueSource::DefaultValue)
+            };
+            let database_given = given(&m) || m.subcommand().is_some_and(|(_, sub)| given(sub));
+            <Cli as clap::FromArgMatches>::from_arg_matches(&m).map(|cli| (cli, database_given))
+        });
+    let (cli, database_given) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => return usage_error(&e),
     };
     let result = match cli.command {
@@ -152,6 +168,8 @@ fn main() -> ExitCode {
         Command::Report { command } => {
             ledger_cmd::run(&cli.global, ledger_cmd::Command::Report(command))
         }
+        Command::Serve(args) => serve_cmd::config(&args, &cli.global.database, database_given)
+            .and_then(|config| serve_cmd::run(&config)),
         Command::Dev { command } => ledger_cmd::run(&cli.global, ledger_cmd::Command::Dev(command)),
         Command::Audit { command } => {
             ledger_cmd::run(&cli.global, ledger_cmd::Command::Audit(command))
@@ -225,6 +243,8 @@ impl UserError {
     fn exit_code(&self) -> u8 {
         match self.code {
             "io_read" | "io_write" => 74,
+            "config_invalid" | "config_unreadable" => 78,
+            "listen_failed" => 69,
             _ => 65,
         }
     }

@@ -1,0 +1,266 @@
+//! luoshi-server: the ledger as a JSON API over HTTP, `luoshi serve`.
+//!
+//! * [`Server`]: opens the store once (migrations apply), binds, serves
+//!   until a shutdown signal, lets in-flight requests finish, closes the
+//!   store.
+//! * [`app`]: the axum router: `/api/v1/…` ([`routes`]), the OpenAPI 3.1
+//!   document at `/api/openapi.json` (generated from the handlers by
+//!   utoipa), 404/405 fallbacks, the body limit, panic catching and the
+//!   error-language middleware — every error in the shape of
+//!   [`error::ErrorBody`].
+//! * [`caller`]: who acts on a request — the one place phase 2 puts
+//!   authentication and permissions.
+//!
+//! Architecture invariant: this crate speaks HTTP and nothing else; every
+//! rule of the ledger lives in luoshi-core, reached through [`Ledger`]
+//! (luoshi_core::Ledger), and nothing here reads the system clock for the
+//! ledger: "today" is the store's clock.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod caller;
+pub mod dto;
+pub mod error;
+pub mod request;
+pub mod routes;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::response::IntoResponse;
+use luoshi_core::{Store, StoreError, SystemClock};
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiError;
+use crate::routes::AppState;
+
+/// Default request body limit: a long communiqué as base64 .docx fits.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// How long requests in flight may take to finish after the stop signal.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Default address: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// What `luoshi serve` needs to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database: String,
+    pub max_body_bytes: usize,
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("无法在 {addr} 上监听：{source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("服务异常停止：{0}")]
+    Serve(#[source] std::io::Error),
+}
+
+impl ServeError {
+    /// Stable snake_case English code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServeError::Store(e) => e.code(),
+            ServeError::Bind { .. } => "listen_failed",
+            ServeError::Serve(_) => "serve_failed",
+        }
+    }
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "luoshi",
+        description = "落实：贯彻落实全流程台账的 JSON 接口。Errors are `{code, message, field?}`; \
+            messages are Chinese unless Accept-Language prefers English (en) or Traditional \
+            Chinese (zh-Hant, zh-TW, zh-HK). Changes of a task take `expected_version` (the \
+            `version` read) in the body; a stale one is 409 `stale_version` and changes nothing. \
+            Phase 1: the acting person is the X-Luoshi-Actor header (UTF-8), `api` when absent; \
+            authentication comes with accounts.",
+    ),
+    tags(
+        (name = "extract", description = "提取预览（不入库）"),
+        (name = "documents", description = "文件（通稿）"),
+        (name = "tasks", description = "任务：列表、交办、反馈、办结、统计、导出"),
+        (name = "units", description = "单位"),
+    )
+)]
+struct ApiDoc;
+
+fn api_router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(routes::extract))
+        .routes(routes!(routes::ingest, routes::list_documents))
+        .routes(routes!(routes::get_document))
+        .routes(routes!(routes::list_tasks))
+        .routes(routes!(routes::export))
+        .routes(routes!(routes::get_task))
+        .routes(routes!(routes::assign))
+        .routes(routes!(routes::add_report))
+        .routes(routes!(routes::request_close))
+        .routes(routes!(routes::close))
+        .routes(routes!(routes::return_task))
+        .routes(routes!(routes::suspend))
+        .routes(routes!(routes::resume))
+        .routes(routes!(routes::counts))
+        .routes(routes!(routes::list_units, routes::add_unit))
+        .routes(routes!(routes::get_unit))
+}
+
+/// The OpenAPI 3.1 document of the API, generated from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().into_openapi()
+}
+
+/// The whole HTTP application on a store.
+pub fn app(store: Store, max_body_bytes: usize) -> Router {
+    let (router, api) = api_router().split_for_parts();
+    let doc: Bytes = api
+        .to_pretty_json()
+        .map(Bytes::from)
+        .unwrap_or_else(|_| Bytes::from_static(b"{}"));
+    let state = Arc::new(AppState { store });
+    router
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], doc) }
+            }),
+        )
+        .fallback(|| async { ApiError::not_found_route() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::from_fn(error::localize))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                eprintln!("luoshi serve: a request handler panicked");
+                ApiError::internal().into_response()
+            },
+        ))
+}
+
+/// A bound server, ready to serve.
+#[derive(Debug)]
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    store: Store,
+    max_body_bytes: usize,
+}
+
+impl Server {
+    /// Opens the store named by the configuration (creating and migrating
+    /// it) and binds the listening address.
+    pub async fn bind(config: &Config) -> Result<Server, ServeError> {
+        let store = Store::open(&config.database, Arc::new(SystemClock::default())).await?;
+        Server::with_store(store, config.listen, config.max_body_bytes).await
+    }
+
+    /// Binds `listen` for an open store (tests use their own clock).
+    pub async fn with_store(
+        store: Store,
+        listen: SocketAddr,
+        max_body_bytes: usize,
+    ) -> Result<Server, ServeError> {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: listen,
+                source,
+            })?;
+        // Build the conversion tables now rather than in the first request.
+        luoshi_extract::warm();
+        let _ = hanconv::s2t("简");
+        Ok(Server {
+            listener,
+            store,
+            max_body_bytes,
+        })
+    }
+
+    /// Where it listens (the real port when bound to port 0).
+    pub fn local_addr(&self) -> Result<SocketAddr, ServeError> {
+        self.listener.local_addr().map_err(ServeError::Serve)
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets the
+    /// requests in flight finish (for at most [`SHUTDOWN_GRACE`], so that a
+    /// client that stopped sending cannot hold the server up forever), and
+    /// closes the store.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let app = app(self.store.clone(), self.max_body_bytes);
+        let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+        let signal = async move {
+            shutdown.await;
+            let _ = stopping.send(true);
+        };
+        let serve = axum::serve(self.listener, app).with_graceful_shutdown(signal);
+        let grace = async move {
+            if stopped.wait_for(|s| *s).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        let served = tokio::select! {
+            served = serve => served,
+            () = grace => {
+                eprintln!(
+                    "luoshi serve: requests still open {} s after the stop signal were cut off",
+                    SHUTDOWN_GRACE.as_secs()
+                );
+                Ok(())
+            }
+        };
+        self.store.close().await;
+        served.map_err(ServeError::Serve)
+    }
+}
+
+/// A future that completes on ctrl-c (SIGINT) or SIGTERM. The handlers
+/// are installed when this is called, not when the future is first polled,
+/// so call it before announcing that the server is up: a signal that
+/// arrives in between then stops the server gracefully instead of killing
+/// the process. Must be called inside the runtime.
+#[cfg(unix)]
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+/// A future that completes on ctrl-c.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
+}

@@ -1,0 +1,246 @@
+//! `luoshi serve` as an operator runs it: settings from flags, environment
+//! and a TOML file in that order; a graceful stop on SIGTERM that lets the
+//! request in flight finish and exits 0.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("luoshi-serve-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn luoshi(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_luoshi"));
+    c.current_dir(dir)
+        .env_remove("LUOSHI_DATABASE_URL")
+        .env_remove("LUOSHI_LISTEN")
+        .env_remove("LUOSHI_CONFIG")
+        .env_remove("LUOSHI_MAX_BODY_BYTES");
+    c
+}
+
+/// Starts `luoshi serve` and returns it with its first line of output.
+fn start(mut cmd: Command) -> (Child, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    if line.is_empty() {
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        panic!("luoshi serve did not start: {err}");
+    }
+    (child, line)
+}
+
+/// The address in `luoshi 已启动：http://ADDR/api/v1…`.
+fn address(line: &str) -> SocketAddr {
+    let start = line.find("http://").unwrap() + 7;
+    let end = start + line[start..].find('/').unwrap();
+    line[start..end].parse().unwrap()
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "luoshi serve did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
+    let dir = temp_dir("sigterm");
+    let db = format!("sqlite://{}", dir.join("luoshi.db").display());
+    let mut cmd = luoshi(&dir);
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--database", &db]);
+    let (mut child, line) = start(cmd);
+    assert!(line.contains("luoshi 已启动"), "{line}");
+    let addr = address(&line);
+
+    // Headers and half the body, then SIGTERM, then the rest.
+    let body = "{\"name\": \"省水利厅\"}".as_bytes();
+    let mut conn = TcpStream::connect(addr).unwrap();
+    write!(
+        conn,
+        "POST /api/v1/units HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    conn.write_all(&body[..5]).unwrap();
+    conn.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, "TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "stopped with a request in flight"
+    );
+    conn.write_all(&body[5..]).unwrap();
+    let mut response = String::new();
+    conn.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    assert!(response.contains("省水利厅"), "{response}");
+
+    let status = wait(&mut child, Duration::from_secs(10));
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut rest)
+        .unwrap();
+    assert!(rest.contains("luoshi 已停止"), "{rest}");
+    // New connections are refused, and what was written stays written.
+    assert!(TcpStream::connect(addr).is_err());
+    let out = luoshi(&dir)
+        .args(["unit", "list", "--json", "--database", &db])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("省水利厅"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn ctrl_c_stops_an_idle_server() {
+    let dir = temp_dir("sigint");
+    let mut cmd = luoshi(&dir);
+    cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+    let (mut child, line) = start(cmd);
+    // Zero configuration: ./luoshi.db in the working directory.
+    assert!(line.contains("sqlite://./luoshi.db"), "{line}");
+    assert!(dir.join("luoshi.db").exists());
+    signal(&child, "INT");
+    assert!(wait(&mut child, Duration::from_secs(10)).success());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn settings_come_from_flags_then_environment_then_the_file() {
+    let dir = temp_dir("settings");
+    std::fs::write(
+        dir.join("luoshi.toml"),
+        "listen = \"127.0.0.1:0\"\ndatabase = \"sqlite://from-file.db\"\nmax_body_bytes = 1024\n",
+    )
+    .unwrap();
+    // The file alone.
+    let mut cmd = luoshi(&dir);
+    cmd.args(["serve", "--config", "luoshi.toml"]);
+    let (mut child, line) = start(cmd);
+    assert!(line.contains("sqlite://from-file.db"), "{line}");
+    let addr = address(&line);
+    // Its body limit applies.
+    let mut conn = TcpStream::connect(addr).unwrap();
+    let body = format!("{{\"text\": \"{}\"}}", "x".repeat(2000));
+    write!(
+        conn,
+        "POST /api/v1/extract HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    conn.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    assert!(response.contains("body_too_large"), "{response}");
+    signal(&child, "TERM");
+    assert!(wait(&mut child, Duration::from_secs(10)).success());
+
+    // The environment beats the file (the config file named by environment too).
+    let mut cmd = luoshi(&dir);
+    cmd.args(["serve"])
+        .env("LUOSHI_CONFIG", "luoshi.toml")
+        .env("LUOSHI_DATABASE_URL", "sqlite://from-env.db");
+    let (mut child, line) = start(cmd);
+    assert!(line.contains("sqlite://from-env.db"), "{line}");
+    signal(&child, "TERM");
+    assert!(wait(&mut child, Duration::from_secs(10)).success());
+
+    // A flag beats the environment.
+    let mut cmd = luoshi(&dir);
+    cmd.args(["serve", "--database", "sqlite://from-flag.db"])
+        .env("LUOSHI_CONFIG", "luoshi.toml")
+        .env("LUOSHI_DATABASE_URL", "sqlite://from-env.db");
+    let (mut child, line) = start(cmd);
+    assert!(line.contains("sqlite://from-flag.db"), "{line}");
+    signal(&child, "TERM");
+    assert!(wait(&mut child, Duration::from_secs(10)).success());
+
+    // A mistake in the file is named, in Chinese, with the configuration exit code.
+    std::fs::write(
+        dir.join("bad.toml"),
+        "listen = \"127.0.0.1:0\"\nport = 8080\n",
+    )
+    .unwrap();
+    let out = luoshi(&dir)
+        .args(["serve", "--config", "bad.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[config_invalid]") && err.contains("port"),
+        "{err}"
+    );
+    let out = luoshi(&dir)
+        .args(["serve", "--listen", "localhost"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn serve_help_documents_every_setting() {
+    let out = Command::new(env!("CARGO_BIN_EXE_luoshi"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "用法：",
+        "选项",
+        "--listen",
+        "LUOSHI_LISTEN",
+        "127.0.0.1:8080",
+        "--database",
+        "LUOSHI_DATABASE_URL",
+        "--config",
+        "LUOSHI_CONFIG",
+        "--max-body-bytes",
+        "LUOSHI_MAX_BODY_BYTES",
+        "SIGTERM",
+    ] {
+        assert!(help.contains(expected), "{expected} missing from:\n{help}");
+    }
+}
