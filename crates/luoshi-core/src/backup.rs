@@ -103,7 +103,7 @@ impl Store {
 
     async fn write_backup(&self, path: &Path) -> Result<Copied, StoreError> {
         match self.pool() {
-            Pool::Sqlite(p) => {
+            Pool::Sqlite(p, _) => {
                 // VACUUM INTO accepts an empty existing file.
                 sqlx::query("VACUUM INTO $1")
                     .bind(display(path))
@@ -255,7 +255,7 @@ async fn open_file(path: &Path, read_only: bool) -> Result<Pool, StoreError> {
         .connect_with(options)
         .await
         .map_err(|e| StoreError::other("打开备份文件", e))?;
-    Ok(Pool::Sqlite(pool))
+    Ok(Pool::Sqlite(pool, None))
 }
 
 async fn count_rows(pool: &Pool) -> Result<Copied, StoreError> {
