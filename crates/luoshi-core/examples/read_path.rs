@@ -31,6 +31,7 @@ fn main() {
         for conc in [1usize, 64] {
             for what in ["unit", "list", "detail"] {
                 let start = Instant::now();
+                let cpu0 = cpu_seconds();
                 let mut set = tokio::task::JoinSet::new();
                 for c in 0..conc {
                     let store = store.clone();
@@ -62,12 +63,24 @@ fn main() {
                 }
                 while set.join_next().await.is_some() {}
                 let s = start.elapsed().as_secs_f64();
+                let cpu = cpu_seconds() - cpu0;
                 println!(
-                    "conc {conc:2} {what:6} {:8.0} ops/s  {:.3} ms/op",
+                    "conc {conc:2} {what:6} {:8.0} ops/s  {:.3} ms/op wall  {:.3} ms/op cpu",
                     n as f64 / s,
-                    s * 1000.0 / n as f64
+                    s * 1000.0 / n as f64,
+                    cpu * 1000.0 / n as f64
                 );
             }
         }
     });
+}
+
+/// User + system CPU time of this process so far (from /proc, in ticks of 10 ms).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
 }
