@@ -539,6 +539,10 @@ fn with_font_table(docx: &[u8]) -> Result<Vec<u8>, ReportError> {
     let mut has_table = false;
     for i in 0..src.len() {
         let mut f = src.by_index(i).map_err(|e| err(&e))?;
+        // Folders are implied by the part names; packages need none.
+        if f.is_dir() {
+            continue;
+        }
         let name = f.name().map_err(|e| err(&e))?.into_owned();
         let mut bytes = Vec::new();
         f.read_to_end(&mut bytes).map_err(|e| err(&e))?;
