@@ -973,8 +973,14 @@ impl Store {
                 None => loose.tasks.push(line),
             }
         }
-        if !loose.tasks.is_empty() {
-            themes.insert(0, loose);
+        // Tasks outside every theme take the place of the first of them
+        // in the document.
+        if let Some(first) = loose.tasks.first().map(|l| l.task.ordinal) {
+            let at = themes
+                .iter()
+                .position(|s| s.theme.as_ref().is_some_and(|t| t.ordinal > first))
+                .unwrap_or(themes.len());
+            themes.insert(at, loose);
         }
         overdue.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         Ok(StatusData {

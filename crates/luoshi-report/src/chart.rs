@@ -29,7 +29,6 @@ const DIGITS: [[u8; 5]; 10] = [
     [7, 5, 7, 5, 7],
     [7, 5, 7, 1, 7],
 ];
-const PERCENT_SIGN: [u8; 5] = [5, 1, 2, 4, 5];
 
 struct Canvas {
     w: usize,
@@ -54,14 +53,13 @@ impl Canvas {
         }
     }
 
-    /// Draws `text` (digits and %) with its top-left corner at (x, y),
+    /// Draws `text` (digits; anything else is a gap) with its top-left corner at (x, y),
     /// each font pixel `scale` pixels square.
     fn text(&mut self, x: usize, y: usize, text: &str, scale: usize) {
         let mut at = x;
         for ch in text.chars() {
             let glyph = match ch {
                 '0'..='9' => DIGITS[(ch as u8 - b'0') as usize],
-                '%' => PERCENT_SIGN,
                 _ => {
                     at += 4 * scale;
                     continue;
@@ -117,7 +115,8 @@ pub fn completion_png(rates: &[u8]) -> Vec<u8> {
         let x0 = left + i * slot + (slot - bar) / 2;
         let y = y_of(v);
         c.rect(x0, y, x0 + bar, top + plot_h, BAR);
-        let value = format!("{v}%");
+        // The value only: the axis and the legend say it is a percentage.
+        let value = v.to_string();
         let scale = if slot >= 40 { 2 } else { 1 };
         let vx = (x0 + bar / 2).saturating_sub(text_width(&value, scale) / 2);
         c.text(vx, y.saturating_sub(6 * scale + 3), &value, scale);

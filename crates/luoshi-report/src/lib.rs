@@ -176,7 +176,7 @@ pub fn title(data: &StatusData) -> String {
 fn status_text(line: &TaskLine) -> String {
     let label = line.task.status.label();
     if line.overdue {
-        format!("{label}（逾期）")
+        format!("{label}，已逾期")
     } else {
         label.to_owned()
     }
