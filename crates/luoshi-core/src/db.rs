@@ -312,19 +312,25 @@ fn decode_sqlite(row: &SqliteRow, names: &Arc<[String]>) -> Result<Row, sqlx::Er
     let mut vals = Vec::with_capacity(row.len());
     for i in 0..row.len() {
         // SQLite types values, not columns: ask what this value is.
+        // Classify without allocating: this runs for every value read.
         let class = {
             let raw = row.try_get_raw(i)?;
             if raw.is_null() {
-                "NULL".to_owned()
+                0u8
             } else {
-                raw.type_info().name().to_owned()
+                match raw.type_info().name() {
+                    "INTEGER" => 1,
+                    "REAL" => 2,
+                    "TEXT" => 3,
+                    _ => 4,
+                }
             }
         };
-        vals.push(match class.as_str() {
-            "NULL" => Val::Null,
-            "INTEGER" => Val::Int(row.try_get_unchecked::<i64, _>(i)?),
-            "REAL" => Val::Real(row.try_get_unchecked::<f64, _>(i)?),
-            "TEXT" => Val::Text(row.try_get_unchecked::<String, _>(i)?),
+        vals.push(match class {
+            0 => Val::Null,
+            1 => Val::Int(row.try_get_unchecked::<i64, _>(i)?),
+            2 => Val::Real(row.try_get_unchecked::<f64, _>(i)?),
+            3 => Val::Text(row.try_get_unchecked::<String, _>(i)?),
             _ => Val::Blob(row.try_get_unchecked::<Vec<u8>, _>(i)?),
         });
     }

@@ -586,40 +586,31 @@ impl Store {
         let default_cycle = rules.default_cycle()?;
         let actor = PersonName::trusted(SUPERVISION_ACTOR);
         let mut w = self.writer(&actor).await?;
-        let rows = w
-            .tx
-            .fetch_all(
+        // One row per task being worked on, with its cycle, its latest
+        // report and its latest card (a superseded card always has a later
+        // one): index seeks per task, no scan of reports or cards.
+        let rows =
+            w.tx.fetch_all(
                 &format!(
-                    "SELECT id, status, lead_unit_id, deadline, created_at FROM tasks
-                     WHERE status IN ('{}', '{}') AND deadline IS NOT NULL AND lead_unit_id IS NOT NULL",
+                    "SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at,
+                        rc.id AS cycle_id, rc.kind AS cycle_kind, rc.dates AS cycle_dates,
+                        rc.starts_on AS cycle_start,
+                        r.created_at AS report_at, r.percent AS report_percent,
+                        c.id AS card_id, c.tier AS card_tier, c.tier_rank AS card_rank,
+                        c.cleared_at AS card_cleared, c.superseded_by AS card_superseded,
+                        CASE WHEN c.cleared_at IS NULL THEN NULL ELSE c.reasons END AS card_reasons
+                     FROM tasks t
+                     LEFT JOIN report_cycles rc ON rc.task_id = t.id
+                     LEFT JOIN progress_reports r
+                         ON r.id = (SELECT MAX(id) FROM progress_reports WHERE task_id = t.id)
+                     LEFT JOIN cards c ON c.id = (SELECT MAX(id) FROM cards WHERE task_id = t.id)
+                     WHERE t.status IN ('{}', '{}') AND t.deadline IS NOT NULL
+                       AND t.lead_unit_id IS NOT NULL",
                     OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
                 ),
                 vec![],
             )
             .await?;
-        let mut tasks = Vec::with_capacity(rows.len());
-        for r in &rows {
-            if let Some(t) = open_task_of(r)? {
-                tasks.push(t);
-            }
-        }
-        drop(rows);
-        let cycles = cycles_of(&mut w.tx, None).await?;
-        let latest = latest_report_days(&mut w.tx, None).await?;
-        // Each task's latest card (a superseded card always has a later one).
-        let card_rows =
-            w.tx.fetch_all(
-                &select_sql(
-                    &CARDS,
-                    "WHERE id IN (SELECT MAX(id) FROM cards GROUP BY task_id)",
-                ),
-                vec![],
-            )
-            .await?;
-        let mut latest_card: HashMap<i64, &Row> = HashMap::with_capacity(card_rows.len());
-        for r in &card_rows {
-            latest_card.insert(r.int("task_id")?, r);
-        }
         let mut next_id =
             w.tx.fetch_optional("SELECT COALESCE(MAX(id), 0) AS n FROM cards", vec![])
                 .await?
@@ -630,17 +621,39 @@ impl Store {
 
         let now = w.at().millis();
         let mut inserts: Vec<Vec<Arg>> = Vec::new();
-        let mut supersede: Vec<(&Row, i64)> = Vec::new();
+        let mut supersede: Vec<(i64, i64)> = Vec::new();
         let mut raised = Vec::new();
-        for t in &tasks {
-            let (cycle, start) = match cycles.get(&t.id) {
+        let mut judged = 0usize;
+        for row in &rows {
+            let Some(t) = open_task_of(row)? else {
+                continue;
+            };
+            judged += 1;
+            let own = match row.opt_text("cycle_kind")? {
+                Some(kind) => {
+                    let id = row.int("cycle_id")?;
+                    let cycle = Cycle::from_stored(&kind, &row.text("cycle_dates")?)
+                        .map_err(|_| StoreError::corrupt("report_cycles", id, "kind"))?;
+                    let start =
+                        parse_day(&row.text("cycle_start")?, "report_cycles", id, "starts_on")?;
+                    Some((cycle, start))
+                }
+                None => None,
+            };
+            let (cycle, start) = match &own {
                 Some((c, s)) => (Some(c), *s),
                 None => (default_cycle.as_ref(), t.created),
             };
-            let report = latest.get(&t.id);
+            let report = match row.opt_int("report_at")? {
+                Some(at) => Some((
+                    day_of(at),
+                    u8::try_from(row.int("report_percent")?.clamp(0, 100)).unwrap_or(0),
+                )),
+                None => None,
+            };
             let missed = match cycle {
                 Some(c) => {
-                    let reports: Vec<Date> = report.map(|(d, _)| *d).into_iter().collect();
+                    let reports: Vec<Date> = report.map(|(d, _)| d).into_iter().collect();
                     cycle_state(c, start, &reports, day, &rules.due)
                         .missed
                         .len()
@@ -651,30 +664,32 @@ impl Store {
                 status: t.status,
                 start,
                 deadline: t.deadline,
-                percent: report.map(|(_, p)| *p),
+                percent: report.map(|(_, p)| p),
                 missed,
             };
             let Some(verdict) = judge(&facts, day, rules) else {
                 continue;
             };
             let mut replaces = None;
-            if let Some(card) = latest_card.get(&t.id) {
-                let tier = card.text("tier")?;
+            if let Some(card) = row.opt_int("card_id")? {
+                let tier = row.text("card_tier")?;
                 let rank = rules
                     .rank(&tier)
-                    .map_or_else(|| card.int("tier_rank"), |r| Ok(r as i64))?;
+                    .map_or_else(|| row.int("card_rank"), |r| Ok(r as i64))?;
                 let higher = verdict.rank as i64 > rank;
-                let open = card.opt_int("cleared_at")?.is_none()
-                    && card.opt_int("superseded_by")?.is_none();
+                let open = row.opt_int("card_cleared")?.is_none()
+                    && row.opt_int("card_superseded")?.is_none();
                 if open {
                     if !higher {
                         continue;
                     }
-                    replaces = Some(card.int("id")?);
-                    supersede.push((*card, next_id));
+                    replaces = Some(card);
+                    supersede.push((card, next_id));
                 } else if !higher {
-                    let named: Vec<Reason> =
-                        serde_json::from_str(&card.text("reasons")?).unwrap_or_default();
+                    let named: Vec<Reason> = row
+                        .opt_text("card_reasons")?
+                        .and_then(|r| serde_json::from_str(&r).ok())
+                        .unwrap_or_default();
                     let named: HashSet<&str> = named.iter().map(|r| r.code.as_str()).collect();
                     if verdict
                         .reasons
@@ -715,6 +730,7 @@ impl Store {
             });
             next_id += 1;
         }
+        drop(rows);
         if !inserts.is_empty() {
             w.insert_recorded(&CARDS, "raise", inserts, |row| match row.get(2) {
                 Some(Arg::Int(id)) => *id,
@@ -727,11 +743,21 @@ impl Store {
             let (version_at, by_at) = (column(&CARDS, "version"), column(&CARDS, "superseded_by"));
             let mut events = Vec::with_capacity(supersede.len());
             for chunk in supersede.chunks(500) {
+                let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+                let old =
+                    w.tx.fetch_all(
+                        &select_sql(
+                            &CARDS,
+                            &format!("WHERE id IN ({}) ORDER BY id", placeholders(1, ids.len())),
+                        ),
+                        ids.iter().map(|i| Arg::from(*i)).collect(),
+                    )
+                    .await?;
                 let mut sql =
                     String::from("UPDATE cards SET version = version + 1, superseded_by = CASE id");
                 let mut values: Vec<Arg> = Vec::new();
-                for (row, by) in chunk {
-                    values.push(Arg::from(row.int("id")?));
+                for (id, by) in chunk {
+                    values.push(Arg::from(*id));
                     values.push(Arg::from(*by));
                     sql.push_str(&format!(
                         " WHEN ${} THEN ${}",
@@ -739,10 +765,6 @@ impl Store {
                         values.len()
                     ));
                 }
-                let ids: Vec<i64> = chunk
-                    .iter()
-                    .map(|(r, _)| r.int("id"))
-                    .collect::<Result<_, _>>()?;
                 let first = values.len() + 1;
                 values.extend(ids.iter().map(|i| Arg::from(*i)));
                 sql.push_str(&format!(
@@ -750,18 +772,19 @@ impl Store {
                     placeholders(first, ids.len())
                 ));
                 w.tx.execute(&sql, values).await?;
-                for (row, by) in chunk {
+                for row in &old {
+                    let id = row.int("id")?;
+                    let by = chunk
+                        .iter()
+                        .find(|(c, _)| *c == id)
+                        .map(|(_, by)| *by)
+                        .ok_or_else(|| StoreError::corrupt("cards", id, "superseded_by"))?;
                     let before = snapshot_of(&CARDS, row);
                     let mut after = args_of(row);
                     after[version_at] = Arg::from(row.int("version")? + 1);
-                    after[by_at] = Arg::from(*by);
+                    after[by_at] = Arg::from(by);
                     let after = snapshot_of(&CARDS, &Row::from_args(names.clone(), &after));
-                    events.push((
-                        row.int("id")?,
-                        Some(row.int("task_id")?),
-                        Some(before),
-                        after,
-                    ));
+                    events.push((id, Some(row.int("task_id")?), Some(before), after));
                 }
             }
             w.record_many(&CARDS, "supersede", events).await?;
@@ -769,7 +792,7 @@ impl Store {
         w.commit().await?;
         Ok(Assessment {
             day,
-            judged: tasks.len(),
+            judged,
             raised,
         })
     }
