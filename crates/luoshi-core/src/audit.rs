@@ -228,7 +228,14 @@ pub fn audited_tables() -> impl Iterator<Item = &'static str> {
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    // One allocation: this runs for every audit event written or verified.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -940,4 +947,15 @@ async fn counts_differ(tx: &mut Tx) -> Result<Vec<i64>, StoreError> {
     units.dedup();
     units.retain(|u| kept.get(u) != actual.get(u));
     Ok(units)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_is_lowercase_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(sha256_hex("").len(), 64);
+    }
 }

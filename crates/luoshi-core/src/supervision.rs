@@ -233,37 +233,26 @@ fn parse_day(text: &str, table: &str, id: i64, what: &str) -> Result<Date, Store
     Date::parse(text).map_err(|_| StoreError::corrupt(table, id, what))
 }
 
-/// `$first, $first+1, …` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
+/// Ids the store itself read, written into the SQL as integer literals
+/// (never text from outside): SQLite looks bound parameters up by name
+/// one by one, which is quadratic over the hundreds an id list needs.
+fn int_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// The cycles of the given tasks (all when `ids` is `None`), by task id.
-async fn cycles_of(
-    tx: &mut Tx,
-    ids: Option<&[i64]>,
-) -> Result<HashMap<i64, (Cycle, Date)>, StoreError> {
-    let rows = match ids {
-        None => {
-            tx.fetch_all(
-                "SELECT id, task_id, kind, dates, starts_on FROM report_cycles",
-                vec![],
-            )
-            .await?
-        }
-        Some([]) => Vec::new(),
-        Some(ids) => {
-            let sql = format!(
-                "SELECT id, task_id, kind, dates, starts_on FROM report_cycles WHERE task_id IN ({})",
-                placeholders(1, ids.len())
-            );
-            tx.fetch_all(&sql, ids.iter().map(|i| Arg::from(*i)).collect())
-                .await?
-        }
-    };
+/// The cycles of the given tasks, by task id.
+async fn cycles_of(tx: &mut Tx, ids: &[i64]) -> Result<HashMap<i64, (Cycle, Date)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT id, task_id, kind, dates, starts_on FROM report_cycles WHERE task_id IN ({})",
+        int_list(ids)
+    );
+    let rows = tx.fetch_all(&sql, vec![]).await?;
     let mut out = HashMap::with_capacity(rows.len());
     for r in rows {
         let id = r.int("id")?;
@@ -275,34 +264,23 @@ async fn cycles_of(
     Ok(out)
 }
 
-/// Each task's latest report: the day it was filed and its percent (all
-/// tasks when `ids` is `None`). Only the latest matters to the rules (see
+/// Each of the given tasks' latest report: the day it was filed and its
+/// percent. Only the latest matters to the rules (see
 /// [`crate::supervise`]); a returned report still shows the unit reported.
 async fn latest_report_days(
     tx: &mut Tx,
-    ids: Option<&[i64]>,
+    ids: &[i64],
 ) -> Result<HashMap<i64, (Date, u8)>, StoreError> {
-    let rows = match ids {
-        None => {
-            tx.fetch_all(
-                "SELECT r.task_id, r.created_at, r.percent FROM progress_reports r
-                 WHERE r.id IN (SELECT MAX(id) FROM progress_reports GROUP BY task_id)",
-                vec![],
-            )
-            .await?
-        }
-        Some([]) => Vec::new(),
-        Some(ids) => {
-            let sql = format!(
-                "SELECT r.task_id, r.created_at, r.percent FROM progress_reports r
-                 WHERE r.id IN (SELECT MAX(id) FROM progress_reports WHERE task_id IN ({})
-                                GROUP BY task_id)",
-                placeholders(1, ids.len())
-            );
-            tx.fetch_all(&sql, ids.iter().map(|i| Arg::from(*i)).collect())
-                .await?
-        }
-    };
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT r.task_id, r.created_at, r.percent FROM progress_reports r
+         WHERE r.id IN (SELECT MAX(id) FROM progress_reports WHERE task_id IN ({})
+                        GROUP BY task_id)",
+        int_list(ids)
+    );
+    let rows = tx.fetch_all(&sql, vec![]).await?;
     let mut out = HashMap::with_capacity(rows.len());
     for r in rows {
         let percent = u8::try_from(r.int("percent")?.clamp(0, 100)).unwrap_or(0);
@@ -532,8 +510,8 @@ impl Store {
                 .filter(|t| t.assignment.is_some())
                 .collect();
             let ids: Vec<i64> = open.iter().map(|t| t.id.0).collect();
-            let cycles = cycles_of(&mut tx, Some(&ids)).await?;
-            let latest = latest_report_days(&mut tx, Some(&ids)).await?;
+            let cycles = cycles_of(&mut tx, &ids).await?;
+            let latest = latest_report_days(&mut tx, &ids).await?;
             for t in open {
                 let Some(a) = &t.assignment else { continue };
                 let (cycle, start) = match cycles.get(&t.id.0) {
@@ -748,30 +726,18 @@ impl Store {
                     w.tx.fetch_all(
                         &select_sql(
                             &CARDS,
-                            &format!("WHERE id IN ({}) ORDER BY id", placeholders(1, ids.len())),
+                            &format!("WHERE id IN ({}) ORDER BY id", int_list(&ids)),
                         ),
-                        ids.iter().map(|i| Arg::from(*i)).collect(),
+                        vec![],
                     )
                     .await?;
                 let mut sql =
                     String::from("UPDATE cards SET version = version + 1, superseded_by = CASE id");
-                let mut values: Vec<Arg> = Vec::new();
                 for (id, by) in chunk {
-                    values.push(Arg::from(*id));
-                    values.push(Arg::from(*by));
-                    sql.push_str(&format!(
-                        " WHEN ${} THEN ${}",
-                        values.len() - 1,
-                        values.len()
-                    ));
+                    sql.push_str(&format!(" WHEN {id} THEN {by}"));
                 }
-                let first = values.len() + 1;
-                values.extend(ids.iter().map(|i| Arg::from(*i)));
-                sql.push_str(&format!(
-                    " END WHERE id IN ({})",
-                    placeholders(first, ids.len())
-                ));
-                w.tx.execute(&sql, values).await?;
+                sql.push_str(&format!(" END WHERE id IN ({})", int_list(&ids)));
+                w.tx.execute(&sql, vec![]).await?;
                 for row in &old {
                     let id = row.int("id")?;
                     let by = chunk
