@@ -566,7 +566,10 @@ impl Store {
         let mut w = self.writer(&actor).await?;
         // One row per task being worked on, with its cycle, its latest
         // report and its latest card (a superseded card always has a later
-        // one): index seeks per task, no scan of reports or cards.
+        // one): index seeks per task, no scan of reports or cards. The
+        // latest ids are scalar subqueries in a derived table and the rows
+        // are joined by id: a correlated subquery in a join condition
+        // makes PostgreSQL loop over every pair of rows.
         let rows =
             w.tx.fetch_all(
                 &format!(
@@ -577,13 +580,15 @@ impl Store {
                         c.id AS card_id, c.tier AS card_tier, c.tier_rank AS card_rank,
                         c.cleared_at AS card_cleared, c.superseded_by AS card_superseded,
                         CASE WHEN c.cleared_at IS NULL THEN NULL ELSE c.reasons END AS card_reasons
-                     FROM tasks t
+                     FROM (SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at,
+                                  (SELECT MAX(id) FROM progress_reports WHERE task_id = t.id) AS report_id,
+                                  (SELECT MAX(id) FROM cards WHERE task_id = t.id) AS card_id
+                           FROM tasks t
+                           WHERE t.status IN ('{}', '{}') AND t.deadline IS NOT NULL
+                             AND t.lead_unit_id IS NOT NULL) t
                      LEFT JOIN report_cycles rc ON rc.task_id = t.id
-                     LEFT JOIN progress_reports r
-                         ON r.id = (SELECT MAX(id) FROM progress_reports WHERE task_id = t.id)
-                     LEFT JOIN cards c ON c.id = (SELECT MAX(id) FROM cards WHERE task_id = t.id)
-                     WHERE t.status IN ('{}', '{}') AND t.deadline IS NOT NULL
-                       AND t.lead_unit_id IS NOT NULL",
+                     LEFT JOIN progress_reports r ON r.id = t.report_id
+                     LEFT JOIN cards c ON c.id = t.card_id",
                     OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
                 ),
                 vec![],
@@ -756,6 +761,15 @@ impl Store {
             w.record_many(&CARDS, "supersede", events).await?;
         }
         w.commit().await?;
+        // PostgreSQL plans the next pass's per-task card lookups from the
+        // table's statistics; after a bulk of new cards they are stale
+        // (an empty table is scanned instead of searched by index) until
+        // autovacuum comes by, so refresh them now.
+        if self.engine() == crate::db::Engine::Postgres && raised.len() >= 1_000 {
+            let mut tx = self.pool().write().await?;
+            tx.execute("ANALYZE cards", vec![]).await?;
+            tx.commit().await?;
+        }
         Ok(Assessment {
             day,
             judged,
