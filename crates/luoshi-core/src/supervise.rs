@@ -851,6 +851,49 @@ mod tests {
     }
 
     #[test]
+    fn no_day_and_no_rule_makes_it_panic() {
+        let cycles = [
+            Cycle::Weekly,
+            Cycle::Fortnightly,
+            Cycle::Monthly,
+            Cycle::Quarterly,
+            Cycle::parse("dates", &ds(&["1900-01-01", "9999-12-31"])).unwrap(),
+        ];
+        let days = ds(&[
+            "1900-01-01",
+            "1900-02-28",
+            "2000-02-29",
+            "2026-12-31",
+            "9999-11-30",
+            "9999-12-31",
+        ]);
+        let extremes = DueRules {
+            weekday: 7,
+            monthly_day: 31,
+            quarterly_day: 31,
+            min_lead_days: 255,
+        };
+        for cycle in &cycles {
+            for rules in [DueRules::default(), extremes] {
+                for start in &days {
+                    for day in &days {
+                        let s = cycle_state(cycle, *start, &[*start, *day], *day, &rules);
+                        assert!(s.missed.iter().all(|m| m < day));
+                        let f = TaskFacts {
+                            status: Status::InProgress,
+                            start: *start,
+                            deadline: *day,
+                            percent: Some(100),
+                            missed: s.missed.len(),
+                        };
+                        let _ = judge(&f, *day, &WarningRules::default());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn bad_rules_are_refused() {
         for json in [
             r#"{"tiers": []}"#,

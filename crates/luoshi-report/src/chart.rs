@@ -112,7 +112,7 @@ pub fn completion_png(rates: &[u8]) -> Vec<u8> {
     let bar = (slot * 3 / 5).clamp(4, 80);
     for (i, rate) in rates.iter().enumerate() {
         let v = usize::from(*rate).min(100);
-        let x0 = left + i * slot + (slot - bar) / 2;
+        let x0 = left + i * slot + slot.saturating_sub(bar) / 2;
         let y = y_of(v);
         c.rect(x0, y, x0 + bar, top + plot_h, BAR);
         // The value only: the axis and the legend say it is a percentage.
@@ -183,6 +183,10 @@ mod tests {
         assert_eq!(at, png.len());
         // Many bars and none still draw.
         assert!(completion_png(&[7; 60]).len() > 100);
+        assert!(
+            completion_png(&[7; 5000]).len() > 100,
+            "more bars than pixels"
+        );
         assert!(completion_png(&[]).len() > 100);
     }
 }
