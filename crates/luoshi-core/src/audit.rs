@@ -174,9 +174,38 @@ pub(crate) const API_TOKENS: TableSpec = TableSpec {
     digested: &["secret_hash"],
 };
 
+/// Each assigned task's reporting cycle (migration 4).
+pub(crate) const CYCLES: TableSpec = TableSpec {
+    name: "report_cycles",
+    columns: &["id", "version", "task_id", "kind", "dates", "starts_on"],
+    digested: &[],
+};
+
+/// Warning cards (migration 4).
+pub(crate) const CARDS: TableSpec = TableSpec {
+    name: "cards",
+    columns: &[
+        "id",
+        "version",
+        "task_id",
+        "unit_id",
+        "tier",
+        "tier_label",
+        "tier_rank",
+        "reasons",
+        "raised_on",
+        "raised_at",
+        "cleared_at",
+        "cleared_by",
+        "clear_reason",
+        "superseded_by",
+    ],
+    digested: &[],
+};
+
 /// Every table whose rows the trail vouches for. (`sessions` and
 /// `login_failures` change on every login and are not audited.)
-pub(crate) const AUDITED: [&TableSpec; 8] = [
+pub(crate) const AUDITED: [&TableSpec; 10] = [
     &DOCUMENTS,
     &MEETINGS,
     &UNITS,
@@ -185,6 +214,8 @@ pub(crate) const AUDITED: [&TableSpec; 8] = [
     &REPORTS,
     &USERS,
     &API_TOKENS,
+    &CYCLES,
+    &CARDS,
 ];
 
 /// The names of the audited tables (schema_migrations and audit_events
@@ -197,14 +228,21 @@ pub fn audited_tables() -> impl Iterator<Item = &'static str> {
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    // One allocation: this runs for every audit event written or verified.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
-fn select_sql(spec: &TableSpec, condition: &str) -> String {
+pub(crate) fn select_sql(spec: &TableSpec, condition: &str) -> String {
     format!(
         "SELECT {} FROM {} {condition}",
         spec.columns.join(", "),
@@ -491,6 +529,74 @@ impl Writer {
             self.head_id = event_id;
         }
         self.tx.insert_many(spec.name, spec.columns, rows).await?;
+        self.tx
+            .insert_many(
+                "audit_events",
+                &[
+                    "id",
+                    "at",
+                    "actor",
+                    "entity_table",
+                    "entity_id",
+                    "task_id",
+                    "action",
+                    "note",
+                    "before_state",
+                    "after_state",
+                    "prev_hash",
+                    "hash",
+                ],
+                events,
+            )
+            .await
+    }
+}
+
+impl Writer {
+    /// Appends one event per change already made in this transaction,
+    /// with snapshots the caller built from the values it read and wrote
+    /// (`before` `None` for a creation): the bulk path of
+    /// [`crate::Store::assess`]. Each item is (entity id, task id, before,
+    /// after).
+    pub(crate) async fn record_many(
+        &mut self,
+        spec: &'static TableSpec,
+        action: &str,
+        items: Vec<(i64, Option<i64>, Option<String>, String)>,
+    ) -> Result<(), StoreError> {
+        let mut events = Vec::with_capacity(items.len());
+        for (entity_id, task_id, before, after) in items {
+            let event_id = self.head_id + 1;
+            let hash = EventFields {
+                id: event_id,
+                at: self.at.millis(),
+                actor: &self.actor,
+                table: spec.name,
+                entity_id,
+                task_id,
+                action,
+                note: None,
+                before: before.as_deref(),
+                after: Some(&after),
+                prev_hash: &self.head_hash,
+            }
+            .hash();
+            events.push(vec![
+                Arg::from(event_id),
+                Arg::from(self.at.millis()),
+                Arg::from(self.actor.as_str()),
+                Arg::from(spec.name),
+                Arg::from(entity_id),
+                Arg::from(task_id),
+                Arg::from(action),
+                Arg::Text(None),
+                Arg::from(before),
+                Arg::from(after),
+                Arg::from(std::mem::replace(&mut self.head_hash, hash.clone())),
+                Arg::from(hash),
+            ]);
+            self.head_id = event_id;
+        }
         self.tx
             .insert_many(
                 "audit_events",
@@ -841,4 +947,15 @@ async fn counts_differ(tx: &mut Tx) -> Result<Vec<i64>, StoreError> {
     units.dedup();
     units.retain(|u| kept.get(u) != actual.get(u));
     Ok(units)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_is_lowercase_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(sha256_hex("").len(), 64);
+    }
 }

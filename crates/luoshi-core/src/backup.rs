@@ -30,7 +30,9 @@ use crate::migrate::{self, SCHEMA_VERSION};
 use crate::store::Store;
 
 /// The ledger's tables in an order that satisfies their foreign keys (a
-/// row's parent, when in the same table, has a smaller id).
+/// row's parent, when in the same table, has a smaller id; the one
+/// exception, `cards.superseded_by`, points at a later card and is checked
+/// at commit: deferred on PostgreSQL, `defer_foreign_keys` on SQLite).
 const TABLES: &[&str] = &[
     "documents",
     "meetings",
@@ -40,6 +42,8 @@ const TABLES: &[&str] = &[
     "progress_reports",
     "users",
     "api_tokens",
+    "report_cycles",
+    "cards",
     "audit_events",
 ];
 

@@ -205,10 +205,17 @@ impl ReadTx {
     fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg]) -> Result<(), StoreError> {
         for (i, arg) in args.iter().enumerate() {
             let name = format!("${}", i + 1);
-            // An argument the statement does not use is not an error (the
-            // sqlx path ignores it too).
-            let Some(index) = stmt.parameter_index(&name).map_err(sqlite_error)? else {
-                continue;
+            // `$n` usually is the n-th parameter: check that first, because
+            // looking a name up scans every parameter (quadratic for long
+            // id lists). An argument the statement does not use is not an
+            // error (the sqlx path ignores it too).
+            let index = if stmt.parameter_name(i + 1) == Some(name.as_str()) {
+                i + 1
+            } else {
+                match stmt.parameter_index(&name).map_err(sqlite_error)? {
+                    Some(index) => index,
+                    None => continue,
+                }
             };
             match arg {
                 Arg::Int(v) => stmt.raw_bind_parameter(index, v),

@@ -55,6 +55,16 @@ pub enum ValueError {
     PasswordUnchanged,
     #[error("不能停用或更改最后一个在用的系统管理员。")]
     LastAdmin,
+    #[error("反馈周期无效：{detail}。")]
+    BadCycle { detail: String },
+    #[error("预警规则无效：{detail}。")]
+    BadRules { detail: String },
+    #[error("任务 {task} 尚未交办（没有牵头单位和完成时限），不能设置反馈周期。")]
+    TaskNotAssigned { task: i64 },
+    #[error("预警 {card} 已于 {at} 解除，不能再次解除。")]
+    CardCleared { card: i64, at: String },
+    #[error("预警 {card} 已被更高等级的预警 {by} 取代，请处理预警 {by}。")]
+    CardSuperseded { card: i64, by: i64 },
 }
 
 impl ValueError {
@@ -80,6 +90,11 @@ impl ValueError {
             ValueError::AccountLocked { .. } => "account_locked",
             ValueError::PasswordUnchanged => "password_unchanged",
             ValueError::LastAdmin => "last_admin",
+            ValueError::BadCycle { .. } => "bad_cycle",
+            ValueError::BadRules { .. } => "bad_warning_rules",
+            ValueError::TaskNotAssigned { .. } => "task_not_assigned",
+            ValueError::CardCleared { .. } => "card_already_cleared",
+            ValueError::CardSuperseded { .. } => "card_superseded",
         }
     }
 }
@@ -95,6 +110,8 @@ pub enum Entity {
     Report,
     User,
     ApiToken,
+    Cycle,
+    Card,
 }
 
 impl Entity {
@@ -109,6 +126,8 @@ impl Entity {
             Entity::Report => "report",
             Entity::User => "user",
             Entity::ApiToken => "api_token",
+            Entity::Cycle => "report_cycle",
+            Entity::Card => "card",
         }
     }
 }
@@ -124,6 +143,8 @@ impl fmt::Display for Entity {
             Entity::Report => "进展反馈",
             Entity::User => "用户",
             Entity::ApiToken => "访问令牌",
+            Entity::Cycle => "反馈周期",
+            Entity::Card => "预警",
         })
     }
 }

@@ -15,6 +15,9 @@
 //! * [`accounts`]: users and roles, passwords, sessions, API tokens, and
 //!   what a [`Principal`] may do ([`Permission`]) and see
 //!   ([`Accounts::visible_units`]), behind the [`Accounts`] trait.
+//! * [`supervise`]: reporting cycles and warning-card rules, pure;
+//!   [`supervision`]: the same in the store (`set_cycle`, `reports_due`,
+//!   `assess`, `cards`, `clear_card`, `status_data`).
 //! * [`xlsx`]: the Excel ledger (台账): export, and import of a sheet a
 //!   person may have edited, validated cell by cell before anything is stored.
 //!
@@ -45,6 +48,8 @@ mod migrate;
 pub mod model;
 pub mod seed;
 mod store;
+pub mod supervise;
+pub mod supervision;
 pub mod value;
 pub mod xlsx;
 
@@ -68,7 +73,12 @@ pub use model::{
 };
 pub use seed::{SeedPlan, SeedSummary};
 pub use store::Store;
+pub use supervise::{Cycle, DueRules, Reason, Tier, WarningRules};
+pub use supervision::{
+    Assessment, Card, CardFilter, DueFilter, DueReport, Raised, ReportCycle, StatusData,
+    StatusTotals, TaskLine, ThemeSection,
+};
 pub use value::{
-    Date, DocumentId, DocumentName, EventId, MeetingId, Percent, Period, PersonName, ReportId,
-    TaskId, Text, Timestamp, UnitId, UnitName, Version,
+    CardId, CycleId, Date, DocumentId, DocumentName, EventId, MeetingId, Percent, Period,
+    PersonName, ReportId, TaskId, Text, Timestamp, UnitId, UnitName, Version,
 };

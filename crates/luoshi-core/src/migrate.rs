@@ -39,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0003_accounts.sql"),
     },
+    Migration {
+        version: 4,
+        name: "supervision",
+        sqlite: include_str!("../migrations/sqlite/0004_supervision.sql"),
+        postgres: include_str!("../migrations/postgres/0004_supervision.sql"),
+    },
 ];
 
 /// The newest schema version this build knows: the largest in the list.
@@ -140,8 +146,8 @@ mod tests {
 
     #[test]
     fn the_schema_version_is_the_largest_known() {
-        assert_eq!(SCHEMA_VERSION, 3);
-        assert_eq!(versions(), vec![1, 2, 3]);
+        assert_eq!(SCHEMA_VERSION, 4);
+        assert_eq!(versions(), vec![1, 2, 3, 4]);
         assert_eq!(max_version(&[]), 0);
     }
 

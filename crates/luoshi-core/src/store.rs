@@ -46,13 +46,13 @@ impl std::fmt::Debug for Store {
     }
 }
 
-const TASK_SELECT: &str =
+pub(crate) const TASK_SELECT: &str =
     "SELECT t.id, t.version, t.document_id, t.parent_id, t.ordinal, t.source_ref, t.kind,
         t.cue, t.title, t.text, t.span_start, t.span_end, t.due_text, t.status, t.suspended_from,
         t.lead_unit_id, l.name AS lead_name, t.owner, t.deadline, t.created_at, t.updated_at
     FROM tasks t LEFT JOIN units l ON l.id = t.lead_unit_id";
 
-const REPORT_SELECT: &str =
+pub(crate) const REPORT_SELECT: &str =
     "SELECT r.id, r.version, r.task_id, r.unit_id, u.name AS unit_name, r.kind, r.period,
         r.done, r.next_steps, r.percent, r.problems, r.evidence, r.review_state, r.review_note,
         r.reviewed_by, r.reviewed_at, r.reported_by, r.created_at
@@ -136,7 +136,7 @@ impl Store {
         self.pool.close().await;
     }
 
-    async fn writer(&self, actor: &PersonName) -> Result<Writer, StoreError> {
+    pub(crate) async fn writer(&self, actor: &PersonName) -> Result<Writer, StoreError> {
         Writer::begin(&self.pool, actor, self.clock.now()).await
     }
 
@@ -1330,7 +1330,7 @@ pub(crate) async fn unit_id(tx: &mut Tx, name: &UnitName) -> Result<i64, StoreEr
         .ok_or_else(|| StoreError::not_found(Entity::Unit, name))
 }
 
-async fn load_document(tx: &mut Tx, id: DocumentId) -> Result<Document, StoreError> {
+pub(crate) async fn load_document(tx: &mut Tx, id: DocumentId) -> Result<Document, StoreError> {
     let r = tx
         .fetch_optional(
             "SELECT id, version, name, kind, encoding, script, source, extraction, created_at, created_by
@@ -1354,7 +1354,7 @@ async fn load_document(tx: &mut Tx, id: DocumentId) -> Result<Document, StoreErr
     })
 }
 
-async fn load_meeting(tx: &mut Tx, id: MeetingId) -> Result<Meeting, StoreError> {
+pub(crate) async fn load_meeting(tx: &mut Tx, id: MeetingId) -> Result<Meeting, StoreError> {
     let r = tx
         .fetch_optional(
             "SELECT id, version, document_id, title, held_on, body, chair FROM meetings WHERE id = $1",
@@ -1398,7 +1398,7 @@ fn unit_of(r: &Row) -> Result<Unit, StoreError> {
     })
 }
 
-async fn load_task(tx: &mut Tx, id: TaskId) -> Result<Task, StoreError> {
+pub(crate) async fn load_task(tx: &mut Tx, id: TaskId) -> Result<Task, StoreError> {
     let row = tx
         .fetch_optional(&format!("{TASK_SELECT} WHERE t.id = $1"), args![id.0])
         .await?
@@ -1407,7 +1407,7 @@ async fn load_task(tx: &mut Tx, id: TaskId) -> Result<Task, StoreError> {
     task_of(&row, co.remove(&id.0).unwrap_or_default())
 }
 
-async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
+pub(crate) async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
     let mut conditions: Vec<String> = Vec::new();
     let mut values: Vec<Arg> = Vec::new();
     if let Some(name) = &filter.unit {
@@ -1527,7 +1527,7 @@ async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<Task>, Store
 /// visible to a reader of `units`: its lead unit or an active co-unit is
 /// one of them, or it is a theme with such a child (themes have no lead
 /// unit). Pushes the unit ids onto `values`.
-fn visibility(units: &[UnitId], values: &mut Vec<Arg>) -> String {
+pub(crate) fn visibility(units: &[UnitId], values: &mut Vec<Arg>) -> String {
     if units.is_empty() {
         return "1 = 0".to_owned();
     }
@@ -1623,7 +1623,7 @@ fn task_of(r: &Row, co_units: Vec<UnitRef>) -> Result<Task, StoreError> {
     })
 }
 
-fn report_of(r: &Row) -> Result<ProgressReport, StoreError> {
+pub(crate) fn report_of(r: &Row) -> Result<ProgressReport, StoreError> {
     let id = r.int("id")?;
     let corrupt = |what: &str| StoreError::corrupt("progress_reports", id, what);
     let text = |name: &str| -> Result<Option<Text>, StoreError> {

@@ -329,6 +329,14 @@ id_newtype!(
     MeetingId
 );
 id_newtype!(
+    /// Identifies a warning card (预警).
+    CardId
+);
+id_newtype!(
+    /// Identifies a task's reporting cycle.
+    CycleId
+);
+id_newtype!(
     /// Identifies a task (a node of a task tree).
     TaskId
 );

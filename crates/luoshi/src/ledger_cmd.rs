@@ -149,6 +149,9 @@ pub enum TaskCommand {
         #[arg(value_name = "任务号")]
         id: String,
     },
+    /// Sets a task's reporting cycle (see supervise_cmd).
+    #[command(about = "设置任务的反馈周期：每周、每两周、每月、每季度或指定日期")]
+    Cycle(crate::supervise_cmd::CycleArgs),
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -193,6 +196,12 @@ pub enum ReportCommand {
         #[arg(long, value_name = "文字", help = "退回理由")]
         reason: String,
     },
+    /// Reports due soon or missed (see supervise_cmd).
+    #[command(about = "列出即将到期和已逾期未报的进展反馈")]
+    Due(crate::supervise_cmd::DueArgs),
+    /// The implementation status report as a Word file (see supervise_cmd).
+    #[command(about = "生成贯彻落实情况汇报（Word 文档）")]
+    Status(crate::supervise_cmd::StatusArgs),
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -234,14 +243,14 @@ pub enum Command {
     Dev(DevCommand),
 }
 
-fn user_error(code: &'static str, message: impl Into<String>) -> UserError {
+pub(crate) fn user_error(code: &'static str, message: impl Into<String>) -> UserError {
     UserError {
         code,
         message: message.into(),
     }
 }
 
-fn store_error(e: luoshi_core::StoreError) -> UserError {
+pub(crate) fn store_error(e: luoshi_core::StoreError) -> UserError {
     user_error(e.code(), e.to_string())
 }
 
@@ -249,7 +258,7 @@ fn xlsx_error(e: xlsx::XlsxError) -> UserError {
     user_error(e.code(), e.to_string())
 }
 
-fn value<T>(r: Result<T, luoshi_core::ValueError>) -> Result<T, UserError> {
+pub(crate) fn value<T>(r: Result<T, luoshi_core::ValueError>) -> Result<T, UserError> {
     r.map_err(|e| user_error(e.code(), e.to_string()))
 }
 
@@ -269,7 +278,7 @@ pub fn run(global: &Global, command: Command) -> Result<(), UserError> {
     })
 }
 
-fn actor(global: &Global) -> Result<PersonName, UserError> {
+pub(crate) fn actor(global: &Global) -> Result<PersonName, UserError> {
     let name = global
         .actor
         .clone()
@@ -343,11 +352,11 @@ fn table_label(table: &str) -> &str {
     }
 }
 
-fn task_id(id: &str) -> Result<TaskId, UserError> {
+pub(crate) fn task_id(id: &str) -> Result<TaskId, UserError> {
     value(TaskId::parse(id.trim_start_matches(['t', 'T', '#'])))
 }
 
-fn text(s: &str) -> Result<Text, UserError> {
+pub(crate) fn text(s: &str) -> Result<Text, UserError> {
     value(Text::parse(s))
 }
 
@@ -488,6 +497,12 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
                 .await
                 .map_err(store_error)?;
             out.reports(&[saved]);
+        }
+        Command::Report(ReportCommand::Due(args)) => {
+            crate::supervise_cmd::due(store, global, args).await?;
+        }
+        Command::Report(ReportCommand::Status(args)) => {
+            crate::supervise_cmd::status(store, global, args).await?;
         }
         Command::Report(ReportCommand::Accept { id, note }) => {
             let saved = review(store, global, &id, true, note.as_deref()).await?;
@@ -655,6 +670,7 @@ async fn task(
             let version = current(id).await?.version;
             store.resume(&actor(global)?, id, version).await
         }
+        TaskCommand::Cycle(args) => return crate::supervise_cmd::cycle(store, global, args).await,
     }
     .map_err(store_error)?;
     out.tasks(&[task], luoshi_core::Clock::today(store.clock()));

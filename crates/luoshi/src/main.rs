@@ -3,6 +3,7 @@
 mod extract_cmd;
 mod ledger_cmd;
 mod serve_cmd;
+mod supervise_cmd;
 
 use std::process::ExitCode;
 
@@ -102,7 +103,10 @@ enum Command {
         command: ledger_cmd::TaskCommand,
     },
     /// Progress reports (进展反馈).
-    #[command(about = "进展反馈：填报", disable_help_flag = true)]
+    #[command(
+        about = "进展反馈：填报、审核、到期提醒、贯彻落实情况汇报",
+        disable_help_flag = true
+    )]
     Report {
         #[command(subcommand)]
         command: ledger_cmd::ReportCommand,
@@ -118,6 +122,21 @@ enum Command {
     Dev {
         #[command(subcommand)]
         command: ledger_cmd::DevCommand,
+    },
+    /// Supervision (督办): the warning rules.
+    #[command(
+        about = "督办：按预警规则研判，发出黄牌、红牌",
+        disable_help_flag = true
+    )]
+    Supervise {
+        #[command(subcommand)]
+        command: supervise_cmd::SuperviseCommand,
+    },
+    /// Warning cards (预警).
+    #[command(about = "预警（红黄牌）：列出、解除", disable_help_flag = true)]
+    Card {
+        #[command(subcommand)]
+        command: supervise_cmd::CardCommand,
     },
     /// The audit trail (留痕).
     #[command(about = "留痕：核验", disable_help_flag = true)]
@@ -171,6 +190,12 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve_cmd::config(&args, &cli.global.database, database_given)
             .and_then(|config| serve_cmd::run(&config)),
         Command::Dev { command } => ledger_cmd::run(&cli.global, ledger_cmd::Command::Dev(command)),
+        Command::Supervise { command } => {
+            supervise_cmd::run(&cli.global, supervise_cmd::Command::Supervise(command))
+        }
+        Command::Card { command } => {
+            supervise_cmd::run(&cli.global, supervise_cmd::Command::Card(command))
+        }
         Command::Audit { command } => {
             ledger_cmd::run(&cli.global, ledger_cmd::Command::Audit(command))
         }

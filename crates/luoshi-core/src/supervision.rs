@@ -1,0 +1,1065 @@
+//! Supervision in the store: reporting cycles, the reports due and missed
+//! on a day, warning cards raised by [`crate::supervise`]'s rules, and the
+//! data of the implementation status report.
+//!
+//! `assess` is set-based so a daily pass over a whole province stays
+//! fast: four reads (open tasks, cycles, each task's latest report, each
+//! task's latest card), the rules in Rust, then one multi-row INSERT of the
+//! new cards, one UPDATE of the superseded ones and their audit events in
+//! bulk, all in one write transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::audit::{CARDS, CYCLES, select_sql, snapshot_of};
+use crate::clock::CHINA_OFFSET_MINUTES;
+use crate::db::{Arg, Row, Tx, Val, args};
+use crate::error::{Conflict, Entity, StoreError, ValueError};
+use crate::lifecycle::{OVERDUE_STATUSES, Status};
+use crate::model::{Meeting, ProgressReport, Task, TaskFilter, UnitRef};
+use crate::store::{
+    Store, load_document, load_task, load_tasks, returned_id, unit_ref, visibility,
+};
+use crate::supervise::{Cycle, Reason, TaskFacts, WarningRules, cycle_state, judge};
+use crate::value::{
+    CardId, CycleId, Date, DocumentId, PersonName, TaskId, Text, Timestamp, UnitId, UnitName,
+    Version,
+};
+
+/// The actor of the cards the rules raise, in the audit trail.
+pub const SUPERVISION_ACTOR: &str = "督办规则";
+
+/// A task's reporting cycle as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportCycle {
+    pub id: CycleId,
+    pub version: Version,
+    pub task: TaskId,
+    pub cycle: Cycle,
+    /// The day reporting starts.
+    pub starts_on: Date,
+}
+
+/// Which reports due or missed to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueFilter {
+    /// The day asked about.
+    pub day: Date,
+    /// Also list reports falling due within this many days after `day`.
+    pub within_days: u32,
+    /// Tasks this unit leads or co-operates on.
+    pub unit: Option<UnitName>,
+    pub document: Option<DocumentId>,
+    /// What the reader may see, as [`TaskFilter::visible_units`].
+    pub visible_units: Option<Vec<UnitId>>,
+    /// Keyset paging by task id.
+    pub after: Option<TaskId>,
+    pub limit: Option<u32>,
+}
+
+impl DueFilter {
+    /// Everything due within a week of `day`, or missed.
+    pub fn on(day: Date) -> DueFilter {
+        DueFilter {
+            day,
+            within_days: 7,
+            unit: None,
+            document: None,
+            visible_units: None,
+            after: None,
+            limit: None,
+        }
+    }
+}
+
+/// A task with a report due soon or missed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueReport {
+    pub task: TaskId,
+    pub title: Text,
+    pub lead: UnitRef,
+    pub cycle: Cycle,
+    /// The next due date no report satisfies yet.
+    pub next_due: Option<Date>,
+    /// Due dates missed in a row before the day.
+    pub missed: Vec<Date>,
+    /// The day of the latest report.
+    pub last_report: Option<Date>,
+}
+
+/// A warning card (预警: 黄牌, 红牌, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    pub id: CardId,
+    pub version: Version,
+    pub task: TaskId,
+    pub task_title: Text,
+    /// The task's lead unit when the card was raised.
+    pub unit: Option<UnitRef>,
+    pub tier: String,
+    pub tier_label: String,
+    /// The tier's position in the rules when raised (0 = least severe).
+    pub tier_rank: i64,
+    pub reasons: Vec<Reason>,
+    pub raised_on: Date,
+    pub raised_at: Timestamp,
+    pub cleared_at: Option<Timestamp>,
+    pub cleared_by: Option<PersonName>,
+    pub clear_reason: Option<String>,
+    /// The more severe card that replaced this one.
+    pub superseded_by: Option<CardId>,
+}
+
+impl Card {
+    /// Neither cleared nor superseded.
+    pub fn is_open(&self) -> bool {
+        self.cleared_at.is_none() && self.superseded_by.is_none()
+    }
+}
+
+/// Which cards to list. All conditions hold together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CardFilter {
+    pub task: Option<TaskId>,
+    /// Cards raised on this unit (the task's lead unit at the time).
+    pub unit: Option<UnitName>,
+    pub document: Option<DocumentId>,
+    /// Only open cards (neither cleared nor superseded).
+    pub open: bool,
+    /// Only cards raised on or after / on or before these days.
+    pub raised_from: Option<Date>,
+    pub raised_to: Option<Date>,
+    /// What the reader may see, by the card's task.
+    pub visible_units: Option<Vec<UnitId>>,
+    pub after: Option<CardId>,
+    pub limit: Option<u32>,
+}
+
+/// A card [`Store::assess`] raised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raised {
+    pub card: CardId,
+    pub task: TaskId,
+    pub unit: Option<UnitId>,
+    pub tier: String,
+    pub tier_label: String,
+    pub reasons: Vec<Reason>,
+    /// The open card it supersedes (an escalation).
+    pub supersedes: Option<CardId>,
+}
+
+/// What one pass of the rules did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assessment {
+    pub day: Date,
+    /// Tasks judged (assigned or in progress).
+    pub judged: usize,
+    pub raised: Vec<Raised>,
+}
+
+/// One task in the status report, with its latest report in the range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskLine {
+    pub task: Task,
+    pub latest: Option<ProgressReport>,
+    pub overdue: bool,
+}
+
+/// A theme (一、二、…) and its tasks; `theme` is `None` for tasks that
+/// belong to no theme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThemeSection {
+    pub theme: Option<Task>,
+    pub tasks: Vec<TaskLine>,
+}
+
+/// The overview numbers of the status report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusTotals {
+    /// Tasks (themes not counted).
+    pub tasks: u64,
+    /// Tasks assigned (交办) so far, whatever their status now.
+    pub assigned: u64,
+    /// In progress or awaiting acceptance of completion.
+    pub in_progress: u64,
+    pub closed: u64,
+    pub overdue: u64,
+}
+
+impl StatusTotals {
+    /// Closed tasks per hundred tasks, one decimal (0 without tasks).
+    pub fn completion_rate(&self) -> f64 {
+        if self.tasks == 0 {
+            return 0.0;
+        }
+        (self.closed as f64 * 1000.0 / self.tasks as f64).round() / 10.0
+    }
+}
+
+/// Everything the implementation status report (贯彻落实情况汇报) of one
+/// document shows, as of a day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusData {
+    pub document: DocumentId,
+    /// The document's file name, when it had one.
+    pub document_name: Option<String>,
+    pub meeting: Meeting,
+    pub day: Date,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub totals: StatusTotals,
+    pub themes: Vec<ThemeSection>,
+    /// Overdue tasks by lead unit, units in name order.
+    pub overdue_by_unit: Vec<(UnitRef, Vec<TaskLine>)>,
+    /// Cards raised on the document's tasks in the range.
+    pub cards: Vec<Card>,
+}
+
+/// What the rules need of one open task.
+struct OpenTask {
+    id: i64,
+    status: Status,
+    lead: Option<i64>,
+    deadline: Date,
+    created: Date,
+}
+
+fn day_of(ms: i64) -> Date {
+    Timestamp::from_millis(ms)
+        .date_at_offset(CHINA_OFFSET_MINUTES)
+        .unwrap_or(Date::UNIX_EPOCH)
+}
+
+fn parse_day(text: &str, table: &str, id: i64, what: &str) -> Result<Date, StoreError> {
+    Date::parse(text).map_err(|_| StoreError::corrupt(table, id, what))
+}
+
+/// Ids the store itself read, written into the SQL as integer literals
+/// (never text from outside): SQLite looks bound parameters up by name
+/// one by one, which is quadratic over the hundreds an id list needs.
+fn int_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The cycles of the given tasks, by task id.
+async fn cycles_of(tx: &mut Tx, ids: &[i64]) -> Result<HashMap<i64, (Cycle, Date)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT id, task_id, kind, dates, starts_on FROM report_cycles WHERE task_id IN ({})",
+        int_list(ids)
+    );
+    let rows = tx.fetch_all(&sql, vec![]).await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let id = r.int("id")?;
+        let cycle = Cycle::from_stored(&r.text("kind")?, &r.text("dates")?)
+            .map_err(|_| StoreError::corrupt("report_cycles", id, "kind"))?;
+        let start = parse_day(&r.text("starts_on")?, "report_cycles", id, "starts_on")?;
+        out.insert(r.int("task_id")?, (cycle, start));
+    }
+    Ok(out)
+}
+
+/// Each of the given tasks' latest report: the day it was filed and its
+/// percent. Only the latest matters to the rules (see
+/// [`crate::supervise`]); a returned report still shows the unit reported.
+async fn latest_report_days(
+    tx: &mut Tx,
+    ids: &[i64],
+) -> Result<HashMap<i64, (Date, u8)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT r.task_id, r.created_at, r.percent FROM progress_reports r
+         WHERE r.id IN (SELECT MAX(id) FROM progress_reports WHERE task_id IN ({})
+                        GROUP BY task_id)",
+        int_list(ids)
+    );
+    let rows = tx.fetch_all(&sql, vec![]).await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let percent = u8::try_from(r.int("percent")?.clamp(0, 100)).unwrap_or(0);
+        out.insert(r.int("task_id")?, (day_of(r.int("created_at")?), percent));
+    }
+    Ok(out)
+}
+
+fn open_task_of(r: &Row) -> Result<Option<OpenTask>, StoreError> {
+    let id = r.int("id")?;
+    let status = Status::from_codes(&r.text("status")?, None)
+        .ok_or_else(|| StoreError::corrupt("tasks", id, "status"))?;
+    let Some(deadline) = r.opt_text("deadline")? else {
+        return Ok(None);
+    };
+    Ok(Some(OpenTask {
+        id,
+        status,
+        lead: r.opt_int("lead_unit_id")?,
+        deadline: parse_day(&deadline, "tasks", id, "deadline")?,
+        created: day_of(r.int("created_at")?),
+    }))
+}
+
+fn card_of(r: &Row) -> Result<Card, StoreError> {
+    let id = r.int("id")?;
+    let corrupt = |what: &str| StoreError::corrupt("cards", id, what);
+    let reasons: Vec<Reason> =
+        serde_json::from_str(&r.text("reasons")?).map_err(|_| corrupt("reasons"))?;
+    Ok(Card {
+        id: CardId(id),
+        version: Version(r.int("version")?),
+        task: TaskId(r.int("task_id")?),
+        task_title: Text::parse(&r.text("task_title")?).map_err(|_| corrupt("task_title"))?,
+        unit: unit_ref(r.opt_int("unit_id")?, r.opt_text("unit_name")?)?,
+        tier: r.text("tier")?,
+        tier_label: r.text("tier_label")?,
+        tier_rank: r.int("tier_rank")?,
+        reasons,
+        raised_on: parse_day(&r.text("raised_on")?, "cards", id, "raised_on")?,
+        raised_at: Timestamp::from_millis(r.int("raised_at")?),
+        cleared_at: r.opt_int("cleared_at")?.map(Timestamp::from_millis),
+        cleared_by: r
+            .opt_text("cleared_by")?
+            .map(|p| PersonName::parse(&p).map_err(|_| corrupt("cleared_by")))
+            .transpose()?,
+        clear_reason: r.opt_text("clear_reason")?,
+        superseded_by: r.opt_int("superseded_by")?.map(CardId),
+    })
+}
+
+const CARD_SELECT: &str = "SELECT c.id, c.version, c.task_id, c.unit_id, u.name AS unit_name,
+        t.title AS task_title, c.tier, c.tier_label, c.tier_rank, c.reasons, c.raised_on,
+        c.raised_at, c.cleared_at, c.cleared_by, c.clear_reason, c.superseded_by
+    FROM cards c JOIN tasks t ON t.id = c.task_id LEFT JOIN units u ON u.id = c.unit_id";
+
+/// The values of a row, as arguments (for building its next snapshot).
+fn args_of(row: &Row) -> Vec<Arg> {
+    row.columns()
+        .map(|(_, v)| match v {
+            Val::Int(i) => Arg::Int(Some(*i)),
+            Val::Text(t) => Arg::Text(Some(t.clone())),
+            Val::Null | Val::Real(_) | Val::Blob(_) => Arg::Int(None),
+        })
+        .collect()
+}
+
+fn column_names(spec: &crate::audit::TableSpec) -> std::sync::Arc<[String]> {
+    spec.columns.iter().map(|c| (*c).to_owned()).collect()
+}
+
+fn column(spec: &crate::audit::TableSpec, name: &str) -> usize {
+    spec.columns.iter().position(|c| *c == name).unwrap_or(0)
+}
+
+impl Store {
+    /// The reporting cycle of a task, if one was set.
+    pub async fn cycle(&self, task: TaskId) -> Result<Option<ReportCycle>, StoreError> {
+        let mut tx = self.pool().read().await?;
+        let row = tx
+            .fetch_optional(
+                "SELECT id, version, task_id, kind, dates, starts_on FROM report_cycles WHERE task_id = $1",
+                args![task.0],
+            )
+            .await?;
+        tx.commit().await?;
+        row.map(|r| cycle_row(&r)).transpose()
+    }
+
+    /// Sets a task's reporting cycle (versioned, audited). `expected` is
+    /// the version of the cycle the caller read, `None` when it has none
+    /// yet; reporting starts on `starts_on`, by default the day the task
+    /// was first assigned (or today when the trail does not say). The task
+    /// must be assigned.
+    pub async fn set_cycle(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Option<Version>,
+        cycle: &Cycle,
+        starts_on: Option<Date>,
+    ) -> Result<ReportCycle, StoreError> {
+        let mut w = self.writer(actor).await?;
+        let current = load_task(&mut w.tx, task).await?;
+        if current.assignment.is_none() {
+            return Err(ValueError::TaskNotAssigned { task: task.0 }.into());
+        }
+        let existing =
+            w.tx.fetch_optional(
+                "SELECT id, version, task_id, kind, dates, starts_on FROM report_cycles WHERE task_id = $1",
+                args![task.0],
+            )
+            .await?
+            .map(|r| cycle_row(&r))
+            .transpose()?;
+        let actual = existing.as_ref().map(|c| c.version);
+        if actual != expected {
+            return Err(Conflict::Stale {
+                entity: Entity::Cycle,
+                id: existing.as_ref().map_or(0, |c| c.id.0),
+                expected: expected.map_or(0, |v| v.0),
+                actual: actual.map_or(0, |v| v.0),
+            }
+            .into());
+        }
+        let starts_on = match (starts_on, &existing) {
+            (Some(d), _) => d,
+            (None, Some(c)) => c.starts_on,
+            (None, None) => {
+                let first = w
+                    .tx
+                    .fetch_optional(
+                        "SELECT MIN(at) AS at FROM audit_events
+                         WHERE task_id = $1 AND entity_table = 'tasks' AND action IN ('assign', 'import', 'seed')",
+                        args![task.0],
+                    )
+                    .await?
+                    .map(|r| r.opt_int("at"))
+                    .transpose()?
+                    .flatten();
+                first.map_or_else(|| self.clock().today(), day_of)
+            }
+        };
+        let id = match existing {
+            Some(c) => {
+                let before = w.snapshot(&CYCLES, c.id.0).await?;
+                w.tx.execute(
+                    "UPDATE report_cycles SET kind = $1, dates = $2, starts_on = $3, version = version + 1
+                     WHERE id = $4",
+                    args![cycle.code(), cycle.dates_text(), starts_on.to_string(), c.id.0],
+                )
+                .await?;
+                w.record(&CYCLES, c.id.0, Some(task.0), "set_cycle", None, before)
+                    .await?;
+                c.id.0
+            }
+            None => {
+                let row =
+                    w.tx.fetch_optional(
+                        "INSERT INTO report_cycles (version, task_id, kind, dates, starts_on)
+                         VALUES (1, $1, $2, $3, $4) RETURNING id",
+                        args![
+                            task.0,
+                            cycle.code(),
+                            cycle.dates_text(),
+                            starts_on.to_string()
+                        ],
+                    )
+                    .await?;
+                let id = returned_id(row)?;
+                w.record(&CYCLES, id, Some(task.0), "set_cycle", None, None)
+                    .await?;
+                id
+            }
+        };
+        w.commit().await?;
+        Ok(ReportCycle {
+            id: CycleId(id),
+            version: Version(expected.map_or(1, |v| v.0 + 1)),
+            task,
+            cycle: cycle.clone(),
+            starts_on,
+        })
+    }
+
+    /// Tasks being worked on whose report is due within
+    /// `filter.within_days` of `filter.day` or was missed, in task id order
+    /// (keyset paged). Tasks without a cycle of their own follow the
+    /// rules' default cycle.
+    pub async fn reports_due(
+        &self,
+        filter: &DueFilter,
+        rules: &WarningRules,
+    ) -> Result<Vec<DueReport>, StoreError> {
+        rules.validate()?;
+        let default_cycle = rules.default_cycle()?;
+        let horizon = filter
+            .day
+            .add_days(i64::from(filter.within_days))
+            .unwrap_or(filter.day);
+        let limit = filter.limit.map_or(usize::MAX, |l| l as usize);
+        let mut out = Vec::new();
+        let mut after = filter.after;
+        let mut tx = self.pool().read().await?;
+        // Walk the matching open tasks a chunk at a time until the page is
+        // full: which ones are due is only known after the rules ran.
+        loop {
+            let chunk = load_tasks(
+                &mut tx,
+                &TaskFilter {
+                    unit: filter.unit.clone(),
+                    status: None,
+                    overdue_on: None,
+                    document: filter.document,
+                    after,
+                    limit: Some(2_000),
+                    visible_units: filter.visible_units.clone(),
+                    ..TaskFilter::default()
+                },
+            )
+            .await?;
+            let Some(last) = chunk.last() else { break };
+            after = Some(last.id);
+            let full = chunk.len() == 2_000;
+            let open: Vec<&Task> = chunk
+                .iter()
+                .filter(|t| matches!(t.status, Status::Assigned | Status::InProgress))
+                .filter(|t| t.assignment.is_some())
+                .collect();
+            let ids: Vec<i64> = open.iter().map(|t| t.id.0).collect();
+            let cycles = cycles_of(&mut tx, &ids).await?;
+            let latest = latest_report_days(&mut tx, &ids).await?;
+            for t in open {
+                let Some(a) = &t.assignment else { continue };
+                let (cycle, start) = match cycles.get(&t.id.0) {
+                    Some((c, s)) => (c.clone(), *s),
+                    None => match &default_cycle {
+                        Some(c) => (c.clone(), day_of(t.created_at.millis())),
+                        None => continue,
+                    },
+                };
+                let last_report = latest.get(&t.id.0).map(|(d, _)| *d);
+                let reports: Vec<Date> = last_report.into_iter().collect();
+                let state = cycle_state(&cycle, start, &reports, filter.day, &rules.due);
+                let due_soon = state.next_due.is_some_and(|d| d <= horizon);
+                if state.missed.is_empty() && !due_soon {
+                    continue;
+                }
+                out.push(DueReport {
+                    task: t.id,
+                    title: t.title.clone(),
+                    lead: a.lead.clone(),
+                    cycle,
+                    next_due: state.next_due,
+                    missed: state.missed,
+                    last_report,
+                });
+                if out.len() >= limit {
+                    break;
+                }
+            }
+            if out.len() >= limit || !full {
+                break;
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Runs the warning rules over every task being worked on, as of
+    /// `day`, and raises the cards they deserve, in one transaction.
+    ///
+    /// Idempotent: a task whose latest card is open and of the same or a
+    /// higher tier gets nothing new, so a second pass on the same day
+    /// raises nothing. A task that deserves a higher tier than its open
+    /// card escalates: a new card is raised and the old one is marked
+    /// superseded (never deleted). After a card was cleared, a new one is
+    /// raised only for a higher tier or a reason the cleared card did not
+    /// name.
+    pub async fn assess(&self, day: Date, rules: &WarningRules) -> Result<Assessment, StoreError> {
+        rules.validate()?;
+        let default_cycle = rules.default_cycle()?;
+        let actor = PersonName::trusted(SUPERVISION_ACTOR);
+        let mut w = self.writer(&actor).await?;
+        // One row per task being worked on, with its cycle, its latest
+        // report and its latest card (a superseded card always has a later
+        // one): index seeks per task, no scan of reports or cards. The
+        // latest ids are scalar subqueries in a derived table and the rows
+        // are joined by id: a correlated subquery in a join condition
+        // makes PostgreSQL loop over every pair of rows.
+        let rows =
+            w.tx.fetch_all(
+                &format!(
+                    "SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at,
+                        rc.id AS cycle_id, rc.kind AS cycle_kind, rc.dates AS cycle_dates,
+                        rc.starts_on AS cycle_start,
+                        r.created_at AS report_at, r.percent AS report_percent,
+                        c.id AS card_id, c.tier AS card_tier, c.tier_rank AS card_rank,
+                        c.cleared_at AS card_cleared, c.superseded_by AS card_superseded,
+                        CASE WHEN c.cleared_at IS NULL THEN NULL ELSE c.reasons END AS card_reasons
+                     FROM (SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at,
+                                  (SELECT MAX(id) FROM progress_reports WHERE task_id = t.id) AS report_id,
+                                  (SELECT MAX(id) FROM cards WHERE task_id = t.id) AS card_id
+                           FROM tasks t
+                           WHERE t.status IN ('{}', '{}') AND t.deadline IS NOT NULL
+                             AND t.lead_unit_id IS NOT NULL) t
+                     LEFT JOIN report_cycles rc ON rc.task_id = t.id
+                     LEFT JOIN progress_reports r ON r.id = t.report_id
+                     LEFT JOIN cards c ON c.id = t.card_id",
+                    OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
+                ),
+                vec![],
+            )
+            .await?;
+        let mut next_id =
+            w.tx.fetch_optional("SELECT COALESCE(MAX(id), 0) AS n FROM cards", vec![])
+                .await?
+                .map(|r| r.int("n"))
+                .transpose()?
+                .unwrap_or(0)
+                + 1;
+
+        let now = w.at().millis();
+        let mut inserts: Vec<Vec<Arg>> = Vec::new();
+        let mut supersede: Vec<(i64, i64)> = Vec::new();
+        let mut raised = Vec::new();
+        let mut judged = 0usize;
+        for row in &rows {
+            let Some(t) = open_task_of(row)? else {
+                continue;
+            };
+            judged += 1;
+            let own = match row.opt_text("cycle_kind")? {
+                Some(kind) => {
+                    let id = row.int("cycle_id")?;
+                    let cycle = Cycle::from_stored(&kind, &row.text("cycle_dates")?)
+                        .map_err(|_| StoreError::corrupt("report_cycles", id, "kind"))?;
+                    let start =
+                        parse_day(&row.text("cycle_start")?, "report_cycles", id, "starts_on")?;
+                    Some((cycle, start))
+                }
+                None => None,
+            };
+            let (cycle, start) = match &own {
+                Some((c, s)) => (Some(c), *s),
+                None => (default_cycle.as_ref(), t.created),
+            };
+            let report = match row.opt_int("report_at")? {
+                Some(at) => Some((
+                    day_of(at),
+                    u8::try_from(row.int("report_percent")?.clamp(0, 100)).unwrap_or(0),
+                )),
+                None => None,
+            };
+            let missed = match cycle {
+                Some(c) => {
+                    let reports: Vec<Date> = report.map(|(d, _)| d).into_iter().collect();
+                    cycle_state(c, start, &reports, day, &rules.due)
+                        .missed
+                        .len()
+                }
+                None => 0,
+            };
+            let facts = TaskFacts {
+                status: t.status,
+                start,
+                deadline: t.deadline,
+                percent: report.map(|(_, p)| p),
+                missed,
+            };
+            let Some(verdict) = judge(&facts, day, rules) else {
+                continue;
+            };
+            let mut replaces = None;
+            if let Some(card) = row.opt_int("card_id")? {
+                let tier = row.text("card_tier")?;
+                let rank = rules
+                    .rank(&tier)
+                    .map_or_else(|| row.int("card_rank"), |r| Ok(r as i64))?;
+                let higher = verdict.rank as i64 > rank;
+                let open = row.opt_int("card_cleared")?.is_none()
+                    && row.opt_int("card_superseded")?.is_none();
+                if open {
+                    if !higher {
+                        continue;
+                    }
+                    replaces = Some(card);
+                    supersede.push((card, next_id));
+                } else if !higher {
+                    let named: Vec<Reason> = row
+                        .opt_text("card_reasons")?
+                        .and_then(|r| serde_json::from_str(&r).ok())
+                        .unwrap_or_default();
+                    let named: HashSet<&str> = named.iter().map(|r| r.code.as_str()).collect();
+                    if verdict
+                        .reasons
+                        .iter()
+                        .all(|r| named.contains(r.code.as_str()))
+                    {
+                        continue;
+                    }
+                }
+            }
+            let tier = &rules.tiers[verdict.rank];
+            let reasons_json = serde_json::to_string(&verdict.reasons)
+                .map_err(|e| StoreError::other("记录预警理由", e))?;
+            inserts.push(vec![
+                Arg::from(next_id),
+                Arg::from(1i64),
+                Arg::from(t.id),
+                Arg::from(t.lead),
+                Arg::from(tier.code.as_str()),
+                Arg::from(tier.label.as_str()),
+                Arg::from(verdict.rank as i64),
+                Arg::from(reasons_json),
+                Arg::from(day.to_string()),
+                Arg::from(now),
+                Arg::Int(None),
+                Arg::Text(None),
+                Arg::Text(None),
+                Arg::Int(None),
+            ]);
+            raised.push(Raised {
+                card: CardId(next_id),
+                task: TaskId(t.id),
+                unit: t.lead.map(UnitId),
+                tier: tier.code.clone(),
+                tier_label: tier.label.clone(),
+                reasons: verdict.reasons,
+                supersedes: replaces.map(CardId),
+            });
+            next_id += 1;
+        }
+        drop(rows);
+        if !inserts.is_empty() {
+            w.insert_recorded(&CARDS, "raise", inserts, |row| match row.get(2) {
+                Some(Arg::Int(id)) => *id,
+                _ => None,
+            })
+            .await?;
+        }
+        if !supersede.is_empty() {
+            let names = column_names(&CARDS);
+            let (version_at, by_at) = (column(&CARDS, "version"), column(&CARDS, "superseded_by"));
+            let mut events = Vec::with_capacity(supersede.len());
+            for chunk in supersede.chunks(500) {
+                let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+                let old =
+                    w.tx.fetch_all(
+                        &select_sql(
+                            &CARDS,
+                            &format!("WHERE id IN ({}) ORDER BY id", int_list(&ids)),
+                        ),
+                        vec![],
+                    )
+                    .await?;
+                let mut sql =
+                    String::from("UPDATE cards SET version = version + 1, superseded_by = CASE id");
+                for (id, by) in chunk {
+                    sql.push_str(&format!(" WHEN {id} THEN {by}"));
+                }
+                sql.push_str(&format!(" END WHERE id IN ({})", int_list(&ids)));
+                w.tx.execute(&sql, vec![]).await?;
+                for row in &old {
+                    let id = row.int("id")?;
+                    let by = chunk
+                        .iter()
+                        .find(|(c, _)| *c == id)
+                        .map(|(_, by)| *by)
+                        .ok_or_else(|| StoreError::corrupt("cards", id, "superseded_by"))?;
+                    let before = snapshot_of(&CARDS, row);
+                    let mut after = args_of(row);
+                    after[version_at] = Arg::from(row.int("version")? + 1);
+                    after[by_at] = Arg::from(by);
+                    let after = snapshot_of(&CARDS, &Row::from_args(names.clone(), &after));
+                    events.push((id, Some(row.int("task_id")?), Some(before), after));
+                }
+            }
+            w.record_many(&CARDS, "supersede", events).await?;
+        }
+        w.commit().await?;
+        // PostgreSQL plans the next pass's per-task card lookups from the
+        // table's statistics; after a bulk of new cards they are stale
+        // (an empty table is scanned instead of searched by index) until
+        // autovacuum comes by, so refresh them now.
+        if self.engine() == crate::db::Engine::Postgres && raised.len() >= 1_000 {
+            let mut tx = self.pool().write().await?;
+            tx.execute("ANALYZE cards", vec![]).await?;
+            tx.commit().await?;
+        }
+        Ok(Assessment {
+            day,
+            judged,
+            raised,
+        })
+    }
+
+    /// Clears an open card (解除预警) with a reason. A stale version is a
+    /// [`Conflict::Stale`]; a cleared or superseded card is refused.
+    pub async fn clear_card(
+        &self,
+        actor: &PersonName,
+        id: CardId,
+        expected: Version,
+        reason: &Text,
+    ) -> Result<Card, StoreError> {
+        let mut w = self.writer(actor).await?;
+        let card = card_of(
+            &w.tx
+                .fetch_optional(&format!("{CARD_SELECT} WHERE c.id = $1"), args![id.0])
+                .await?
+                .ok_or_else(|| StoreError::not_found(Entity::Card, id))?,
+        )?;
+        if card.version != expected {
+            return Err(Conflict::Stale {
+                entity: Entity::Card,
+                id: id.0,
+                expected: expected.0,
+                actual: card.version.0,
+            }
+            .into());
+        }
+        if let Some(at) = card.cleared_at {
+            return Err(ValueError::CardCleared {
+                card: id.0,
+                at: at.to_string(),
+            }
+            .into());
+        }
+        if let Some(by) = card.superseded_by {
+            return Err(ValueError::CardSuperseded {
+                card: id.0,
+                by: by.0,
+            }
+            .into());
+        }
+        let before = w.snapshot(&CARDS, id.0).await?;
+        w.tx.execute(
+            "UPDATE cards SET cleared_at = $1, cleared_by = $2, clear_reason = $3, version = version + 1
+             WHERE id = $4",
+            args![w.at().millis(), w.actor(), reason.as_str(), id.0],
+        )
+        .await?;
+        w.record(
+            &CARDS,
+            id.0,
+            Some(card.task.0),
+            "clear",
+            Some(reason.as_str()),
+            before,
+        )
+        .await?;
+        w.commit().await?;
+        self.card(id).await
+    }
+
+    pub async fn card(&self, id: CardId) -> Result<Card, StoreError> {
+        let mut tx = self.pool().read().await?;
+        let row = tx
+            .fetch_optional(&format!("{CARD_SELECT} WHERE c.id = $1"), args![id.0])
+            .await?
+            .ok_or_else(|| StoreError::not_found(Entity::Card, id))?;
+        tx.commit().await?;
+        card_of(&row)
+    }
+
+    /// Cards matching every condition of `filter`, in id order.
+    pub async fn cards(&self, filter: &CardFilter) -> Result<Vec<Card>, StoreError> {
+        let mut tx = self.pool().read().await?;
+        let cards = load_cards(&mut tx, filter).await?;
+        tx.commit().await?;
+        Ok(cards)
+    }
+
+    /// The data of the implementation status report of a document on
+    /// `day`: its tasks' current status, each task's latest report filed
+    /// in the range (`from`..=`to`, by the day it was filed), overdue
+    /// tasks by lead unit, and the cards raised in the range.
+    pub async fn status_data(
+        &self,
+        document: DocumentId,
+        from: Option<Date>,
+        to: Option<Date>,
+        day: Date,
+    ) -> Result<StatusData, StoreError> {
+        let mut tx = self.pool().read().await?;
+        let doc = load_document(&mut tx, document).await?;
+        let meeting_row = tx
+            .fetch_optional(
+                "SELECT id FROM meetings WHERE document_id = $1",
+                args![document.0],
+            )
+            .await?
+            .ok_or_else(|| StoreError::not_found(Entity::Meeting, document))?;
+        let meeting =
+            crate::store::load_meeting(&mut tx, crate::value::MeetingId(meeting_row.int("id")?))
+                .await?;
+        let tasks = load_tasks(
+            &mut tx,
+            &TaskFilter {
+                document: Some(document),
+                ..TaskFilter::default()
+            },
+        )
+        .await?;
+        // The latest report of each task within the range.
+        let mut values: Vec<Arg> = vec![Arg::from(document.0)];
+        let mut range = String::new();
+        let to_ms = |d: Date, end: bool| -> i64 {
+            (d.days_since_epoch() + i64::from(end)) * 86_400_000 - CHINA_OFFSET_MINUTES * 60_000
+        };
+        if let Some(f) = from {
+            values.push(Arg::from(to_ms(f, false)));
+            range.push_str(&format!(" AND created_at >= ${}", values.len()));
+        }
+        if let Some(t) = to {
+            values.push(Arg::from(to_ms(t, true)));
+            range.push_str(&format!(" AND created_at < ${}", values.len()));
+        }
+        let rows = tx
+            .fetch_all(
+                &format!(
+                    "{} WHERE r.id IN (SELECT MAX(id) FROM progress_reports
+                        WHERE task_id IN (SELECT id FROM tasks WHERE document_id = $1){range}
+                        GROUP BY task_id)",
+                    crate::store::REPORT_SELECT
+                ),
+                values,
+            )
+            .await?;
+        let mut latest: HashMap<TaskId, ProgressReport> = HashMap::new();
+        for r in &rows {
+            let report = crate::store::report_of(r)?;
+            latest.insert(report.task, report);
+        }
+        let cards = load_cards(
+            &mut tx,
+            &CardFilter {
+                document: Some(document),
+                raised_from: from,
+                raised_to: to,
+                ..CardFilter::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+
+        let parents: HashSet<TaskId> = tasks.iter().filter_map(|t| t.parent).collect();
+        let mut totals = StatusTotals::default();
+        let mut themes: Vec<ThemeSection> = Vec::new();
+        let mut loose = ThemeSection {
+            theme: None,
+            tasks: Vec::new(),
+        };
+        let mut overdue: Vec<(UnitRef, Vec<TaskLine>)> = Vec::new();
+        for t in &tasks {
+            let is_theme = t.kind == crate::model::TaskKind::Theme || parents.contains(&t.id);
+            if is_theme && t.parent.is_none() {
+                themes.push(ThemeSection {
+                    theme: Some(t.clone()),
+                    tasks: Vec::new(),
+                });
+                continue;
+            }
+            let line = TaskLine {
+                task: t.clone(),
+                latest: latest.get(&t.id).cloned(),
+                overdue: t.is_overdue(day),
+            };
+            totals.tasks += 1;
+            if t.status != Status::Draft {
+                totals.assigned += 1;
+            }
+            match t.status {
+                Status::InProgress | Status::CompletionRequested => totals.in_progress += 1,
+                Status::Closed => totals.closed += 1,
+                _ => {}
+            }
+            if line.overdue {
+                totals.overdue += 1;
+                if let Some(a) = &t.assignment {
+                    match overdue.iter_mut().find(|(u, _)| u.id == a.lead.id) {
+                        Some((_, list)) => list.push(line.clone()),
+                        None => overdue.push((a.lead.clone(), vec![line.clone()])),
+                    }
+                }
+            }
+            match t.parent.and_then(|p| {
+                themes
+                    .iter_mut()
+                    .find(|s| s.theme.as_ref().is_some_and(|th| th.id == p))
+            }) {
+                Some(section) => section.tasks.push(line),
+                None => loose.tasks.push(line),
+            }
+        }
+        // Tasks outside every theme take the place of the first of them
+        // in the document.
+        if let Some(first) = loose.tasks.first().map(|l| l.task.ordinal) {
+            let at = themes
+                .iter()
+                .position(|s| s.theme.as_ref().is_some_and(|t| t.ordinal > first))
+                .unwrap_or(themes.len());
+            themes.insert(at, loose);
+        }
+        overdue.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        Ok(StatusData {
+            document,
+            document_name: doc.name,
+            meeting,
+            day,
+            from,
+            to,
+            totals,
+            themes,
+            overdue_by_unit: overdue,
+            cards,
+        })
+    }
+}
+
+fn cycle_row(r: &Row) -> Result<ReportCycle, StoreError> {
+    let id = r.int("id")?;
+    Ok(ReportCycle {
+        id: CycleId(id),
+        version: Version(r.int("version")?),
+        task: TaskId(r.int("task_id")?),
+        cycle: Cycle::from_stored(&r.text("kind")?, &r.text("dates")?)
+            .map_err(|_| StoreError::corrupt("report_cycles", id, "kind"))?,
+        starts_on: parse_day(&r.text("starts_on")?, "report_cycles", id, "starts_on")?,
+    })
+}
+
+async fn load_cards(tx: &mut Tx, filter: &CardFilter) -> Result<Vec<Card>, StoreError> {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut values: Vec<Arg> = Vec::new();
+    if let Some(task) = filter.task {
+        values.push(task.0.into());
+        conditions.push(format!("c.task_id = ${}", values.len()));
+    }
+    if let Some(name) = &filter.unit {
+        let unit = crate::store::unit_id(tx, name).await?;
+        values.push(unit.into());
+        conditions.push(format!("c.unit_id = ${}", values.len()));
+    }
+    if let Some(doc) = filter.document {
+        values.push(doc.0.into());
+        conditions.push(format!("t.document_id = ${}", values.len()));
+    }
+    if filter.open {
+        conditions.push("c.cleared_at IS NULL AND c.superseded_by IS NULL".to_owned());
+    }
+    if let Some(d) = filter.raised_from {
+        values.push(d.to_string().into());
+        conditions.push(format!("c.raised_on >= ${}", values.len()));
+    }
+    if let Some(d) = filter.raised_to {
+        values.push(d.to_string().into());
+        conditions.push(format!("c.raised_on <= ${}", values.len()));
+    }
+    if let Some(units) = &filter.visible_units {
+        conditions.push(visibility(units, &mut values));
+    }
+    if let Some(after) = filter.after {
+        values.push(after.0.into());
+        conditions.push(format!("c.id > ${}", values.len()));
+    }
+    let mut sql = CARD_SELECT.to_owned();
+    if !conditions.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conditions.join(" AND "));
+    }
+    sql.push_str(" ORDER BY c.id");
+    if let Some(limit) = filter.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    tx.fetch_all(&sql, values)
+        .await?
+        .iter()
+        .map(card_of)
+        .collect()
+}

@@ -1,0 +1,504 @@
+//! Supervision on both engines: reporting cycles, reports due and missed,
+//! warning cards raised once, escalated, cleared, the audit trail and
+//! backups carrying it all, with a clock moved through the months.
+
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+use helpers::{COMMUNIQUE, TestDb, day, office, person, text, unit};
+use luoshi_core::{
+    CardFilter, Cycle, DocumentName, DueFilter, Ingested, Ledger, NewAssignment, NewDocument,
+    NewReport, Percent, Period, Store, StoreError, Task, TaskKind, Version, WarningRules,
+};
+
+async fn ingest(store: &Store) -> Ingested {
+    let source = luoshi_extract::decode(COMMUNIQUE.as_bytes()).unwrap();
+    let extraction = luoshi_extract::extract(&source);
+    let name = DocumentName::parse("省委常委会会议通稿.txt").unwrap();
+    store
+        .ingest(
+            &office(),
+            NewDocument {
+                name: Some(&name),
+                source: &source,
+                extraction: &extraction,
+            },
+        )
+        .await
+        .unwrap()
+}
+
+/// Ingests the communiqué, adds units and assigns its three tasks on the
+/// start day (2026-03-10), all due 2026-12-31.
+async fn assigned(store: &Store) -> Vec<Task> {
+    let ingested = ingest(store).await;
+    let actor = person("管理员");
+    for u in ["省发展改革委", "省科技厅", "省水利厅"] {
+        store.add_unit(&actor, &unit(u), None).await.unwrap();
+    }
+    let leads = ["省科技厅", "省发展改革委", "省水利厅"];
+    let mut out = Vec::new();
+    for (t, lead) in ingested
+        .tasks
+        .iter()
+        .filter(|t| t.kind == TaskKind::Task)
+        .zip(leads)
+    {
+        let a = NewAssignment {
+            lead: unit(lead),
+            co_units: vec![],
+            owner: Some(person("李四")),
+            deadline: day("2026-12-31"),
+        };
+        out.push(store.assign(&office(), t.id, t.version, &a).await.unwrap());
+    }
+    assert_eq!(out.len(), 3);
+    out
+}
+
+fn report(percent: i64) -> NewReport {
+    NewReport {
+        unit: None,
+        period: Period::parse("2026年4月").unwrap(),
+        done: text("已完成阶段工作。"),
+        next_steps: Some(text("继续推进。")),
+        percent: Percent::new(percent).unwrap(),
+        problems: None,
+        evidence: None,
+    }
+}
+
+fn code<T: std::fmt::Debug>(r: Result<T, StoreError>) -> &'static str {
+    r.unwrap_err().code()
+}
+
+async fn cycles_are_set_versioned_and_audited(db: TestDb) {
+    let tasks = assigned(&db.store).await;
+    let t = &tasks[0];
+    assert_eq!(db.store.cycle(t.id).await.unwrap(), None);
+    let c = db
+        .store
+        .set_cycle(&office(), t.id, None, &Cycle::Monthly, None)
+        .await
+        .unwrap();
+    assert_eq!(c.version, Version(1));
+    assert_eq!(c.starts_on, day("2026-03-10"), "the day it was assigned");
+    // Setting it again needs the version read.
+    let q = Cycle::parse("dates", &[day("2026-06-30"), day("2026-03-31")]).unwrap();
+    assert_eq!(
+        code(db.store.set_cycle(&office(), t.id, None, &q, None).await),
+        "stale_version"
+    );
+    let c = db
+        .store
+        .set_cycle(&office(), t.id, Some(Version(1)), &q, None)
+        .await
+        .unwrap();
+    assert_eq!(c.version, Version(2));
+    let read = db.store.cycle(t.id).await.unwrap().unwrap();
+    assert_eq!(read.cycle, q);
+    assert_eq!(read.version, Version(2));
+    // A draft (the theme was never assigned) gets no cycle.
+    let theme = db
+        .store
+        .tasks(&Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.kind == TaskKind::Theme)
+        .unwrap();
+    assert_eq!(
+        code(
+            db.store
+                .set_cycle(&office(), theme.id, None, &Cycle::Weekly, None)
+                .await
+        ),
+        "task_not_assigned"
+    );
+    let detail = db.store.task_detail(t.id).await.unwrap();
+    assert_eq!(
+        detail
+            .events
+            .iter()
+            .filter(|e| e.table == "report_cycles")
+            .count(),
+        2
+    );
+    assert!(db.store.verify().await.unwrap().is_ok());
+    db.finish().await;
+}
+
+async fn reports_fall_due_and_are_missed_through_the_months(db: TestDb) {
+    let tasks = assigned(&db.store).await;
+    let rules = WarningRules::default();
+    let (a, b, c) = (&tasks[0], &tasks[1], &tasks[2]);
+    db.store
+        .set_cycle(&office(), a.id, None, &Cycle::Monthly, None)
+        .await
+        .unwrap();
+    db.store
+        .set_cycle(&office(), b.id, None, &Cycle::Quarterly, None)
+        .await
+        .unwrap();
+    // c follows the default (monthly).
+    // 1 April: a's and c's April 5 reports are due within the week; b's
+    // quarterly one too (5 April).
+    db.clock.advance_days(22);
+    assert_eq!(db.store.clock().today(), day("2026-04-01"));
+    let due = db
+        .store
+        .reports_due(&DueFilter::on(day("2026-04-01")), &rules)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 3);
+    assert!(due.iter().all(|d| d.next_due == Some(day("2026-04-05"))));
+    assert!(due.iter().all(|d| d.missed.is_empty()));
+    // a reports on 2 April.
+    db.clock.advance_days(1);
+    db.store
+        .add_report(&office(), a.id, &report(20))
+        .await
+        .unwrap();
+    // 10 May: a missed May 5, c missed April 5 and May 5; b's next is 5 July.
+    let may10 = day("2026-05-10");
+    let due = db
+        .store
+        .reports_due(&DueFilter::on(may10), &rules)
+        .await
+        .unwrap();
+    let by = |id| due.iter().find(|d| d.task == id);
+    assert_eq!(by(a.id).unwrap().missed, vec![day("2026-05-05")]);
+    assert_eq!(by(a.id).unwrap().last_report, Some(day("2026-04-02")));
+    assert_eq!(
+        by(c.id).unwrap().missed,
+        vec![day("2026-04-05"), day("2026-05-05")]
+    );
+    assert_eq!(by(c.id).unwrap().next_due, Some(day("2026-06-05")));
+    // b missed 5 April.
+    assert_eq!(by(b.id).unwrap().missed, vec![day("2026-04-05")]);
+    // Filter by unit and page.
+    let mut f = DueFilter::on(may10);
+    f.unit = Some(unit("省水利厅"));
+    let only = db.store.reports_due(&f, &rules).await.unwrap();
+    assert_eq!(only.len(), 1);
+    assert_eq!(only[0].task, c.id);
+    let mut f = DueFilter::on(may10);
+    f.limit = Some(1);
+    let page1 = db.store.reports_due(&f, &rules).await.unwrap();
+    assert_eq!(page1.len(), 1);
+    f.after = Some(page1[0].task);
+    let page2 = db.store.reports_due(&f, &rules).await.unwrap();
+    assert_eq!(page2.len(), 1);
+    assert!(page2[0].task > page1[0].task);
+    // A reader of one unit sees only its task.
+    let water = db.store.unit(&unit("省水利厅")).await.unwrap();
+    let mut f = DueFilter::on(may10);
+    f.visible_units = Some(vec![water.id]);
+    let seen = db.store.reports_due(&f, &rules).await.unwrap();
+    assert_eq!(seen.iter().map(|d| d.task).collect::<Vec<_>>(), vec![c.id]);
+    db.finish().await;
+}
+
+async fn cards_are_raised_once_escalate_and_clear(db: TestDb) {
+    let tasks = assigned(&db.store).await;
+    let rules = WarningRules::default();
+    let (a, b, c) = (&tasks[0], &tasks[1], &tasks[2]);
+    // Deadline 2026-12-31, assigned 2026-03-10: 296 days.
+    // a reports 30% early on, b 90%, c nothing.
+    db.clock.advance_days(20);
+    db.store
+        .add_report(&office(), a.id, &report(30))
+        .await
+        .unwrap();
+    db.store
+        .add_report(&office(), b.id, &report(90))
+        .await
+        .unwrap();
+    // 1 April: nothing due yet missed, nobody behind by 10 points.
+    let first = db.store.assess(day("2026-04-01"), &rules).await.unwrap();
+    assert_eq!(first.judged, 3);
+    assert!(first.raised.is_empty(), "{:?}", first.raised);
+
+    // 6 April: c missed the April report → yellow, once.
+    db.clock.advance_days(7);
+    let apr6 = day("2026-04-06");
+    let r = db.store.assess(apr6, &rules).await.unwrap();
+    assert_eq!(r.raised.len(), 1);
+    assert_eq!(r.raised[0].task, c.id);
+    assert_eq!(r.raised[0].tier, "yellow");
+    assert_eq!(r.raised[0].reasons[0].code, "reports_missed");
+    let again = db.store.assess(apr6, &rules).await.unwrap();
+    assert!(again.raised.is_empty(), "idempotent on the same day");
+
+    // 6 May: c missed a second report → red, superseding the yellow.
+    // a and b reported on 30 March, so they missed 5 May: yellow each.
+    db.clock.advance_days(30);
+    let may6 = day("2026-05-06");
+    let r = db.store.assess(may6, &rules).await.unwrap();
+    let of = |id| r.raised.iter().find(|x| x.task == id).unwrap();
+    assert_eq!(of(c.id).tier, "red");
+    let yellow = of(c.id).supersedes.unwrap();
+    assert_eq!(of(a.id).tier, "yellow");
+    assert_eq!(of(b.id).tier, "yellow");
+    assert_eq!(r.raised.len(), 3);
+    assert!(
+        db.store
+            .assess(may6, &rules)
+            .await
+            .unwrap()
+            .raised
+            .is_empty()
+    );
+    let old = db.store.card(yellow).await.unwrap();
+    assert!(!old.is_open());
+    assert_eq!(old.superseded_by, Some(of(c.id).card));
+    assert_eq!(old.version, Version(2));
+
+    // Lists: by task, unit, open.
+    let all = db.store.cards(&CardFilter::default()).await.unwrap();
+    assert_eq!(all.len(), 4, "nothing deleted");
+    let open = db
+        .store
+        .cards(&CardFilter {
+            open: true,
+            ..CardFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 3);
+    let water = db
+        .store
+        .cards(&CardFilter {
+            unit: Some(unit("省水利厅")),
+            ..CardFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(water.len(), 2);
+    assert!(water.iter().all(|card| card.task == c.id));
+    assert_eq!(water[1].tier_label, "红牌");
+    assert_eq!(water[1].task_title, c.title);
+
+    // Clearing: needs the version, a reason, an open card.
+    let red = water[1].clone();
+    let reason = text("已约谈单位负责人，明确整改时限。");
+    assert_eq!(
+        code(
+            db.store
+                .clear_card(&office(), red.id, Version(9), &reason)
+                .await
+        ),
+        "stale_version"
+    );
+    assert_eq!(
+        code(
+            db.store
+                .clear_card(&office(), yellow, Version(2), &reason)
+                .await
+        ),
+        "card_superseded"
+    );
+    let cleared = db
+        .store
+        .clear_card(&office(), red.id, red.version, &reason)
+        .await
+        .unwrap();
+    assert!(!cleared.is_open());
+    assert_eq!(cleared.cleared_by, Some(office()));
+    assert_eq!(cleared.clear_reason.as_deref(), Some(reason.as_str()));
+    assert_eq!(
+        code(
+            db.store
+                .clear_card(&office(), red.id, cleared.version, &reason)
+                .await
+        ),
+        "card_already_cleared"
+    );
+    // A cleared card is not raised again for the same reasons …
+    db.clock.advance_days(1);
+    assert!(
+        db.store
+            .assess(day("2026-05-07"), &rules)
+            .await
+            .unwrap()
+            .raised
+            .is_empty()
+    );
+    // … but a new reason raises a new one: on 1 January the deadline has
+    // passed for all three.
+    let jan = day("2027-01-01");
+    let r = db.store.assess(jan, &rules).await.unwrap();
+    assert_eq!(r.raised.len(), 3);
+    assert!(r.raised.iter().all(|x| x.tier == "red"));
+    assert!(
+        r.raised
+            .iter()
+            .all(|x| x.reasons.iter().any(|r| r.code == "deadline_passed"))
+    );
+
+    // A closed task is not judged.
+    let t = db.store.task(a.id).await.unwrap();
+    let t = db
+        .store
+        .request_close(&office(), t.id, t.version, &text("已完成。"))
+        .await
+        .unwrap();
+    db.store
+        .close_task(&office(), t.id, t.version)
+        .await
+        .unwrap();
+    let r = db.store.assess(day("2027-01-02"), &rules).await.unwrap();
+    assert_eq!(r.judged, 2);
+
+    let v = db.store.verify().await.unwrap();
+    assert!(v.is_ok(), "{:?}", v.problems);
+
+    // Backup → restore carries the cycles and cards, and still verifies.
+    db.store
+        .set_cycle(&office(), b.id, None, &Cycle::Weekly, None)
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "luoshi_supervision_{}_{:?}",
+        std::process::id(),
+        db.engine
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("backup-{}.db", helpers::start_day()));
+    let _ = std::fs::remove_file(&file);
+    let copied = db.store.backup(&file).await.unwrap();
+    let count = |t: &str| {
+        copied
+            .tables
+            .iter()
+            .find(|(name, _)| name == t)
+            .map(|(_, n)| *n)
+    };
+    assert_eq!(count("cards"), Some(7));
+    assert_eq!(count("report_cycles"), Some(1));
+    let fresh = TestDb::open(db.engine).await;
+    fresh.store.restore(&file).await.unwrap();
+    let v = fresh.store.verify().await.unwrap();
+    assert!(v.is_ok(), "{:?}", v.problems);
+    assert_eq!(
+        fresh.store.cards(&CardFilter::default()).await.unwrap(),
+        db.store.cards(&CardFilter::default()).await.unwrap()
+    );
+    assert_eq!(
+        fresh.store.cycle(b.id).await.unwrap(),
+        db.store.cycle(b.id).await.unwrap()
+    );
+    // The restored ledger goes on raising cards with fresh ids.
+    let r = fresh.store.assess(day("2027-03-01"), &rules).await;
+    assert!(r.is_ok());
+    let _ = std::fs::remove_dir_all(&dir);
+    fresh.finish().await;
+    db.finish().await;
+}
+
+async fn cards_tampered_with_are_caught(db: TestDb) {
+    let _ = assigned(&db.store).await;
+    let r = db
+        .store
+        .assess(day("2026-06-01"), &WarningRules::default())
+        .await
+        .unwrap();
+    assert!(!r.raised.is_empty());
+    db.raw
+        .exec("UPDATE cards SET tier = 'yellow', tier_label = '黄牌'")
+        .await
+        .unwrap();
+    let v = db.store.verify().await.unwrap();
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.code() == "row_altered" && p.table() == Some("cards")),
+        "{:?}",
+        v.problems
+    );
+    db.finish().await;
+}
+
+async fn three_tiers_from_rules(db: TestDb) {
+    let tasks = assigned(&db.store).await;
+    let rules = WarningRules::from_json(
+        r#"{"tiers": [
+            {"code": "blue", "label": "蓝牌", "behind_points": 5},
+            {"code": "orange", "label": "橙牌", "behind_points": 15, "missed_reports": 1},
+            {"code": "red", "label": "红牌", "behind_points": 30, "missed_reports": 2, "deadline_passed": true}
+        ], "default_cycle": null}"#,
+    )
+    .unwrap();
+    // 296 days; on 2026-03-30 (20 days, 6 points) nobody has reported.
+    let r = db.store.assess(day("2026-03-30"), &rules).await.unwrap();
+    assert_eq!(r.raised.len(), 3);
+    assert!(r.raised.iter().all(|x| x.tier == "blue"));
+    // With no cycle, missing reports do not count; 50 days = 16 points.
+    db.store
+        .add_report(&office(), tasks[0].id, &report(10))
+        .await
+        .unwrap();
+    let r = db.store.assess(day("2026-04-29"), &rules).await.unwrap();
+    assert_eq!(r.raised.len(), 2, "{:?}", r.raised);
+    assert!(r.raised.iter().all(|x| x.tier == "orange"));
+    db.finish().await;
+}
+
+async fn the_status_report_data_follows_the_document(db: TestDb) {
+    let tasks = assigned(&db.store).await;
+    db.store
+        .add_report(&office(), tasks[0].id, &report(40))
+        .await
+        .unwrap();
+    db.store
+        .assess(day("2026-06-01"), &WarningRules::default())
+        .await
+        .unwrap();
+    let doc = tasks[0].document;
+    let data = db
+        .store
+        .status_data(doc, None, None, day("2027-01-05"))
+        .await
+        .unwrap();
+    assert_eq!(data.totals.tasks, 3);
+    assert_eq!(data.totals.assigned, 3);
+    assert_eq!(data.totals.in_progress, 1);
+    assert_eq!(data.totals.overdue, 3);
+    assert_eq!(data.totals.completion_rate(), 0.0);
+    assert_eq!(data.overdue_by_unit.len(), 3);
+    let lines: usize = data.themes.iter().map(|s| s.tasks.len()).sum();
+    assert_eq!(lines, 3);
+    assert!(data.themes.iter().any(|s| s.theme.is_some()));
+    assert!(!data.cards.is_empty());
+    let a = data
+        .themes
+        .iter()
+        .flat_map(|s| &s.tasks)
+        .find(|l| l.task.id == tasks[0].id)
+        .unwrap();
+    assert_eq!(a.latest.as_ref().unwrap().percent.value(), 40);
+    // A range before the report leaves it out.
+    let data = db
+        .store
+        .status_data(doc, None, Some(day("2026-03-09")), day("2026-03-09"))
+        .await
+        .unwrap();
+    assert!(
+        data.themes
+            .iter()
+            .flat_map(|s| &s.tasks)
+            .all(|l| l.latest.is_none())
+    );
+    assert!(data.cards.is_empty());
+    db.finish().await;
+}
+
+engine_tests!(
+    cycles_are_set_versioned_and_audited,
+    reports_fall_due_and_are_missed_through_the_months,
+    cards_are_raised_once_escalate_and_clear,
+    cards_tampered_with_are_caught,
+    three_tiers_from_rules,
+    the_status_report_data_follows_the_document,
+);

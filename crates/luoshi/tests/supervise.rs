@@ -1,0 +1,187 @@
+//! Supervision from the command line: a cycle, reports due, cards raised
+//! once and cleared, and the implementation status report written as a
+//! .docx from an ingested and assigned document (SQLite).
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const DOC: &str = "省政府召开常务会议\n3月5日，省政府召开常务会议。省长张三主持会议。\n会议指出，要抓好春耕生产，确保粮食安全。要加强水利建设，年底前完工。\n会议要求，各地要压实安全生产责任。\n";
+
+struct Ledger {
+    url: String,
+    dir: PathBuf,
+}
+
+impl Ledger {
+    fn new(name: &str) -> Ledger {
+        let dir =
+            std::env::temp_dir().join(format!("luoshi-supervise-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Ledger {
+            url: format!("sqlite://{}", dir.join("luoshi.db").display()),
+            dir,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_luoshi"))
+            .args(args)
+            .env("LUOSHI_DATABASE_URL", &self.url)
+            .env("LUOSHI_ACTOR", "督查室王五")
+            .current_dir(&self.dir)
+            .output()
+            .expect("luoshi runs")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "luoshi {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+}
+
+#[test]
+fn supervision_and_the_status_report_from_the_command_line() {
+    let l = Ledger::new("cycle");
+    std::fs::write(l.dir.join("doc.txt"), DOC).unwrap();
+    let ingested = l.json(&["ingest", "doc.txt"]);
+    let doc = ingested["document"].as_i64().unwrap().to_string();
+    let tasks: Vec<String> = ingested["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "task")
+        .map(|t| t["id"].as_i64().unwrap().to_string())
+        .collect();
+    assert!(tasks.len() >= 2, "{ingested}");
+    l.ok(&["unit", "add", "省农业农村厅"]);
+    l.ok(&["unit", "add", "省水利厅"]);
+    l.ok(&[
+        "task",
+        "assign",
+        &tasks[0],
+        "--lead",
+        "省农业农村厅",
+        "--due",
+        "2020-06-30",
+    ]);
+    l.ok(&[
+        "task",
+        "assign",
+        &tasks[1],
+        "--lead",
+        "省水利厅",
+        "--due",
+        "2099-12-31",
+    ]);
+
+    let c = l.json(&["task", "cycle", &tasks[1], "--cycle", "quarterly"]);
+    assert_eq!(c["cycle"], "quarterly");
+    let c = l.json(&[
+        "task",
+        "cycle",
+        &tasks[0],
+        "--cycle",
+        "dates",
+        "--dates",
+        "2026-06-30,2026-03-31",
+    ]);
+    assert_eq!(c["dates"], "2026-03-31,2026-06-30");
+    assert_eq!(c["version"], 1);
+    let bad = l.run(&["task", "cycle", &tasks[0], "--cycle", "daily"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("[bad_cycle]"));
+
+    l.ok(&[
+        "report",
+        "add",
+        &tasks[1],
+        "--done",
+        "完成选址",
+        "--next",
+        "开工建设",
+        "--percent",
+        "20",
+    ]);
+
+    // Reports due a year on: the quarterly task missed its reports.
+    let due = l.json(&["report", "due", "--day", "2100-01-10"]);
+    assert!(
+        due.as_array().unwrap().iter().any(|d| d["task"]
+            .as_i64()
+            .map(|t| t.to_string())
+            .as_deref()
+            == Some(tasks[1].as_str())
+            && !d["missed"].as_array().unwrap().is_empty()),
+        "{due}"
+    );
+
+    // Cards: raised once on a day, then listed and cleared.
+    let a = l.json(&["supervise", "assess", "--day", "2030-01-10"]);
+    let raised = a["raised"].as_array().unwrap();
+    assert!(!raised.is_empty(), "{a}");
+    let again = l.json(&["supervise", "assess", "--day", "2030-01-10"]);
+    assert!(again["raised"].as_array().unwrap().is_empty(), "{again}");
+    let open = l.json(&["card", "list", "--open"]);
+    let first = open[0]["id"].as_i64().unwrap().to_string();
+    let cleared = l.json(&["card", "clear", &first, "--reason", "已约谈单位负责人"]);
+    assert_eq!(cleared[0]["open"], false);
+    let refused = l.run(&["card", "clear", &first, "--reason", "再次解除"]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("[card_already_cleared]"));
+    let unit = l.json(&["card", "list", "--unit", "省水利厅"]);
+    assert!(
+        unit.as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["unit"] == "省水利厅")
+    );
+    assert!(l.ok(&["supervise", "rules"]).contains("\"yellow\""));
+
+    // The status report.
+    let s = l.json(&[
+        "report",
+        "status",
+        "--document",
+        &doc,
+        "--docx",
+        "report.docx",
+    ]);
+    assert_eq!(s["file"], "report.docx");
+    let bytes = std::fs::read(l.dir.join("report.docx")).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    assert!(xml.contains("贯彻落实情况的汇报"));
+    assert!(xml.contains("省水利厅"));
+    assert!(
+        xml.contains("开工建设"),
+        "next steps from the latest report"
+    );
+    let bad = l.run(&["report", "status", "--document", "999", "--docx", "x.docx"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("[not_found]"));
+
+    let verified = l.json(&["audit", "verify"]);
+    assert_eq!(
+        verified["problems"].as_array().unwrap().len(),
+        0,
+        "{verified}"
+    );
+    let _ = std::fs::remove_dir_all(&l.dir);
+}
