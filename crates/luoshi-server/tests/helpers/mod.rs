@@ -164,14 +164,19 @@ impl TestServer {
     }
 
     pub async fn start_with_limit(engine: Engine, max_body_bytes: usize) -> TestServer {
-        let mut s = TestServer::start_with(
+        TestServer::start_set_up(
             engine,
             luoshi_server::Settings {
                 max_body_bytes,
                 ..luoshi_server::Settings::default()
             },
         )
-        .await;
+        .await
+    }
+
+    /// A server of these settings with the `admin` and `office` accounts.
+    pub async fn start_set_up(engine: Engine, settings: luoshi_server::Settings) -> TestServer {
+        let mut s = TestServer::start_with(engine, settings).await;
         let (login, otp) = s.first_admin.clone().unwrap();
         let admin = s.store.authenticate(&login, &otp).await.unwrap();
         s.store
@@ -386,6 +391,57 @@ impl TestServer {
                     .unwrap();
                 admin.close().await.unwrap();
             }
+        }
+    }
+}
+
+/// A signed-in browser session: the `Cookie` value and the CSRF token.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+    /// The whole Set-Cookie header of the login.
+    pub set_cookie: String,
+    pub login_body: Value,
+}
+
+impl TestServer {
+    /// Logs in by password; panics unless it succeeds.
+    pub async fn login(&self, login: &str, password: &str) -> Browser {
+        let r = self
+            .send(
+                self.client
+                    .post(self.url("/api/v1/session"))
+                    .json(&serde_json::json!({"login": login, "password": password})),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 200, "login {login}: {}", r.body);
+        let set_cookie = r
+            .headers
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        Browser {
+            cookie: set_cookie.split(';').next().unwrap().to_owned(),
+            csrf: r.body["csrf_token"].as_str().unwrap().to_owned(),
+            set_cookie,
+            login_body: r.body,
+        }
+    }
+
+    /// A request with the session cookie and, for unsafe methods, the CSRF header.
+    pub fn browser(&self, b: &Browser, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let unsafe_method = !matches!(method, Method::GET | Method::HEAD);
+        let req = self
+            .client
+            .request(method, self.url(path))
+            .header("cookie", &b.cookie);
+        if unsafe_method {
+            req.header("x-csrf-token", &b.csrf)
+        } else {
+            req
         }
     }
 }
