@@ -567,8 +567,10 @@ fn secret_hash(secret: &str) -> String {
 }
 
 /// A one-time password: 20 characters from an alphabet without look-alikes
-/// (0/O, 1/l/I), drawn without bias.
-fn one_time_password() -> Result<String, StoreError> {
+/// (0/O, 1/l/I), drawn without bias. Public so that the server and the
+/// command line give new and reset accounts the same kind of password as
+/// [`Accounts::bootstrap_admin`].
+pub fn one_time_password() -> Result<String, StoreError> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     const LEN: usize = 20;
     let limit = 256 - 256 % ALPHABET.len();

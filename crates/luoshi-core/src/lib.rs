@@ -55,7 +55,7 @@ pub mod xlsx;
 
 pub use accounts::{
     Accounts, ApiToken, AuthError, AuthFailure, Login, NewUser, Password, Permission, Principal,
-    Role, Session, User, UserChange, UserId,
+    Role, Session, User, UserChange, UserId, one_time_password,
 };
 pub use audit::{GENESIS_HASH, Problem, VerifyReport, audited_tables};
 pub use clock::{Clock, ManualClock, SystemClock};

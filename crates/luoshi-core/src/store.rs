@@ -131,6 +131,77 @@ impl Store {
         Ok(visible)
     }
 
+    /// How many tasks each lead unit has in each status: read from
+    /// `unit_task_counts`, which triggers keep current (migration 2), one
+    /// row per unit, aggregated into one JSON value by the database
+    /// (thousands of small rows cost more to transfer one by one than to
+    /// count).
+    ///
+    /// `units` restricts the rows to these lead units (a scoped reader, see
+    /// [`crate::Accounts::visible_units`]; unassigned tasks are then not
+    /// counted); `None` counts every unit.
+    pub async fn counts_by_unit_status_in(
+        &self,
+        units: Option<&[UnitId]>,
+    ) -> Result<Vec<UnitStatusCount>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let columns = COUNTED_STATUSES.map(|s| format!("c.{s}")).join(", ");
+        let mut values: Vec<Arg> = Vec::new();
+        let restriction = match units {
+            None => String::new(),
+            Some([]) => " WHERE 1 = 0".to_owned(),
+            Some(units) => {
+                values.extend(units.iter().map(|u| Arg::from(u.0)));
+                let list = (1..=units.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(" WHERE c.unit_key IN ({list})")
+            }
+        };
+        let sql = match tx.engine() {
+            Engine::Sqlite => format!(
+                "SELECT json_group_array(json_array(c.unit_key, u.name, json_array({columns}))) AS counts
+                 FROM unit_task_counts c LEFT JOIN units u ON u.id = c.unit_key{restriction}"
+            ),
+            Engine::Postgres => format!(
+                "SELECT json_agg(json_build_array(c.unit_key, u.name, json_build_array({columns})))::text AS counts
+                 FROM unit_task_counts c LEFT JOIN units u ON u.id = c.unit_key{restriction}"
+            ),
+        };
+        let rows = tx.fetch_all(&sql, values).await?;
+        tx.commit().await?;
+        let json = match rows.first() {
+            Some(r) => r.opt_text("counts")?,
+            None => None,
+        };
+        let corrupt = || StoreError::corrupt("unit_task_counts", 0, "counts");
+        let mut units: Vec<(i64, Option<String>, [i64; COUNTED_STATUSES.len()])> =
+            match json.as_deref() {
+                None => Vec::new(),
+                Some(json) => serde_json::from_str(json).map_err(|_| corrupt())?,
+            };
+        units.sort_unstable_by_key(|u| u.0);
+        let mut counts = Vec::new();
+        for (key, name, by_status) in units {
+            let unit = if key == 0 {
+                None
+            } else {
+                unit_ref(Some(key), name)?
+            };
+            for (status, count) in COUNTED_STATUSES.into_iter().zip(by_status) {
+                if count != 0 {
+                    counts.push(UnitStatusCount {
+                        unit: unit.clone(),
+                        status,
+                        count,
+                    });
+                }
+            }
+        }
+        Ok(counts)
+    }
+
     /// Closes every connection; the store is unusable afterwards.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -480,55 +551,10 @@ impl Ledger for Store {
         })
     }
 
-    /// How many tasks each lead unit has in each status: read from
-    /// `unit_task_counts`, which triggers keep current (migration 2), one
-    /// row per unit, aggregated into one JSON value by the database
-    /// (thousands of small rows cost more to transfer one by one than to
-    /// count).
+    /// How many tasks each lead unit has in each status (see
+    /// [`Store::counts_by_unit_status_in`]).
     async fn counts_by_unit_status(&self) -> Result<Vec<UnitStatusCount>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let columns = COUNTED_STATUSES.map(|s| format!("c.{s}")).join(", ");
-        let sql = match tx.engine() {
-            Engine::Sqlite => format!(
-                "SELECT json_group_array(json_array(c.unit_key, u.name, json_array({columns}))) AS counts
-                 FROM unit_task_counts c LEFT JOIN units u ON u.id = c.unit_key"
-            ),
-            Engine::Postgres => format!(
-                "SELECT json_agg(json_build_array(c.unit_key, u.name, json_build_array({columns})))::text AS counts
-                 FROM unit_task_counts c LEFT JOIN units u ON u.id = c.unit_key"
-            ),
-        };
-        let rows = tx.fetch_all(&sql, vec![]).await?;
-        tx.commit().await?;
-        let json = match rows.first() {
-            Some(r) => r.opt_text("counts")?,
-            None => None,
-        };
-        let corrupt = || StoreError::corrupt("unit_task_counts", 0, "counts");
-        let mut units: Vec<(i64, Option<String>, [i64; COUNTED_STATUSES.len()])> =
-            match json.as_deref() {
-                None => Vec::new(),
-                Some(json) => serde_json::from_str(json).map_err(|_| corrupt())?,
-            };
-        units.sort_unstable_by_key(|u| u.0);
-        let mut counts = Vec::new();
-        for (key, name, by_status) in units {
-            let unit = if key == 0 {
-                None
-            } else {
-                unit_ref(Some(key), name)?
-            };
-            for (status, count) in COUNTED_STATUSES.into_iter().zip(by_status) {
-                if count != 0 {
-                    counts.push(UnitStatusCount {
-                        unit: unit.clone(),
-                        status,
-                        count,
-                    });
-                }
-            }
-        }
-        Ok(counts)
+        self.counts_by_unit_status_in(None).await
     }
 
     /// Assigns a task (交办): lead unit, co-units, responsible person and

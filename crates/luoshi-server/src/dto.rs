@@ -486,3 +486,172 @@ impl<'a> From<&'a UnitStatusCount> for CountDto<'a> {
         }
     }
 }
+
+// ----- report review -------------------------------------------------------------
+
+/// Accept (审核通过) or return (退回) a progress report.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    /// The report's `version` as read.
+    pub expected_version: i64,
+    /// 审核意见; required when returning.
+    pub note: Option<String>,
+}
+
+// ----- accounts ------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub old_password: String,
+    /// 10–128 characters, not only digits.
+    pub new_password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenRequest {
+    /// What the token is for, 1–64 characters.
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    /// 2–32 ASCII letters, digits, `.`, `_`, `-`; case-insensitive.
+    pub login: String,
+    /// 姓名.
+    pub name: String,
+    /// admin, office, unit_lead, unit_staff or leadership.
+    pub role: String,
+    /// The unit (by name); required for unit_lead and unit_staff.
+    pub unit: Option<String>,
+}
+
+/// `null` and absent differ for `unit`: null removes the unit.
+fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChangeRequest {
+    /// The user's `version` as read; a stale one is 409 `stale_version`.
+    pub expected_version: i64,
+    pub name: Option<String>,
+    pub role: Option<String>,
+    /// A unit name; `null` removes the unit; absent leaves it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub unit: Option<Option<String>>,
+    /// false disables the account (never deleted) and ends its sessions.
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto<'a> {
+    pub id: i64,
+    pub version: i64,
+    pub login: &'a str,
+    pub name: &'a str,
+    /// admin, office, unit_lead, unit_staff or leadership.
+    pub role: &'static str,
+    pub role_label: &'static str,
+    pub unit: Option<UnitRefDto<'a>>,
+    pub must_change_password: bool,
+    pub active: bool,
+    /// Set while locked after failed logins.
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
+impl<'a> From<&'a luoshi_core::User> for UserDto<'a> {
+    fn from(u: &'a luoshi_core::User) -> Self {
+        UserDto {
+            id: u.id.0,
+            version: u.version.0,
+            login: u.login.as_str(),
+            name: u.name.as_str(),
+            role: u.role.code(),
+            role_label: u.role.label(),
+            unit: u.unit.as_ref().map(Into::into),
+            must_change_password: u.must_change_password,
+            active: u.active,
+            locked_until: u.locked_until.map(|t| t.to_string()),
+            created_at: u.created_at.to_string(),
+        }
+    }
+}
+
+/// A signed-in session: the cookie is set; unsafe requests made with it
+/// must echo `csrf_token` in `X-CSRF-Token`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionDto<'a> {
+    pub user: UserDto<'a>,
+    pub csrf_token: &'a str,
+    pub expires_at: String,
+}
+
+/// Who is calling, and what they may do.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeDto<'a> {
+    pub user: UserDto<'a>,
+    /// Permission codes (manage_users, ingest, assign, review, …).
+    pub permissions: Vec<&'static str>,
+    /// session or token.
+    pub authenticated_by: &'static str,
+    /// The session's CSRF token (cookie sessions only).
+    pub csrf_token: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenDto<'a> {
+    pub id: i64,
+    pub name: &'a str,
+    /// The first 8 characters of the secret.
+    pub prefix: &'a str,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl<'a> From<&'a luoshi_core::ApiToken> for TokenDto<'a> {
+    fn from(t: &'a luoshi_core::ApiToken) -> Self {
+        TokenDto {
+            id: t.id,
+            name: &t.name,
+            prefix: &t.prefix,
+            created_at: t.created_at.to_string(),
+            last_used_at: t.last_used_at.map(|x| x.to_string()),
+            revoked_at: t.revoked_at.map(|x| x.to_string()),
+        }
+    }
+}
+
+/// A new token and its secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewTokenDto<'a> {
+    pub token: TokenDto<'a>,
+    /// Send as `Authorization: Bearer <secret>`.
+    pub secret: &'a str,
+}
+
+/// A user created or reset, with the one-time password to hand over.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserWithPasswordDto<'a> {
+    pub user: UserDto<'a>,
+    /// Must be changed at the first login; shown this once.
+    pub one_time_password: &'a str,
+}

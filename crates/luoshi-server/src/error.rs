@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use luoshi_core::{Conflict, Entity, Invalid, StoreError, ValueError};
@@ -40,6 +40,8 @@ pub struct ApiError {
     /// zh-Hans.
     pub message: String,
     pub field: Option<String>,
+    /// Headers the response carries (Retry-After, WWW-Authenticate).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
@@ -53,7 +55,18 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             field: None,
+            headers: Vec::new(),
         }
+    }
+
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Adds `Retry-After: seconds`.
+    pub fn retry_after(self, seconds: u64) -> Self {
+        self.with_header(header::RETRY_AFTER, HeaderValue::from(seconds))
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -101,6 +114,9 @@ impl From<StoreError> for ApiError {
             // The request was well formed but the task's current status
             // does not allow it: a conflict with the state of the resource.
             StoreError::Invalid(Invalid::Lifecycle(_)) => StatusCode::CONFLICT,
+            StoreError::Invalid(Invalid::Value(ValueError::AccountLocked { .. })) => {
+                StatusCode::LOCKED
+            }
             StoreError::Invalid(Invalid::Value(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             StoreError::Forbidden { .. } => StatusCode::FORBIDDEN,
             StoreError::Backup(_) | StoreError::Other { .. } => {
@@ -160,6 +176,9 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
+        for (name, value) in &self.headers {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
         response.extensions_mut().insert(Rendered(self));
         response
     }
@@ -242,8 +261,10 @@ pub async fn localize(request: Request, next: Next) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
-    if let Some(allow) = response.headers().get(header::ALLOW) {
-        out.headers_mut().insert(header::ALLOW, allow.clone());
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(value) = response.headers().get(&name) {
+            out.headers_mut().insert(name, value.clone());
+        }
     }
     out
 }
@@ -271,7 +292,26 @@ pub const CODES: &[&str] = &[
     "bad_path",
     "route_not_found",
     "method_not_allowed",
-    "bad_actor",
+    "unauthenticated",
+    "credentials_invalid",
+    "csrf_failed",
+    "password_change_required",
+    "forbidden",
+    "lead_unit_only",
+    "other_unit",
+    "bad_credentials",
+    "account_locked",
+    "account_disabled",
+    "too_many_requests",
+    "bad_login",
+    "weak_password",
+    "unknown_role",
+    "unit_required",
+    "wrong_password",
+    "password_unchanged",
+    "last_admin",
+    "report_already_reviewed",
+    "report_is_completion_request",
     "bad_base64",
     "source_missing",
     "source_ambiguous",
@@ -332,7 +372,40 @@ pub fn english(code: &str) -> Option<&'static str> {
         "bad_path" => "The address is not valid.",
         "route_not_found" => "There is no such endpoint; see /api/openapi.json.",
         "method_not_allowed" => "This endpoint does not accept this method; see /api/openapi.json.",
-        "bad_actor" => "The acting person given in the request header is not valid.",
+        "unauthenticated" => {
+            "Log in first (POST /api/v1/session) or give an API token (Authorization: Bearer)."
+        }
+        "credentials_invalid" => {
+            "The session has ended or the API token is invalid or revoked; log in again."
+        }
+        "csrf_failed" => {
+            "Missing or wrong X-CSRF-Token header: a change made with the session cookie must echo the csrf_token returned at login."
+        }
+        "password_change_required" => {
+            "Change your initial password first (POST /api/v1/me/password)."
+        }
+        "forbidden" => "You are not allowed to do this, or the record does not exist.",
+        "lead_unit_only" => "Only the lead unit may request completion of a task.",
+        "other_unit" => "You cannot report for a unit that is not yours.",
+        "bad_credentials" => "Wrong login or password.",
+        "account_locked" => {
+            "Too many failed attempts: the account is locked for a while; try later or ask an administrator."
+        }
+        "account_disabled" => "The account is disabled; ask an administrator.",
+        "too_many_requests" => "Too many login attempts from this address; wait and try again.",
+        "bad_login" => "Invalid login: 2 to 32 characters, ASCII letters, digits and . _ - only.",
+        "weak_password" => {
+            "The password is too weak: at least 10 characters, not only digits, no control characters."
+        }
+        "unknown_role" => "Unknown role; use admin, office, unit_lead, unit_staff or leadership.",
+        "unit_required" => "This role needs a unit.",
+        "wrong_password" => "The current password is wrong.",
+        "password_unchanged" => "The new password must differ from the current one.",
+        "last_admin" => "The last active administrator cannot be disabled or given another role.",
+        "report_already_reviewed" => "The report has already been reviewed.",
+        "report_is_completion_request" => {
+            "A completion request is reviewed by closing or returning its task."
+        }
         "bad_base64" => "content_base64 is not valid base64.",
         "source_missing" => "Give the document as text or as content_base64.",
         "source_ambiguous" => "Give the document either as text or as content_base64, not both.",

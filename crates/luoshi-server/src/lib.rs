@@ -8,8 +8,10 @@
 //!   utoipa), 404/405 fallbacks, the body limit, panic catching and the
 //!   error-language middleware — every error in the shape of
 //!   [`error::ErrorBody`].
-//! * [`caller`]: who acts on a request — the one place phase 2 puts
-//!   authentication and permissions.
+//! * [`caller`]: who acts on a request — authentication (bearer token or
+//!   session cookie with CSRF), and the permission and visibility checks
+//!   handlers ask for; [`auth`]: cookies, the principal cache, the login
+//!   limiter; [`accounts`]: `/session`, `/me`, `/users`.
 //!
 //! Architecture invariant: this crate speaks HTTP and nothing else; every
 //! rule of the ledger lives in luoshi-core, reached through [`Ledger`]
@@ -18,6 +20,8 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod accounts;
+pub mod auth;
 pub mod caller;
 pub mod dto;
 pub mod error;
@@ -33,11 +37,12 @@ use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::IntoResponse;
-use luoshi_core::{Store, StoreError, SystemClock};
+use luoshi_core::{Accounts, Store, StoreError, SystemClock};
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub use crate::auth::Settings;
 use crate::error::ApiError;
 use crate::routes::AppState;
 
@@ -55,7 +60,21 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub struct Config {
     pub listen: SocketAddr,
     pub database: String,
-    pub max_body_bytes: usize,
+    pub settings: Settings,
+}
+
+/// The administrator created on the first start of an empty database.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FirstAdmin {
+    pub login: String,
+    /// One-time: must be changed at the first login.
+    pub password: String,
+}
+
+impl std::fmt::Debug for FirstAdmin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FirstAdmin {{ login: {:?}, password: *** }}", self.login)
+    }
 }
 
 /// Why the server could not start or stopped.
@@ -92,17 +111,54 @@ impl ServeError {
             messages are Chinese unless Accept-Language prefers English (en) or Traditional \
             Chinese (zh-Hant, zh-TW, zh-HK). Changes of a task take `expected_version` (the \
             `version` read) in the body; a stale one is 409 `stale_version` and changes nothing. \
-            Phase 1: the acting person is the X-Luoshi-Actor header (UTF-8), `api` when absent; \
-            authentication comes with accounts.",
+            Authentication: `POST /api/v1/session` (login and password) sets an HttpOnly \
+            session cookie and returns `csrf_token`; every POST/PATCH/PUT/DELETE made with the \
+            cookie must send it back in `X-CSRF-Token` (else 403 `csrf_failed`). Scripts use \
+            an API token (`POST /api/v1/me/tokens`) as `Authorization: Bearer <secret>`, no CSRF. \
+            No credentials: 401. A refused action or another unit's task: 403 `forbidden` (a task \
+            that does not exist gives a unit user the same 403). A new account must change its \
+            password first: every other endpoint answers 403 `password_change_required`.",
     ),
     tags(
         (name = "extract", description = "提取预览（不入库）"),
         (name = "documents", description = "文件（通稿）"),
         (name = "tasks", description = "任务：列表、交办、反馈、办结、统计、导出"),
         (name = "units", description = "单位"),
-    )
+        (name = "accounts", description = "登录、本人账号、访问令牌"),
+        (name = "users", description = "用户管理（系统管理员）"),
+    ),
+    modifiers(&SecuritySchemes),
+    security(("session" = []), ("bearer" = []))
 )]
 struct ApiDoc;
+
+/// The two ways to authenticate, in the OpenAPI document.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                auth::SESSION_COOKIE,
+                "Set by POST /api/v1/session; unsafe methods also need X-CSRF-Token.",
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token from POST /api/v1/me/tokens."))
+                    .build(),
+            ),
+        );
+    }
+}
 
 fn api_router() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -122,6 +178,16 @@ fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(routes::counts))
         .routes(routes!(routes::list_units, routes::add_unit))
         .routes(routes!(routes::get_unit))
+        .routes(routes!(routes::accept_report))
+        .routes(routes!(routes::return_report))
+        .routes(routes!(accounts::login, accounts::logout))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::change_password))
+        .routes(routes!(accounts::list_tokens, accounts::create_token))
+        .routes(routes!(accounts::revoke_token))
+        .routes(routes!(accounts::list_users, accounts::create_user))
+        .routes(routes!(accounts::get_user, accounts::update_user))
+        .routes(routes!(accounts::reset_password))
 }
 
 /// The OpenAPI 3.1 document of the API, generated from the handlers.
@@ -130,13 +196,19 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole HTTP application on a store.
-pub fn app(store: Store, max_body_bytes: usize) -> Router {
+pub fn app(store: Store, settings: Settings) -> Router {
+    let max_body_bytes = settings.max_body_bytes;
     let (router, api) = api_router().split_for_parts();
     let doc: Bytes = api
         .to_pretty_json()
         .map(Bytes::from)
         .unwrap_or_else(|_| Bytes::from_static(b"{}"));
-    let state = Arc::new(AppState { store });
+    let state = Arc::new(AppState {
+        store,
+        settings,
+        cache: auth::PrincipalCache::default(),
+        limiter: auth::LoginLimiter::default(),
+    });
     router
         .route(
             "/api/openapi.json",
@@ -163,7 +235,8 @@ pub fn app(store: Store, max_body_bytes: usize) -> Router {
 pub struct Server {
     listener: tokio::net::TcpListener,
     store: Store,
-    max_body_bytes: usize,
+    settings: Settings,
+    first_admin: Option<FirstAdmin>,
 }
 
 impl Server {
@@ -171,15 +244,24 @@ impl Server {
     /// it) and binds the listening address.
     pub async fn bind(config: &Config) -> Result<Server, ServeError> {
         let store = Store::open(&config.database, Arc::new(SystemClock::default())).await?;
-        Server::with_store(store, config.listen, config.max_body_bytes).await
+        Server::with_store(store, config.listen, config.settings.clone()).await
     }
 
-    /// Binds `listen` for an open store (tests use their own clock).
+    /// Binds `listen` for an open store (tests use their own clock). On a
+    /// database without users it creates the first administrator
+    /// ([`Server::first_admin`]).
     pub async fn with_store(
         store: Store,
         listen: SocketAddr,
-        max_body_bytes: usize,
+        settings: Settings,
     ) -> Result<Server, ServeError> {
+        let first_admin = store
+            .bootstrap_admin()
+            .await?
+            .map(|(user, password)| FirstAdmin {
+                login: user.login.to_string(),
+                password,
+            });
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|source| ServeError::Bind {
@@ -192,8 +274,15 @@ impl Server {
         Ok(Server {
             listener,
             store,
-            max_body_bytes,
+            settings,
+            first_admin,
         })
+    }
+
+    /// The administrator this start created, with its one-time password:
+    /// only on the first start of an empty database.
+    pub fn first_admin(&self) -> Option<&FirstAdmin> {
+        self.first_admin.as_ref()
     }
 
     /// Where it listens (the real port when bound to port 0).
@@ -209,7 +298,8 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        let app = app(self.store.clone(), self.max_body_bytes);
+        let app = app(self.store.clone(), self.settings.clone())
+            .into_make_service_with_connect_info::<SocketAddr>();
         let (stopping, mut stopped) = tokio::sync::watch::channel(false);
         let signal = async move {
             shutdown.await;

@@ -12,25 +12,30 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use luoshi_core::{
     Date, DocumentId, DocumentName, Ledger, NewAssignment, NewDocument, NewReport, Percent, Period,
-    PersonName, StatusFilter, Store, TaskFilter, TaskId, TaskSort, Text, UnitName, ValueError,
-    Version, xlsx,
+    Permission, PersonName, ReportId, StatusFilter, Store, TaskFilter, TaskId, TaskSort, Text,
+    UnitName, ValueError, Version, xlsx,
 };
 use serde::Serialize;
 
-use crate::caller::{Caller, Permission};
+use crate::auth::{LoginLimiter, PrincipalCache, Settings};
+use crate::caller::{Caller, hidden_document};
 use crate::dto::{
     AssignRequest, CountDto, DocumentDto, DocumentPage, DocumentSummaryDto, EventDto, ExportQuery,
     ExtractRequest, IngestRequest, IngestedDto, NewUnitRequest, PageQuery, ReasonRequest,
-    ReportDto, ReportRequest, RequestCloseRequest, TaskDetailDto, TaskDto, TaskPage, TaskQuery,
-    UnitDto, VersionRequest,
+    ReportDto, ReportRequest, RequestCloseRequest, ReviewRequest, TaskDetailDto, TaskDto, TaskPage,
+    TaskQuery, UnitDto, VersionRequest,
 };
 use crate::error::{ApiError, ErrorBody, unknown_unit_in};
 use crate::request::{ApiJson, ApiQuery, PathParam};
 
-/// What every handler shares: the store (one pool for the process).
+/// What every handler shares: the store (one pool for the process), the
+/// settings, the principal cache and the login limiter.
 #[derive(Debug)]
 pub struct AppState {
     pub store: Store,
+    pub settings: Settings,
+    pub cache: PrincipalCache,
+    pub limiter: LoginLimiter,
 }
 
 pub type AppStateRef = State<Arc<AppState>>;
@@ -41,7 +46,7 @@ const DEFAULT_LIMIT: u32 = 50;
 /// The longest search text, in characters.
 const MAX_QUERY_CHARS: usize = 200;
 
-fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {
         Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(e) => {
@@ -148,7 +153,7 @@ pub async fn extract(
     caller: Caller,
     ApiJson(req): ApiJson<ExtractRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Read)?;
+    caller.require(Permission::Ingest).await?;
     let extraction = blocking(move || {
         let source = source_of(req.text.as_deref(), req.content_base64.as_deref())?;
         Ok(luoshi_extract::extract(&source))
@@ -173,7 +178,7 @@ pub async fn ingest(
     caller: Caller,
     ApiJson(req): ApiJson<IngestRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Ingest)?;
+    caller.require(Permission::Ingest).await?;
     let name = req
         .name
         .as_deref()
@@ -239,14 +244,36 @@ pub async fn list_documents(
     caller: Caller,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Read)?;
     let limit = page_limit(q.limit)?;
-    let after = q
+    let mut after = q
         .cursor
         .as_deref()
         .map(|c| DocumentId::parse(c).map_err(|_| bad_cursor()))
         .transpose()?;
-    let mut docs = state.store.documents(after, limit + 1).await?;
+    let mut docs = Vec::new();
+    if caller.sees_all() {
+        docs = state.store.documents(after, limit + 1).await?;
+    } else {
+        // A scoped reader sees a document when one of its tasks is
+        // visible: walk the documents in id order and keep those, one
+        // indexed probe each (documents are few next to tasks).
+        loop {
+            let batch = state.store.documents(after, limit + 1).await?;
+            let exhausted = batch.len() <= limit as usize;
+            for d in batch {
+                after = Some(d.id);
+                if caller.may_see_document(d.id).await? {
+                    docs.push(d);
+                }
+                if docs.len() > limit as usize {
+                    break;
+                }
+            }
+            if exhausted || docs.len() > limit as usize {
+                break;
+            }
+        }
+    }
     let more = docs.len() > limit as usize;
     docs.truncate(limit as usize);
     let next_cursor = more
@@ -272,8 +299,12 @@ pub async fn get_document(
     caller: Caller,
     id: PathParam,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Read)?;
     let id = field("id", DocumentId::parse(&id.0))?;
+    if !caller.may_see_document(id).await? {
+        return Err(caller
+            .refuse("查看文件", "documents", None, hidden_document())
+            .await);
+    }
     let doc = state.store.document(id).await?;
     let meeting = state.store.meeting_of(id).await?;
     let extraction: &serde_json::value::RawValue = serde_json::from_str(&doc.extraction_json)
@@ -371,7 +402,6 @@ pub async fn list_tasks(
     caller: Caller,
     ApiQuery(query): ApiQuery<TaskQuery>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Read)?;
     let mut filter = base_filter(
         &state.store,
         query.unit.as_deref(),
@@ -447,16 +477,10 @@ pub async fn get_task(
     caller: Caller,
     id: PathParam,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Read)?;
     let id = task_id(&id)?;
-    let detail = state.store.task_detail(id).await?;
-    if !caller.may_see(&detail.task) {
-        return Err(luoshi_core::StoreError::NotFound {
-            entity: luoshi_core::Entity::Task,
-            key: id.to_string(),
-        }
-        .into());
-    }
+    let detail = caller
+        .check_task(id, state.store.task_detail(id).await, |d| &d.task)
+        .await?;
     let today = today(&state.store);
     Ok(ok(&TaskDetailDto {
         task: TaskDto::new(&detail.task, today),
@@ -486,7 +510,7 @@ pub async fn assign(
     id: PathParam,
     ApiJson(req): ApiJson<AssignRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Assign)?;
+    caller.require(Permission::Assign).await?;
     let id = task_id(&id)?;
     let assignment = NewAssignment {
         lead: unit_name("lead", &req.lead)?,
@@ -527,6 +551,55 @@ pub async fn assign(
     Ok(task_response(&state.store, &task))
 }
 
+/// The unit a scoped caller reports for: the one named, which must be one
+/// of the caller's units (else 403 `other_unit`); when none is named, the
+/// caller's own unit if it is a unit of the task, else the first of the
+/// task's units (lead first) that the caller sees.
+async fn reporting_unit(
+    caller: &Caller,
+    task: &luoshi_core::Task,
+    named: Option<UnitName>,
+) -> Result<UnitName, ApiError> {
+    let Some(a) = &task.assignment else {
+        // task_to_act_on only returns assigned tasks to scoped callers.
+        return Err(crate::caller::hidden_task());
+    };
+    let units = std::iter::once(&a.lead).chain(&a.co_units);
+    match named {
+        Some(name) => {
+            let mine = units
+                .clone()
+                .find(|u| u.name == name)
+                .is_some_and(|u| caller.sees_unit(u.id));
+            if mine {
+                Ok(name)
+            } else if units.clone().any(|u| u.name == name) {
+                let refusal = ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "other_unit",
+                    format!("您不能代表“{name}”反馈进展，只能以本单位名义反馈。"),
+                )
+                .with_field("unit");
+                Err(caller
+                    .refuse("代其他单位反馈", "tasks", Some(task.id.0), refusal)
+                    .await)
+            } else {
+                // Not a unit of the task at all: the ledger's own refusal.
+                Ok(name)
+            }
+        }
+        None => {
+            let own = caller.principal().unit;
+            let pick = units
+                .clone()
+                .find(|u| Some(u.id) == own)
+                .or_else(|| units.clone().find(|u| caller.sees_unit(u.id)));
+            pick.map(|u| u.name.clone())
+                .ok_or_else(crate::caller::hidden_task)
+        }
+    }
+}
+
 /// Files a progress report (反馈) for the lead unit or a co-unit. Reports
 /// are added side by side and take no version.
 #[utoipa::path(
@@ -544,8 +617,9 @@ pub async fn add_report(
     id: PathParam,
     ApiJson(req): ApiJson<ReportRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Report)?;
+    caller.require(Permission::Report).await?;
     let id = task_id(&id)?;
+    let task = caller.task_to_act_on(id, "反馈进展").await?;
     let today = today(&state.store);
     let period = match req.period.as_deref() {
         Some(p) => field("period", Period::parse(p))?,
@@ -554,12 +628,16 @@ pub async fn add_report(
             Period::parse(&format!("{}年{}月", today.year(), today.month())),
         )?,
     };
+    let mut unit = req
+        .unit
+        .as_deref()
+        .map(|u| unit_name("unit", u))
+        .transpose()?;
+    if let Some(task) = &task {
+        unit = Some(reporting_unit(&caller, task, unit).await?);
+    }
     let report = NewReport {
-        unit: req
-            .unit
-            .as_deref()
-            .map(|u| unit_name("unit", u))
-            .transpose()?,
+        unit,
         period,
         done: text("done", &req.done)?,
         next_steps: opt_text("next_steps", req.next_steps.as_deref())?,
@@ -592,8 +670,23 @@ pub async fn request_close(
     id: PathParam,
     ApiJson(req): ApiJson<RequestCloseRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Report)?;
+    caller.require(Permission::Report).await?;
     let id = task_id(&id)?;
+    if let Some(task) = caller.task_to_act_on(id, "申请办结").await?
+        && !task
+            .assignment
+            .as_ref()
+            .is_some_and(|a| caller.sees_unit(a.lead.id))
+    {
+        let refusal = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "lead_unit_only",
+            "只有牵头单位可以申请办结；配合单位请通过进展反馈报告完成情况。",
+        );
+        return Err(caller
+            .refuse("申请办结（非牵头单位）", "tasks", Some(id.0), refusal)
+            .await);
+    }
     let evidence = text("evidence", &req.evidence)?;
     let task = state
         .store
@@ -619,7 +712,7 @@ pub async fn close(
     id: PathParam,
     ApiJson(req): ApiJson<VersionRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Supervise)?;
+    caller.require(Permission::Review).await?;
     let id = task_id(&id)?;
     let task = state
         .store
@@ -645,7 +738,7 @@ pub async fn return_task(
     id: PathParam,
     ApiJson(req): ApiJson<ReasonRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Supervise)?;
+    caller.require(Permission::Review).await?;
     let id = task_id(&id)?;
     let reason = text("reason", &req.reason)?;
     let task = state
@@ -672,7 +765,7 @@ pub async fn suspend(
     id: PathParam,
     ApiJson(req): ApiJson<ReasonRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Supervise)?;
+    caller.require(Permission::Suspend).await?;
     let id = task_id(&id)?;
     let reason = text("reason", &req.reason)?;
     let task = state
@@ -699,7 +792,7 @@ pub async fn resume(
     id: PathParam,
     ApiJson(req): ApiJson<VersionRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Supervise)?;
+    caller.require(Permission::Suspend).await?;
     let id = task_id(&id)?;
     let task = state
         .store
@@ -723,7 +816,7 @@ pub async fn export(
     caller: Caller,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Read)?;
+    caller.require(Permission::Export).await?;
     let mut filter = base_filter(
         &state.store,
         query.unit.as_deref(),
@@ -771,10 +864,88 @@ pub async fn export(
     )
 )]
 pub async fn counts(State(state): AppStateRef, caller: Caller) -> Result<Response, ApiError> {
-    caller.require(Permission::Read)?;
-    let counts = state.store.counts_by_unit_status().await?;
+    let counts = state
+        .store
+        .counts_by_unit_status_in(caller.visible_units())
+        .await?;
     let dtos: Vec<CountDto<'_>> = counts.iter().map(Into::into).collect();
     Ok(ok(&dtos))
+}
+
+// ----- report review -------------------------------------------------------------
+
+fn report_id(p: &PathParam) -> Result<ReportId, ApiError> {
+    field("id", ReportId::parse(&p.0))
+}
+
+/// Accepts a progress report (审核通过).
+#[utoipa::path(
+    post, path = "/api/v1/reports/{id}/accept", tag = "tasks",
+    params(("id" = i64, Path, description = "Report id")),
+    request_body = ReviewRequest,
+    responses(
+        (status = 200, description = "The report, accepted", body = ReportDto),
+        (status = 409, description = "Stale version or already reviewed", body = ErrorBody),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn accept_report(
+    State(state): AppStateRef,
+    caller: Caller,
+    id: PathParam,
+    ApiJson(req): ApiJson<ReviewRequest>,
+) -> Result<Response, ApiError> {
+    review(&state, &caller, &id, req, true).await
+}
+
+/// Returns a progress report (退回) with the reason, for the unit to report again.
+#[utoipa::path(
+    post, path = "/api/v1/reports/{id}/return", tag = "tasks",
+    params(("id" = i64, Path, description = "Report id")),
+    request_body = ReviewRequest,
+    responses(
+        (status = 200, description = "The report, returned", body = ReportDto),
+        (status = 409, description = "Stale version or already reviewed", body = ErrorBody),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn return_report(
+    State(state): AppStateRef,
+    caller: Caller,
+    id: PathParam,
+    ApiJson(req): ApiJson<ReviewRequest>,
+) -> Result<Response, ApiError> {
+    review(&state, &caller, &id, req, false).await
+}
+
+async fn review(
+    state: &AppState,
+    caller: &Caller,
+    id: &PathParam,
+    req: ReviewRequest,
+    accept: bool,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::Review).await?;
+    let id = report_id(id)?;
+    let note = opt_text("note", req.note.as_deref())?;
+    if !accept && note.is_none() {
+        return Err(unprocessable(
+            "missing_field",
+            "note",
+            "退回进展反馈须说明理由（note）。",
+        ));
+    }
+    let report = state
+        .store
+        .review_report(
+            caller.actor(),
+            id,
+            Version(req.expected_version),
+            accept,
+            note.as_ref(),
+        )
+        .await?;
+    Ok(ok(&ReportDto::from(&report)))
 }
 
 // ----- units ---------------------------------------------------------------------
@@ -787,8 +958,7 @@ pub async fn counts(State(state): AppStateRef, caller: Caller) -> Result<Respons
         (status = "4XX", description = "Refused", body = ErrorBody),
     )
 )]
-pub async fn list_units(State(state): AppStateRef, caller: Caller) -> Result<Response, ApiError> {
-    caller.require(Permission::Read)?;
+pub async fn list_units(State(state): AppStateRef, _caller: Caller) -> Result<Response, ApiError> {
     let units = state.store.units().await?;
     let dtos: Vec<UnitDto<'_>> = units.iter().map(Into::into).collect();
     Ok(ok(&dtos))
@@ -805,10 +975,9 @@ pub async fn list_units(State(state): AppStateRef, caller: Caller) -> Result<Res
 )]
 pub async fn get_unit(
     State(state): AppStateRef,
-    caller: Caller,
+    _caller: Caller,
     name: PathParam,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::Read)?;
     let name = unit_name("name", &name.0)?;
     let unit = state.store.unit(&name).await?;
     Ok(ok(&UnitDto::from(&unit)))
@@ -829,7 +998,7 @@ pub async fn add_unit(
     caller: Caller,
     ApiJson(req): ApiJson<NewUnitRequest>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::ManageUnits)?;
+    caller.require(Permission::ManageUnits).await?;
     let name = unit_name("name", &req.name)?;
     let parent = req
         .parent

@@ -8,6 +8,7 @@ mod helpers;
 
 use base64::Engine as _;
 use helpers::{COMMUNIQUE, TestServer, assert_error_shape};
+use luoshi_core::Role;
 use serde_json::{Value, json};
 
 fn id(v: &Value) -> i64 {
@@ -30,7 +31,7 @@ async fn ingest(s: &TestServer) -> Value {
 async fn add_units(s: &TestServer) {
     for name in ["省科技厅", "省发展改革委", "省水利厅"] {
         let u = s
-            .ok_post("/api/v1/units", &json!({"name": name}), 201)
+            .ok_post_as(&s.admin_token, "/api/v1/units", &json!({"name": name}), 201)
             .await;
         assert_eq!(u["name"], name);
         assert_eq!(version(&u), 1);
@@ -89,6 +90,12 @@ async fn the_whole_cycle(s: TestServer) {
     assert_eq!(one["name"], "省水利厅");
 
     // Assign, report, request completion, get returned, close.
+    let (_, staff) = s
+        .account("kjt-staff", Role::UnitStaff, Some("省科技厅"))
+        .await;
+    let (_, lead) = s
+        .account("fgw-lead", Role::UnitLead, Some("省发展改革委"))
+        .await;
     let assigned = s
         .ok_post(
             &format!("/api/v1/tasks/{tid}/assign"),
@@ -102,7 +109,8 @@ async fn the_whole_cycle(s: TestServer) {
     assert_eq!(assigned["assignment"]["co_units"][0]["name"], "省科技厅");
     assert_eq!(version(&assigned), 2);
     let report = s
-        .ok_post(
+        .ok_post_as(
+            &staff,
             &format!("/api/v1/tasks/{tid}/reports"),
             &json!({"done": "起草实施方案初稿", "next_steps": "征求意见", "percent": 40,
                     "unit": "省科技厅"}),
@@ -112,12 +120,13 @@ async fn the_whole_cycle(s: TestServer) {
     assert_eq!(report["percent"], 40);
     assert_eq!(report["unit"]["name"], "省科技厅");
     assert_eq!(report["period"], "2026年3月");
-    assert_eq!(report["reported_by"], "督查室王五");
+    assert_eq!(report["reported_by"], "kjt-staff");
     let current = s.ok_get(&format!("/api/v1/tasks/{tid}")).await;
     assert_eq!(current["task"]["status"], "in_progress");
     let v = version(&current["task"]);
     let requested = s
-        .ok_post(
+        .ok_post_as(
+            &lead,
             &format!("/api/v1/tasks/{tid}/request-close"),
             &json!({"expected_version": v, "evidence": "省政府已印发实施方案"}),
             200,
@@ -133,7 +142,8 @@ async fn the_whole_cycle(s: TestServer) {
         .await;
     assert_eq!(returned["status"], "in_progress");
     let again = s
-        .ok_post(
+        .ok_post_as(
+            &lead,
             &format!("/api/v1/tasks/{tid}/request-close"),
             &json!({"expected_version": version(&returned), "evidence": "文号：某政发〔2026〕1号"}),
             200,
@@ -149,7 +159,8 @@ async fn the_whole_cycle(s: TestServer) {
     assert_eq!(closed["status"], "closed");
     // A closed task refuses more work: 409 with the life-cycle code.
     let late = s
-        .post(
+        .post_as(
+            &staff,
             &format!("/api/v1/tasks/{tid}/reports"),
             &json!({"done": "补充", "percent": 100}),
         )
@@ -270,6 +281,7 @@ async fn the_whole_cycle(s: TestServer) {
     assert_eq!(closed_count["unit"]["name"], "省发展改革委");
     assert_eq!(closed_count["count"], 1);
     let xlsx = s.get("/api/v1/tasks/export?status=closed").await;
+    assert!(xlsx.headers.get("content-disposition").is_some());
     assert_eq!(xlsx.status.as_u16(), 200);
     assert!(xlsx.content_type.contains("spreadsheetml"));
     assert_eq!(&xlsx.bytes[..2], b"PK");
@@ -325,8 +337,7 @@ async fn errors_speak_the_clients_language(s: TestServer) {
     );
     let en = s
         .send(
-            s.client
-                .get(s.url("/api/v1/tasks/999"))
+            s.request(reqwest::Method::GET, "/api/v1/tasks/999", &s.office_token)
                 .header("accept-language", "en-GB,en;q=0.9,zh;q=0.1"),
         )
         .await;
@@ -334,8 +345,7 @@ async fn errors_speak_the_clients_language(s: TestServer) {
     assert_eq!(en.body["message"], "The record does not exist.");
     let hant = s
         .send(
-            s.client
-                .post(s.url("/api/v1/units"))
+            s.request(reqwest::Method::POST, "/api/v1/units", &s.admin_token)
                 .header("accept-language", "zh-TW")
                 .json(&json!({"name": "省水利厅", "parent": "不存在的单位"})),
         )
@@ -348,21 +358,38 @@ async fn errors_speak_the_clients_language(s: TestServer) {
         "{}",
         hant.body
     );
-    // The acting person must be a usable name.
-    let bad_actor = s
+    // No credentials: 401, in the client's language too.
+    let anonymous = s
         .send(
             s.client
                 .post(s.url("/api/v1/units"))
-                .header("x-luoshi-actor", "   ")
+                .header("accept-language", "en")
                 .json(&json!({"name": "省水利厅"})),
         )
         .await;
-    assert_eq!(bad_actor.status.as_u16(), 400);
-    assert_eq!(bad_actor.error_code(), "bad_actor");
-    // A unit created by the default actor.
-    s.ok_post("/api/v1/units", &json!({"name": "省水利厅"}), 201)
+    assert_eq!(anonymous.status.as_u16(), 401);
+    assert_eq!(anonymous.error_code(), "unauthenticated");
+    assert!(
+        anonymous.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Log in")
+    );
+    assert!(anonymous.headers.get("www-authenticate").is_some());
+    s.ok_post_as(
+        &s.admin_token,
+        "/api/v1/units",
+        &json!({"name": "省水利厅"}),
+        201,
+    )
+    .await;
+    let dup = s
+        .post_as(
+            &s.admin_token,
+            "/api/v1/units",
+            &json!({"name": "省水利厅"}),
+        )
         .await;
-    let dup = s.post("/api/v1/units", &json!({"name": "省水利厅"})).await;
     assert_eq!((dup.status.as_u16(), dup.error_code()), (409, "duplicate"));
     s.finish().await;
 }
@@ -449,34 +476,6 @@ async fn requests_are_refused_by_field(s: TestServer) {
             None,
         ),
         (
-            "/api/v1/tasks/1/reports",
-            json!({"done": "x", "percent": 10}),
-            409,
-            "task_not_assigned",
-            None,
-        ),
-        (
-            "/api/v1/tasks/1/reports",
-            json!({"done": "x", "percent": 101}),
-            422,
-            "value_percent_out_of_range",
-            Some("percent"),
-        ),
-        (
-            "/api/v1/tasks/1/reports",
-            json!({"done": "x".repeat(10_001), "percent": 1}),
-            422,
-            "value_too_long",
-            Some("done"),
-        ),
-        (
-            "/api/v1/tasks/1/reports",
-            json!({"done": "  ", "percent": 1}),
-            422,
-            "value_empty",
-            Some("done"),
-        ),
-        (
             "/api/v1/documents",
             json!({"text": ""}),
             422,
@@ -510,6 +509,48 @@ async fn requests_are_refused_by_field(s: TestServer) {
         assert_eq!(r.status.as_u16(), status, "{path} {body}: {}", r.body);
         assert_eq!(r.error_code(), code, "{path} {body}");
         assert_eq!(r.field(), field, "{path} {body}");
+    }
+    // Reports come from a unit of the task.
+    s.ok_post(
+        "/api/v1/tasks/2/assign",
+        &json!({"expected_version": 1, "lead": "省科技厅", "deadline": "2026-06-30"}),
+        200,
+    )
+    .await;
+    let (_, staff) = s
+        .account("kjt-staff", Role::UnitStaff, Some("省科技厅"))
+        .await;
+    let reports: Vec<(Value, u16, &str, Option<&str>)> = vec![
+        (
+            json!({"done": "x", "percent": 101}),
+            422,
+            "value_percent_out_of_range",
+            Some("percent"),
+        ),
+        (
+            json!({"done": "x".repeat(10_001), "percent": 1}),
+            422,
+            "value_too_long",
+            Some("done"),
+        ),
+        (
+            json!({"done": "  ", "percent": 1}),
+            422,
+            "value_empty",
+            Some("done"),
+        ),
+        (
+            json!({"done": "x", "percent": 1, "unit": "省水利厅"}),
+            422,
+            "not_a_unit_of_task",
+            Some("unit"),
+        ),
+    ];
+    for (body, status, code, field) in reports {
+        let r = s.post_as(&staff, "/api/v1/tasks/2/reports", &body).await;
+        assert_eq!(r.status.as_u16(), status, "{body}: {}", r.body);
+        assert_eq!(r.error_code(), code, "{body}");
+        assert_eq!(r.field(), field, "{body}");
     }
     let gets: Vec<(&str, u16, &str, Option<&str>)> = vec![
         ("/api/v1/tasks?limit=0", 422, "invalid_value", Some("limit")),
@@ -593,15 +634,16 @@ async fn requests_are_refused_by_field(s: TestServer) {
         assert_eq!(r.error_code(), code, "{path}");
         assert_eq!(r.field(), field, "{path}");
     }
-    let wrong_method = s.send(s.client.delete(s.url("/api/v1/tasks/1"))).await;
+    let wrong_method = s
+        .send(s.request(reqwest::Method::DELETE, "/api/v1/tasks/1", &s.office_token))
+        .await;
     assert_eq!(
         (wrong_method.status.as_u16(), wrong_method.error_code()),
         (405, "method_not_allowed")
     );
     let not_json = s
         .send(
-            s.client
-                .post(s.url("/api/v1/units"))
+            s.request(reqwest::Method::POST, "/api/v1/units", &s.admin_token)
                 .body("{\"name\": \"x\"}"),
         )
         .await;
@@ -611,8 +653,7 @@ async fn requests_are_refused_by_field(s: TestServer) {
     );
     let malformed = s
         .send(
-            s.client
-                .post(s.url("/api/v1/units"))
+            s.request(reqwest::Method::POST, "/api/v1/units", &s.admin_token)
                 .header("content-type", "application/json")
                 .body("{\"name\": "),
         )
@@ -623,8 +664,7 @@ async fn requests_are_refused_by_field(s: TestServer) {
     );
     let huge = s
         .send(
-            s.client
-                .post(s.url("/api/v1/extract"))
+            s.request(reqwest::Method::POST, "/api/v1/extract", &s.office_token)
                 .header("content-type", "application/json")
                 .body(format!("{{\"text\": \"{}\"}}", "要".repeat(3_000_000))),
         )

@@ -1,5 +1,6 @@
 //! The `luoshi` command line: parses arguments and dispatches. Glue only.
 
+mod account_cmd;
 mod extract_cmd;
 mod ledger_cmd;
 mod serve_cmd;
@@ -111,6 +112,24 @@ enum Command {
         #[command(subcommand)]
         command: ledger_cmd::ReportCommand,
     },
+    /// User accounts (用户), for the operator.
+    #[command(
+        about = "用户：新增、列出、重置密码（在服务器上直接操作数据库）",
+        disable_help_flag = true
+    )]
+    User {
+        #[command(subcommand)]
+        command: account_cmd::UserCommand,
+    },
+    /// API tokens (访问令牌), for the operator.
+    #[command(
+        about = "访问令牌：为用户创建（供脚本调用接口）",
+        disable_help_flag = true
+    )]
+    Token {
+        #[command(subcommand)]
+        command: account_cmd::TokenCommand,
+    },
     /// Serves the ledger as a JSON API over HTTP.
     #[command(
         about = "启动服务：以 JSON 接口（/api/v1）提供台账，接口说明见 /api/openapi.json；收到 SIGTERM 或 Ctrl-C 时处理完进行中的请求后停止",
@@ -186,6 +205,12 @@ fn main() -> ExitCode {
         }
         Command::Report { command } => {
             ledger_cmd::run(&cli.global, ledger_cmd::Command::Report(command))
+        }
+        Command::User { command } => {
+            account_cmd::run(&cli.global, account_cmd::Command::User(command))
+        }
+        Command::Token { command } => {
+            account_cmd::run(&cli.global, account_cmd::Command::Token(command))
         }
         Command::Serve(args) => serve_cmd::config(&args, &cli.global.database, database_given)
             .and_then(|config| serve_cmd::run(&config)),

@@ -23,7 +23,7 @@ pub struct ServeArgs {
         long,
         env = "LUOSHI_CONFIG",
         value_name = "文件",
-        help = "TOML 配置文件（可选），可写 listen、database、max_body_bytes 三项；优先级：命令行 > 环境变量 > 配置文件 > 默认值"
+        help = "TOML 配置文件（可选），可写 listen、database、max_body_bytes、secure_cookies、session_hours；优先级：命令行 > 环境变量 > 配置文件 > 默认值"
     )]
     pub config: Option<PathBuf>,
     #[arg(
@@ -33,7 +33,27 @@ pub struct ServeArgs {
         help = "请求体上限（字节），默认 8388608（8 MiB）；超出返回 413"
     )]
     pub max_body_bytes: Option<String>,
+    #[arg(
+        long,
+        env = "LUOSHI_SECURE_COOKIES",
+        value_name = "true|false",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        help = "会话 Cookie 加 Secure 标记（只经 HTTPS 发送）；经 HTTPS 反向代理对外服务时应开启。默认关闭"
+    )]
+    pub secure_cookies: Option<bool>,
+    #[arg(
+        long,
+        env = "LUOSHI_SESSION_HOURS",
+        value_name = "小时",
+        help = "登录会话的有效期（小时，1 到 720），默认 8"
+    )]
+    pub session_hours: Option<String>,
 }
+
+/// The longest session lifetime a setting may ask for: 30 days.
+const MAX_SESSION_HOURS: i64 = 720;
 
 /// The optional TOML file: the same settings, lowest but the defaults.
 #[derive(Debug, Default, Deserialize)]
@@ -42,6 +62,8 @@ struct FileConfig {
     listen: Option<String>,
     database: Option<String>,
     max_body_bytes: Option<usize>,
+    secure_cookies: Option<bool>,
+    session_hours: Option<i64>,
 }
 
 fn config_error(message: String) -> UserError {
@@ -58,7 +80,7 @@ fn read_file(path: &Path) -> Result<FileConfig, UserError> {
     })?;
     toml::from_str(&text).map_err(|e| {
         config_error(format!(
-            "配置文件 {} 有误（可用的设置：listen、database、max_body_bytes）：{}",
+            "配置文件 {} 有误（可用的设置：listen、database、max_body_bytes、secure_cookies、session_hours）：{}",
             path.display(),
             e.message()
         ))
@@ -102,10 +124,28 @@ pub fn config(
             .max_body_bytes
             .unwrap_or(luoshi_server::DEFAULT_MAX_BODY_BYTES),
     };
+    let session_hours = match &args.session_hours {
+        Some(h) => h.trim().parse::<i64>().ok(),
+        None => Some(
+            file.session_hours
+                .unwrap_or(luoshi_server::auth::DEFAULT_SESSION_TTL_SECS / 3600),
+        ),
+    }
+    .filter(|h| (1..=MAX_SESSION_HOURS).contains(h))
+    .ok_or_else(|| {
+        config_error(format!(
+            "会话有效期无效，应为 1 到 {MAX_SESSION_HOURS} 之间的整数（小时）。"
+        ))
+    })?;
     Ok(luoshi_server::Config {
         listen,
         database,
-        max_body_bytes,
+        settings: luoshi_server::Settings {
+            max_body_bytes,
+            secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            session_ttl_secs: session_hours * 3600,
+            ..luoshi_server::Settings::default()
+        },
     })
 }
 
@@ -148,6 +188,15 @@ pub fn run(config: &luoshi_server::Config) -> Result<(), UserError> {
         })?;
         let server = luoshi_server::Server::bind(config).await.map_err(serve_error)?;
         let addr = server.local_addr().map_err(serve_error)?;
+        if let Some(admin) = server.first_admin() {
+            println!(
+                "首次启动：已创建系统管理员账号 {}，一次性密码：{}",
+                admin.login, admin.password
+            );
+            println!(
+                "请立即用此账号登录（POST /api/v1/session）并修改密码；此密码只显示这一次。"
+            );
+        }
         println!(
             "luoshi 已启动：http://{addr}/api/v1（接口说明：http://{addr}/api/openapi.json）；数据库：{}。按 Ctrl-C 停止。",
             redacted(&config.database)

@@ -23,21 +23,37 @@ fn luoshi(dir: &Path) -> Command {
         .env_remove("LUOSHI_DATABASE_URL")
         .env_remove("LUOSHI_LISTEN")
         .env_remove("LUOSHI_CONFIG")
-        .env_remove("LUOSHI_MAX_BODY_BYTES");
+        .env_remove("LUOSHI_MAX_BODY_BYTES")
+        .env_remove("LUOSHI_SECURE_COOKIES")
+        .env_remove("LUOSHI_SESSION_HOURS");
     c
 }
 
-/// Starts `luoshi serve` and returns it with its first line of output.
-fn start(mut cmd: Command) -> (Child, String) {
+/// Starts `luoshi serve` and returns it with its start line (`luoshi
+/// 已启动…`); the lines before it (the first administrator's) are in
+/// [`start_with_preamble`].
+fn start(cmd: Command) -> (Child, String) {
+    let (child, line, _) = start_with_preamble(cmd);
+    (child, line)
+}
+
+fn start_with_preamble(mut cmd: Command) -> (Child, String, Vec<String>) {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut preamble = Vec::new();
     let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut out = BufReader::new(child.stdout.as_mut().unwrap());
+    loop {
+        line.clear();
+        out.read_line(&mut line).unwrap();
+        if line.is_empty() || line.contains("luoshi 已启动") {
+            break;
+        }
+        preamble.push(line.clone());
+    }
     if line.is_empty() {
         let mut err = String::new();
         child
@@ -48,7 +64,62 @@ fn start(mut cmd: Command) -> (Child, String) {
             .unwrap();
         panic!("luoshi serve did not start: {err}");
     }
-    (child, line)
+    (child, line, preamble)
+}
+
+/// One HTTP/1.1 exchange on a fresh connection: `(status, head, body)`.
+fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String, String) {
+    let mut conn = TcpStream::connect(addr).unwrap();
+    write!(
+        conn,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{headers}Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    conn.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// Logs in as the first administrator with the one-time password printed
+/// at the first start, changes it, and returns the `Cookie:` and
+/// `X-CSRF-Token:` header lines of the session.
+fn admin_session(addr: SocketAddr, preamble: &[String]) -> String {
+    let printed = preamble.concat();
+    let otp = printed
+        .split("一次性密码：")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no one-time password in {printed:?}"));
+    assert!(
+        printed.contains("admin") && printed.contains("修改密码"),
+        "{printed}"
+    );
+    let login = format!("{{\"login\": \"admin\", \"password\": \"{otp}\"}}");
+    let (status, head, body) = exchange(addr, "POST", "/api/v1/session", "", &login);
+    assert_eq!(status, 200, "{head}\n{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let csrf = body["csrf_token"].as_str().unwrap();
+    let headers = format!("Cookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\n");
+    let change =
+        format!("{{\"old_password\": \"{otp}\", \"new_password\": \"a long new passphrase\"}}");
+    let (status, head, _) = exchange(addr, "POST", "/api/v1/me/password", &headers, &change);
+    assert_eq!(status, 204, "{head}");
+    headers
 }
 
 /// The address in `luoshi 已启动：http://ADDR/api/v1…`.
@@ -83,16 +154,17 @@ fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
     let db = format!("sqlite://{}", dir.join("luoshi.db").display());
     let mut cmd = luoshi(&dir);
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--database", &db]);
-    let (mut child, line) = start(cmd);
+    let (mut child, line, preamble) = start_with_preamble(cmd);
     assert!(line.contains("luoshi 已启动"), "{line}");
     let addr = address(&line);
+    let session = admin_session(addr, &preamble);
 
     // Headers and half the body, then SIGTERM, then the rest.
     let body = "{\"name\": \"省水利厅\"}".as_bytes();
     let mut conn = TcpStream::connect(addr).unwrap();
     write!(
         conn,
-        "POST /api/v1/units HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "POST /api/v1/units HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{session}Connection: close\r\n\r\n",
         body.len()
     )
     .unwrap();
@@ -161,10 +233,10 @@ fn settings_come_from_flags_then_environment_then_the_file() {
     let addr = address(&line);
     // Its body limit applies.
     let mut conn = TcpStream::connect(addr).unwrap();
-    let body = format!("{{\"text\": \"{}\"}}", "x".repeat(2000));
+    let body = format!("{{\"login\": \"{}\"}}", "x".repeat(2000));
     write!(
         conn,
-        "POST /api/v1/extract HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /api/v1/session HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -239,8 +311,61 @@ fn serve_help_documents_every_setting() {
         "LUOSHI_CONFIG",
         "--max-body-bytes",
         "LUOSHI_MAX_BODY_BYTES",
+        "--secure-cookies",
+        "LUOSHI_SECURE_COOKIES",
+        "--session-hours",
+        "LUOSHI_SESSION_HOURS",
         "SIGTERM",
     ] {
         assert!(help.contains(expected), "{expected} missing from:\n{help}");
     }
+}
+
+#[test]
+fn the_first_start_prints_the_administrator_once_and_cookie_settings_apply() {
+    let dir = temp_dir("first-start");
+    let mut cmd = luoshi(&dir);
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--secure-cookies"])
+        .env("LUOSHI_SESSION_HOURS", "2");
+    let (mut child, line, preamble) = start_with_preamble(cmd);
+    let addr = address(&line);
+    let printed = preamble.concat();
+    let otp = printed
+        .split("一次性密码：")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let login = format!("{{\"login\": \"admin\", \"password\": \"{otp}\"}}");
+    let (status, head, _) = exchange(addr, "POST", "/api/v1/session", "", &login);
+    assert_eq!(status, 200, "{head}");
+    let cookie = head
+        .lines()
+        .find(|l| l.starts_with("set-cookie: "))
+        .unwrap();
+    for attribute in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/",
+        "Max-Age=7200",
+        "Secure",
+    ] {
+        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    }
+    signal(&child, "TERM");
+    assert!(wait(&mut child, Duration::from_secs(10)).success());
+    // The second start prints no password: the administrator exists.
+    let mut cmd = luoshi(&dir);
+    cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+    let (mut child, _, preamble) = start_with_preamble(cmd);
+    assert!(preamble.is_empty(), "{preamble:?}");
+    signal(&child, "TERM");
+    assert!(wait(&mut child, Duration::from_secs(10)).success());
+    // A bad session lifetime is a configuration error.
+    let out = luoshi(&dir)
+        .args(["serve", "--session-hours", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78));
+    let _ = std::fs::remove_dir_all(dir);
 }

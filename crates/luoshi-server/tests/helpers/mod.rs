@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use luoshi_core::{Date, ManualClock, Store};
+use luoshi_core::{
+    Accounts, Date, Login, ManualClock, NewUser, Password, PersonName, Role, Store, UnitName,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use sqlx::{Connection, Executor};
@@ -36,12 +38,24 @@ enum Cleanup {
     Database { admin_url: String, name: String },
 }
 
+/// The password the test accounts are given after their one-time one.
+pub const PASSWORD: &str = "correct horse battery";
+
 pub struct TestServer {
     pub engine: Engine,
     pub base: String,
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub clock: Arc<ManualClock>,
+    /// The same ledger the server serves, for setting up accounts.
+    pub store: Store,
+    /// The first administrator's one-time password as the server printed it.
+    pub first_admin: Option<(String, String)>,
+    /// A token of `admin` (its password changed to [`PASSWORD`]); empty for
+    /// a fresh server.
+    pub admin_token: String,
+    /// A token of `office` (督查室); the default of `get` and `post`.
+    pub office_token: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
     cleanup: Cleanup,
@@ -51,6 +65,7 @@ pub struct TestServer {
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
     pub body: Value,
     pub content_type: String,
     pub bytes: Vec<u8>,
@@ -142,11 +157,68 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 impl TestServer {
+    /// A server with `admin` (password changed) and `office` accounts and a
+    /// token for each.
     pub async fn start(engine: Engine) -> TestServer {
         TestServer::start_with_limit(engine, luoshi_server::DEFAULT_MAX_BODY_BYTES).await
     }
 
     pub async fn start_with_limit(engine: Engine, max_body_bytes: usize) -> TestServer {
+        TestServer::start_set_up(
+            engine,
+            luoshi_server::Settings {
+                max_body_bytes,
+                ..luoshi_server::Settings::default()
+            },
+        )
+        .await
+    }
+
+    /// A server of these settings with the `admin` and `office` accounts.
+    pub async fn start_set_up(engine: Engine, settings: luoshi_server::Settings) -> TestServer {
+        let mut s = TestServer::start_with(engine, settings).await;
+        let (login, otp) = s.first_admin.clone().unwrap();
+        let admin = s.store.authenticate(&login, &otp).await.unwrap();
+        s.store
+            .change_password(admin.user, &otp, &Password::parse(PASSWORD).unwrap())
+            .await
+            .unwrap();
+        let admin = s.store.authenticate(&login, PASSWORD).await.unwrap();
+        s.admin_token = s.store.create_token(&admin, "tests").await.unwrap().1;
+        s.office_token = s.account("office", Role::Office, None).await.1;
+        s
+    }
+
+    /// A user with a usable password ([`PASSWORD`]) and a token: `(id, token)`.
+    pub async fn account(&self, login: &str, role: Role, unit: Option<&str>) -> (i64, String) {
+        let admin = self.store.authenticate("admin", PASSWORD).await.unwrap();
+        let otp = "one-time-password-1";
+        let user = self
+            .store
+            .create_user(
+                &admin,
+                &NewUser {
+                    login: Login::parse(login).unwrap(),
+                    name: PersonName::parse(&format!("{login}姓名")).unwrap(),
+                    role,
+                    unit: unit.map(|u| UnitName::parse(u).unwrap()),
+                    password: Password::parse(otp).unwrap(),
+                },
+            )
+            .await
+            .unwrap();
+        self.store
+            .change_password(user.id, otp, &Password::parse(PASSWORD).unwrap())
+            .await
+            .unwrap();
+        let me = self.store.authenticate(login, PASSWORD).await.unwrap();
+        let token = self.store.create_token(&me, "tests").await.unwrap().1;
+        (user.id.0, token)
+    }
+
+    /// A server on an untouched database: only the first administrator,
+    /// with its one-time password.
+    pub async fn start_with(engine: Engine, settings: luoshi_server::Settings) -> TestServer {
         let clock = Arc::new(ManualClock::at_noon(start_day()));
         let (url, cleanup) = match engine {
             Engine::Sqlite => {
@@ -181,12 +253,15 @@ impl TestServer {
         };
         let store = Store::open(&url, clock.clone()).await.unwrap();
         let server = luoshi_server::Server::with_store(
-            store,
+            store.clone(),
             "127.0.0.1:0".parse().unwrap(),
-            max_body_bytes,
+            settings,
         )
         .await
         .unwrap();
+        let first_admin = server
+            .first_admin()
+            .map(|a| (a.login.clone(), a.password.clone()));
         let addr = server.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
@@ -203,6 +278,10 @@ impl TestServer {
             addr,
             client: reqwest::Client::new(),
             clock,
+            store,
+            first_admin,
+            admin_token: String::new(),
+            office_token: String::new(),
             shutdown: Some(tx),
             handle: Some(handle),
             cleanup,
@@ -216,6 +295,7 @@ impl TestServer {
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
         let resp = req.send().await.unwrap();
         let status = resp.status();
+        let headers = resp.headers().clone();
         let content_type = resp
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -226,28 +306,56 @@ impl TestServer {
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Reply {
             status,
+            headers,
             body,
             content_type,
             bytes,
         }
     }
 
+    /// GET as the office.
     pub async fn get(&self, path: &str) -> Reply {
-        self.send(self.client.get(self.url(path))).await
+        self.get_as(&self.office_token, path).await
     }
 
+    /// POST as the office.
     pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.post_as(&self.office_token, path, body).await
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> Reply {
+        self.send(self.client.get(self.url(path)).bearer_auth(token))
+            .await
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> Reply {
         self.send(
             self.client
                 .post(self.url(path))
-                .header("x-luoshi-actor", "督查室王五".as_bytes())
+                .bearer_auth(token)
                 .json(body),
         )
         .await
     }
 
-    pub async fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, self.url(path))
+    /// A request of `method` to `path` with a bearer token.
+    pub fn request(&self, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
+    /// POST as `token`, asserting the status; returns the body.
+    pub async fn ok_post_as(&self, token: &str, path: &str, body: &Value, status: u16) -> Value {
+        let r = self.post_as(token, path, body).await;
+        assert_eq!(r.status.as_u16(), status, "POST {path} {body}: {}", r.body);
+        r.body
+    }
+
+    pub async fn ok_get_as(&self, token: &str, path: &str) -> Value {
+        let r = self.get_as(token, path).await;
+        assert_eq!(r.status, StatusCode::OK, "GET {path}: {}", r.body);
+        r.body
     }
 
     /// A success: asserts `status` and returns the body.
@@ -283,6 +391,57 @@ impl TestServer {
                     .unwrap();
                 admin.close().await.unwrap();
             }
+        }
+    }
+}
+
+/// A signed-in browser session: the `Cookie` value and the CSRF token.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+    /// The whole Set-Cookie header of the login.
+    pub set_cookie: String,
+    pub login_body: Value,
+}
+
+impl TestServer {
+    /// Logs in by password; panics unless it succeeds.
+    pub async fn login(&self, login: &str, password: &str) -> Browser {
+        let r = self
+            .send(
+                self.client
+                    .post(self.url("/api/v1/session"))
+                    .json(&serde_json::json!({"login": login, "password": password})),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 200, "login {login}: {}", r.body);
+        let set_cookie = r
+            .headers
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        Browser {
+            cookie: set_cookie.split(';').next().unwrap().to_owned(),
+            csrf: r.body["csrf_token"].as_str().unwrap().to_owned(),
+            set_cookie,
+            login_body: r.body,
+        }
+    }
+
+    /// A request with the session cookie and, for unsafe methods, the CSRF header.
+    pub fn browser(&self, b: &Browser, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let unsafe_method = !matches!(method, Method::GET | Method::HEAD);
+        let req = self
+            .client
+            .request(method, self.url(path))
+            .header("cookie", &b.cookie);
+        if unsafe_method {
+            req.header("x-csrf-token", &b.csrf)
+        } else {
+            req
         }
     }
 }
