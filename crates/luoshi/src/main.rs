@@ -1,5 +1,10 @@
 //! The `luoshi` command line: parses arguments and dispatches. Glue only.
 
+// mimalloc: the server allocates many small, short-lived values per
+// request (rows, DTOs, JSON); see docs/benchmarks.md for the measurement.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod account_cmd;
 mod extract_cmd;
 mod ledger_cmd;
