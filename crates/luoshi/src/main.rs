@@ -6,6 +6,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod account_cmd;
+mod demo;
 mod extract_cmd;
 mod ledger_cmd;
 mod serve_cmd;
@@ -218,7 +219,7 @@ fn main() -> ExitCode {
             account_cmd::run(&cli.global, account_cmd::Command::Token(command))
         }
         Command::Serve(args) => serve_cmd::config(&args, &cli.global.database, database_given)
-            .and_then(|config| serve_cmd::run(&config)),
+            .and_then(|config| serve_cmd::run(&config, args.demo)),
         Command::Dev { command } => ledger_cmd::run(&cli.global, ledger_cmd::Command::Dev(command)),
         Command::Supervise { command } => {
             supervise_cmd::run(&cli.global, supervise_cmd::Command::Supervise(command))

@@ -50,6 +50,11 @@ pub struct ServeArgs {
         help = "登录会话的有效期（小时，1 到 720），默认 8"
     )]
     pub session_hours: Option<String>,
+    #[arg(
+        long,
+        help = "空数据库时先写入演示数据（两份通稿、六个单位、各角色演示账号，密码在启动时显示），便于初次体验"
+    )]
+    pub demo: bool,
 }
 
 /// The longest session lifetime a setting may ask for: 30 days.
@@ -169,7 +174,7 @@ fn redacted(url: &str) -> String {
 }
 
 /// Serves until SIGTERM or ctrl-c; in-flight requests finish first.
-pub fn run(config: &luoshi_server::Config) -> Result<(), UserError> {
+pub fn run(config: &luoshi_server::Config, demo: bool) -> Result<(), UserError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -186,6 +191,9 @@ pub fn run(config: &luoshi_server::Config) -> Result<(), UserError> {
             code: "runtime",
             message: format!("无法注册停止信号（SIGTERM、Ctrl-C）的处理：{e}"),
         })?;
+        if demo {
+            fill_demo(config).await?;
+        }
         let server = luoshi_server::Server::bind(config).await.map_err(serve_error)?;
         let addr = server.local_addr().map_err(serve_error)?;
         if let Some(admin) = server.first_admin() {
@@ -208,6 +216,40 @@ pub fn run(config: &luoshi_server::Config) -> Result<(), UserError> {
         println!("luoshi 已停止。");
         Ok(())
     })
+}
+
+/// Writes the demo ledger into an empty database and prints its accounts.
+async fn fill_demo(config: &luoshi_server::Config) -> Result<(), UserError> {
+    let store = luoshi_core::Store::open(
+        &config.database,
+        std::sync::Arc::new(luoshi_core::SystemClock::default()),
+    )
+    .await
+    .map_err(|e| UserError {
+        code: e.code(),
+        message: e.to_string(),
+    })?;
+    let filled = crate::demo::fill(&store).await;
+    store.close().await;
+    match filled? {
+        Some(logins) => {
+            println!(
+                "已写入演示数据。演示账号（密码均为 {}）：",
+                crate::demo::DEMO_PASSWORD
+            );
+            for l in logins {
+                println!(
+                    "  {:<10} {}（{}{}）",
+                    l.login,
+                    l.name,
+                    l.role.label(),
+                    l.unit.map(|u| format!("，{u}")).unwrap_or_default()
+                );
+            }
+        }
+        None => println!("数据库中已有数据，未写入演示数据。"),
+    }
+    Ok(())
 }
 
 #[cfg(test)]

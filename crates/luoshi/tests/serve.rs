@@ -369,3 +369,63 @@ fn the_first_start_prints_the_administrator_once_and_cookie_settings_apply() {
     assert_eq!(out.status.code(), Some(78));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn the_demo_fills_an_empty_ledger_a_unit_user_can_log_into() {
+    let dir = temp_dir("demo");
+    let mut cmd = luoshi(&dir);
+    cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
+    let (mut child, line, preamble) = start_with_preamble(cmd);
+    let addr = address(&line);
+    let printed = preamble.concat();
+    assert!(printed.contains("已写入演示数据"), "{printed}");
+    assert!(printed.contains("shuili"), "{printed}");
+    // A unit's staff logs in with the printed demo password, needs no
+    // password change, and sees its own unit's tasks only.
+    let login = "{\"login\": \"shuili\", \"password\": \"luoshi-demo-2026\"}";
+    let (status, head, body) = exchange(addr, "POST", "/api/v1/session", "", login);
+    assert_eq!(status, 200, "{head}\n{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let headers = format!("Cookie: {cookie}\r\n");
+    let (status, _, body) = exchange(addr, "GET", "/api/v1/tasks?limit=200", &headers, "");
+    assert_eq!(status, 200, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let tasks: Vec<&serde_json::Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "task")
+        .collect();
+    assert!(!tasks.is_empty(), "{body}");
+    for t in &tasks {
+        let a = &t["assignment"];
+        let ours = a["lead"]["name"] == "省水利厅"
+            || a["co_units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u["name"] == "省水利厅");
+        assert!(ours, "{t}");
+    }
+    signal(&child, "TERM");
+    assert!(wait(&mut child, Duration::from_secs(10)).success());
+    // The ledger verifies; a second demo start leaves it as it is.
+    let out = luoshi(&dir).args(["audit", "verify"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let mut cmd = luoshi(&dir);
+    cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
+    let (mut child, _, preamble) = start_with_preamble(cmd);
+    assert!(preamble.concat().contains("未写入演示数据"), "{preamble:?}");
+    signal(&child, "TERM");
+    assert!(wait(&mut child, Duration::from_secs(10)).success());
+    let _ = std::fs::remove_dir_all(dir);
+}
