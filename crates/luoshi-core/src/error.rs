@@ -37,6 +37,8 @@ pub enum ValueError {
     NotAUnitOfTask { unit: String },
     #[error("牵头单位“{unit}”不能同时作为配合单位。")]
     LeadAlsoCoUnit { unit: String },
+    #[error("不能把单位“{unit}”移到“{parent}”之下：“{parent}”是它自己或它的下级单位。")]
+    UnitCycle { unit: String, parent: String },
     #[error("登录名无效：应为 2 到 32 个字符，只能包含英文字母、数字和 . _ -。")]
     BadLogin,
     #[error("密码不符合要求：{reason}")]
@@ -82,6 +84,7 @@ impl ValueError {
             ValueError::Extraction { .. } => "extraction_invalid",
             ValueError::NotAUnitOfTask { .. } => "not_a_unit_of_task",
             ValueError::LeadAlsoCoUnit { .. } => "lead_also_co_unit",
+            ValueError::UnitCycle { .. } => "unit_cycle",
             ValueError::BadLogin => "bad_login",
             ValueError::WeakPassword { .. } => "weak_password",
             ValueError::UnknownRole { .. } => "unknown_role",

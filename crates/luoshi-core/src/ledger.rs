@@ -58,6 +58,21 @@ pub trait Ledger: Send + Sync {
         parent: Option<&UnitName>,
     ) -> impl Future<Output = Result<Unit, StoreError>> + Send;
 
+    /// Renames a unit and/or moves it under another parent (机构调整):
+    /// `new_name` replaces the name (unique); `parent` `Some(None)` makes it
+    /// a top-level unit, `Some(Some(p))` puts it under `p`, which must not
+    /// be the unit or one of its sub-units. Tasks and reports keep pointing
+    /// at the same unit, so they follow the new name. A stale version is
+    /// [`crate::Conflict::Stale`].
+    fn change_unit(
+        &self,
+        actor: &PersonName,
+        unit: &UnitName,
+        expected: Version,
+        new_name: Option<&UnitName>,
+        parent: Option<Option<&UnitName>>,
+    ) -> impl Future<Output = Result<Unit, StoreError>> + Send;
+
     /// All units, in the order they were added.
     fn units(&self) -> impl Future<Output = Result<Vec<Unit>, StoreError>> + Send;
 

@@ -470,6 +470,86 @@ impl Ledger for Store {
         self.unit(name).await
     }
 
+    /// Renames or moves a unit.
+    async fn change_unit(
+        &self,
+        actor: &PersonName,
+        unit: &UnitName,
+        expected: Version,
+        new_name: Option<&UnitName>,
+        parent: Option<Option<&UnitName>>,
+    ) -> Result<Unit, StoreError> {
+        let mut w = self.writer(actor).await?;
+        let id = unit_id(&mut w.tx, unit).await?;
+        let current =
+            w.tx.fetch_optional(
+                "SELECT version, name, parent_id FROM units WHERE id = $1",
+                args![id],
+            )
+            .await?
+            .ok_or_else(|| StoreError::not_found(Entity::Unit, unit))?;
+        let version = current.int("version")?;
+        if version != expected.0 {
+            return Err(Conflict::Stale {
+                entity: Entity::Unit,
+                id,
+                expected: expected.0,
+                actual: version,
+            }
+            .into());
+        }
+        let name = match new_name {
+            Some(n) if n != unit => {
+                if find_unit_id(&mut w.tx, n).await?.is_some() {
+                    return Err(Conflict::Duplicate {
+                        entity: Entity::Unit,
+                        key: n.to_string(),
+                    }
+                    .into());
+                }
+                n.as_str().to_owned()
+            }
+            _ => current.text("name")?,
+        };
+        let parent_id = match parent {
+            None => current.opt_int("parent_id")?,
+            Some(None) => None,
+            Some(Some(p)) => {
+                let pid = unit_id(&mut w.tx, p).await?;
+                // Walk up from the new parent: meeting the unit is a cycle.
+                let mut at = Some(pid);
+                let mut steps = 0;
+                while let Some(u) = at {
+                    if u == id || steps > 10_000 {
+                        return Err(ValueError::UnitCycle {
+                            unit: unit.to_string(),
+                            parent: p.to_string(),
+                        }
+                        .into());
+                    }
+                    at =
+                        w.tx.fetch_optional("SELECT parent_id FROM units WHERE id = $1", args![u])
+                            .await?
+                            .map(|r| r.opt_int("parent_id"))
+                            .transpose()?
+                            .flatten();
+                    steps += 1;
+                }
+                Some(pid)
+            }
+        };
+        let before = w.snapshot(&UNITS, id).await?;
+        w.tx.execute(
+            "UPDATE units SET name = $1, parent_id = $2, version = version + 1 WHERE id = $3",
+            args![name.as_str(), parent_id, id],
+        )
+        .await?;
+        w.record(&UNITS, id, None, "change", None, before).await?;
+        w.commit().await?;
+        let name = UnitName::parse(&name)?;
+        self.unit(&name).await
+    }
+
     /// All units, in the order they were added.
     async fn units(&self) -> Result<Vec<Unit>, StoreError> {
         let mut tx = self.pool.read().await?;

@@ -160,6 +160,104 @@ async fn units_form_a_hierarchy(db: TestDb) {
     db.finish().await;
 }
 
+/// Departments are renamed and regrouped (机构改革); their tasks follow.
+async fn units_are_renamed_and_moved(db: TestDb) {
+    add_units(&db.store).await;
+    let s = &db.store;
+    let ingested = ingest(s).await;
+    let t = nth_task(&ingested, 0);
+    s.assign(
+        &office(),
+        t.id,
+        t.version,
+        &assignment("省科技厅", &[], "2026-06-30"),
+    )
+    .await
+    .unwrap();
+    let before = s.unit(&unit("省科技厅")).await.unwrap();
+    let renamed = s
+        .change_unit(
+            &office(),
+            &unit("省科技厅"),
+            before.version,
+            Some(&unit("省科学技术厅")),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.id, before.id);
+    assert_eq!(renamed.name.as_str(), "省科学技术厅");
+    let task = s.task(t.id).await.unwrap();
+    assert_eq!(task.assignment.unwrap().lead.name.as_str(), "省科学技术厅");
+    // The old name is gone; a stale version and a taken name are refused.
+    assert_eq!(code(s.unit(&unit("省科技厅")).await), "not_found");
+    assert_eq!(
+        code(
+            s.change_unit(
+                &office(),
+                &unit("省科学技术厅"),
+                before.version,
+                None,
+                Some(None)
+            )
+            .await
+        ),
+        "stale_version"
+    );
+    assert_eq!(
+        code(
+            s.change_unit(
+                &office(),
+                &unit("省科学技术厅"),
+                renamed.version,
+                Some(&unit("省水利厅")),
+                None
+            )
+            .await
+        ),
+        "duplicate"
+    );
+    // Moving a unit under its own sub-unit is a cycle.
+    let gov = s.unit(&unit("省政府")).await.unwrap();
+    assert_eq!(
+        code(
+            s.change_unit(
+                &office(),
+                &unit("省政府"),
+                gov.version,
+                None,
+                Some(Some(&unit("省水利厅")))
+            )
+            .await
+        ),
+        "unit_cycle"
+    );
+    let moved = s
+        .change_unit(
+            &office(),
+            &unit("省科学技术厅"),
+            renamed.version,
+            None,
+            Some(Some(&unit("省发展改革委"))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved.parent.unwrap().name.as_str(), "省发展改革委");
+    let top = s
+        .change_unit(
+            &office(),
+            &unit("省科学技术厅"),
+            moved.version,
+            None,
+            Some(None),
+        )
+        .await
+        .unwrap();
+    assert!(top.parent.is_none());
+    assert!(s.verify().await.unwrap().is_ok());
+    db.finish().await;
+}
+
 async fn the_full_life_cycle(db: TestDb) {
     add_units(&db.store).await;
     let ingested = ingest(&db.store).await;
@@ -1164,6 +1262,7 @@ engine_tests!(
     ingest_stores_the_tree_as_drafts,
     a_bad_extraction_writes_nothing,
     units_form_a_hierarchy,
+    units_are_renamed_and_moved,
     the_full_life_cycle,
     illegal_actions_change_nothing,
     a_stale_version_is_a_conflict,

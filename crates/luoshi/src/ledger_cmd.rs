@@ -58,6 +58,29 @@ pub enum UnitCommand {
     /// Lists the units.
     #[command(about = "列出单位")]
     List,
+    /// Renames a unit (its tasks and reports follow).
+    #[command(about = "单位更名（其任务和反馈随之更名）")]
+    Rename {
+        #[arg(value_name = "原名称")]
+        name: String,
+        #[arg(value_name = "新名称")]
+        new_name: String,
+    },
+    /// Moves a unit under another parent, or to the top level.
+    #[command(about = "调整单位隶属关系")]
+    Move {
+        #[arg(value_name = "名称")]
+        name: String,
+        #[arg(
+            long,
+            value_name = "上级",
+            help = "新的上级单位",
+            conflicts_with = "top"
+        )]
+        parent: Option<String>,
+        #[arg(long, help = "改为不隶属任何单位的顶层单位")]
+        top: bool,
+    },
 }
 
 /// What `luoshi export` writes.
@@ -468,6 +491,32 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
         Command::Unit(UnitCommand::List) => {
             let units = store.units().await.map_err(store_error)?;
             out.units(&units);
+        }
+        Command::Unit(UnitCommand::Rename { name, new_name }) => {
+            let name = value(UnitName::parse(&name))?;
+            let new_name = value(UnitName::parse(&new_name))?;
+            let version = store.unit(&name).await.map_err(store_error)?.version;
+            let unit = store
+                .change_unit(&actor(global)?, &name, version, Some(&new_name), None)
+                .await
+                .map_err(store_error)?;
+            out.units(&[unit]);
+        }
+        Command::Unit(UnitCommand::Move { name, parent, top }) => {
+            let name = value(UnitName::parse(&name))?;
+            let parent = parent.map(|p| value(UnitName::parse(&p))).transpose()?;
+            if parent.is_none() && !top {
+                return Err(user_error(
+                    "usage",
+                    "请用 --parent 给出新的上级单位，或用 --top 改为顶层单位。",
+                ));
+            }
+            let version = store.unit(&name).await.map_err(store_error)?.version;
+            let unit = store
+                .change_unit(&actor(global)?, &name, version, None, Some(parent.as_ref()))
+                .await
+                .map_err(store_error)?;
+            out.units(&[unit]);
         }
         Command::Task(cmd) => task(store, global, &out, cmd).await?,
         Command::Report(ReportCommand::Add {

@@ -224,6 +224,21 @@ fn the_cycle_on_a_fresh_sqlite_file() {
         "value_percent_out_of_range",
     );
     refused(&l.run(&["unit", "add", "省水利厅"]), "duplicate");
+    // A department renamed keeps its tasks; moving it under itself is refused.
+    l.ok(&["unit", "rename", "省水利厅", "省水利水电厅"]);
+    assert_eq!(
+        l.json(&["task", "list", "--unit", "省水利水电厅"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    l.ok(&["unit", "move", "省财政厅", "--parent", "省水利水电厅"]);
+    refused(
+        &l.run(&["unit", "move", "省水利水电厅", "--parent", "省财政厅"]),
+        "unit_cycle",
+    );
+    refused(&l.run(&["unit", "move", "省财政厅"]), "usage");
     refused(
         &l.run(&["task", "list", "--status", "finished"]),
         "value_unknown_status",
