@@ -203,9 +203,80 @@ pub(crate) const CARDS: TableSpec = TableSpec {
     digested: &[],
 };
 
+/// The problem list (migration 5).
+pub(crate) const PROBLEMS: TableSpec = TableSpec {
+    name: "problems",
+    columns: &[
+        "id",
+        "version",
+        "task_id",
+        "report_id",
+        "unit_id",
+        "description",
+        "found_by",
+        "root_cause",
+        "class",
+        "deadline",
+        "status",
+        "measures",
+        "evidence",
+        "created_at",
+        "created_by",
+        "closed_at",
+        "closed_by",
+    ],
+    digested: &[],
+};
+
+/// Indicators attached to tasks (migration 5).
+pub(crate) const INDICATORS: TableSpec = TableSpec {
+    name: "indicators",
+    columns: &[
+        "id",
+        "version",
+        "task_id",
+        "name",
+        "measure",
+        "year",
+        "annual_target",
+        "created_at",
+        "created_by",
+    ],
+    digested: &[],
+};
+
+/// Indicators' actual values by period (migration 5).
+pub(crate) const INDICATOR_VALUES: TableSpec = TableSpec {
+    name: "indicator_values",
+    columns: &[
+        "id",
+        "version",
+        "indicator_id",
+        "period_end",
+        "value",
+        "recorded_at",
+        "recorded_by",
+    ],
+    digested: &[],
+};
+
+/// Progress reports filed together for several tasks (migration 5).
+pub(crate) const REPORT_BATCHES: TableSpec = TableSpec {
+    name: "report_batches",
+    columns: &[
+        "id",
+        "version",
+        "unit_id",
+        "report_ids",
+        "created_at",
+        "created_by",
+    ],
+    digested: &[],
+};
+
 /// Every table whose rows the trail vouches for. (`sessions` and
 /// `login_failures` change on every login and are not audited.)
-pub(crate) const AUDITED: [&TableSpec; 10] = [
+pub(crate) const AUDITED: [&TableSpec; 14] = [
     &DOCUMENTS,
     &MEETINGS,
     &UNITS,
@@ -216,6 +287,10 @@ pub(crate) const AUDITED: [&TableSpec; 10] = [
     &API_TOKENS,
     &CYCLES,
     &CARDS,
+    &PROBLEMS,
+    &INDICATORS,
+    &INDICATOR_VALUES,
+    &REPORT_BATCHES,
 ];
 
 /// The names of the audited tables (schema_migrations and audit_events

@@ -44,6 +44,10 @@ const TABLES: &[&str] = &[
     "api_tokens",
     "report_cycles",
     "cards",
+    "problems",
+    "indicators",
+    "indicator_values",
+    "report_batches",
     "audit_events",
 ];
 

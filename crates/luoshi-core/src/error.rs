@@ -67,6 +67,18 @@ pub enum ValueError {
     CardCleared { card: i64, at: String },
     #[error("预警 {card} 已被更高等级的预警 {by} 取代，请处理预警 {by}。")]
     CardSuperseded { card: i64, by: i64 },
+    #[error("{detail}")]
+    BadChoice { field: &'static str, detail: String },
+    #[error("问题 {problem} 已销号，不能再更改。")]
+    ProblemClosed { problem: i64 },
+    #[error("数值“{input}”无效，应为一个数，例如 12.5。")]
+    BadNumber { input: String },
+    #[error("考核周期“{input}”无效，请写作 2026-11（月）、2026-Q4（季度）或 2026（年度）。")]
+    BadEvalPeriod { input: String },
+    #[error("考核规则无效：{detail}。")]
+    BadEvaluationRules { detail: String },
+    #[error("合并反馈至少要包含两项不同的任务。")]
+    BatchTooSmall,
 }
 
 impl ValueError {
@@ -98,6 +110,12 @@ impl ValueError {
             ValueError::TaskNotAssigned { .. } => "task_not_assigned",
             ValueError::CardCleared { .. } => "card_already_cleared",
             ValueError::CardSuperseded { .. } => "card_superseded",
+            ValueError::BadChoice { .. } => "value_bad_choice",
+            ValueError::ProblemClosed { .. } => "problem_closed",
+            ValueError::BadNumber { .. } => "value_bad_number",
+            ValueError::BadEvalPeriod { .. } => "bad_evaluation_period",
+            ValueError::BadEvaluationRules { .. } => "bad_evaluation_rules",
+            ValueError::BatchTooSmall => "batch_too_small",
         }
     }
 }
@@ -115,6 +133,8 @@ pub enum Entity {
     ApiToken,
     Cycle,
     Card,
+    Problem,
+    Indicator,
 }
 
 impl Entity {
@@ -131,6 +151,8 @@ impl Entity {
             Entity::ApiToken => "api_token",
             Entity::Cycle => "report_cycle",
             Entity::Card => "card",
+            Entity::Problem => "problem",
+            Entity::Indicator => "indicator",
         }
     }
 }
@@ -148,6 +170,8 @@ impl fmt::Display for Entity {
             Entity::ApiToken => "访问令牌",
             Entity::Cycle => "反馈周期",
             Entity::Card => "预警",
+            Entity::Problem => "问题",
+            Entity::Indicator => "指标",
         })
     }
 }

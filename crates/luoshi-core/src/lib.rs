@@ -18,6 +18,10 @@
 //! * [`supervise`]: reporting cycles and warning-card rules, pure;
 //!   [`supervision`]: the same in the store (`set_cycle`, `reports_due`,
 //!   `assess`, `cards`, `clear_card`, `status_data`).
+//! * [`problems`]: the problem list's vocabularies, script-insensitive
+//!   similarity, indicator progress and the evaluation formula, pure;
+//!   [`problem_store`]: problems, indicators, combined reports and the
+//!   unit evaluation in the store.
 //! * [`xlsx`]: the Excel ledger (台账): export, and import of a sheet a
 //!   person may have edited, validated cell by cell before anything is stored.
 //!
@@ -46,6 +50,8 @@ mod ledger;
 pub mod lifecycle;
 mod migrate;
 pub mod model;
+pub mod problem_store;
+pub mod problems;
 pub mod seed;
 mod store;
 pub mod supervise;
@@ -71,6 +77,11 @@ pub use model::{
     NewAssignment, NewDocument, NewReport, ProgressReport, ReportKind, ReviewState, Span, Task,
     TaskDetail, TaskFilter, TaskKind, TaskSort, Unit, UnitRef, UnitStatusCount,
 };
+pub use problem_store::{
+    Evaluation, FiledProblem, Indicator, IndicatorValue, NewIndicator, NewProblem, ProblemEntry,
+    ProblemFilter, SimilarProblem, UnitEvaluation,
+};
+pub use problems::{EvalPeriod, EvaluationRules, FoundBy, ProblemStatus, RootCause};
 pub use seed::{SeedPlan, SeedSummary};
 pub use store::Store;
 pub use supervise::{Cycle, DueRules, Reason, Tier, WarningRules};

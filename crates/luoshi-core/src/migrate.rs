@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_supervision.sql"),
         postgres: include_str!("../migrations/postgres/0004_supervision.sql"),
     },
+    Migration {
+        version: 5,
+        name: "problems",
+        sqlite: include_str!("../migrations/sqlite/0005_problems.sql"),
+        postgres: include_str!("../migrations/postgres/0005_problems.sql"),
+    },
 ];
 
 /// The newest schema version this build knows: the largest in the list.
@@ -146,8 +152,8 @@ mod tests {
 
     #[test]
     fn the_schema_version_is_the_largest_known() {
-        assert_eq!(SCHEMA_VERSION, 4);
-        assert_eq!(versions(), vec![1, 2, 3, 4]);
+        assert_eq!(SCHEMA_VERSION, 5);
+        assert_eq!(versions(), vec![1, 2, 3, 4, 5]);
         assert_eq!(max_version(&[]), 0);
     }
 

@@ -1212,7 +1212,7 @@ impl Ledger for Store {
 
 /// Reads a task inside a write transaction, checks the version the caller
 /// read, and takes the snapshot its audit event starts from.
-async fn lock_task(
+pub(crate) async fn lock_task(
     w: &mut Writer,
     id: TaskId,
     expected: Option<Version>,
@@ -1236,7 +1236,7 @@ async fn lock_task(
     Ok((task, before))
 }
 
-async fn set_status(
+pub(crate) async fn set_status(
     w: &mut Writer,
     task: &Task,
     to: Status,
@@ -1289,7 +1289,7 @@ fn stale_unless_one(
     .into())
 }
 
-fn assigned(task: &Task) -> Result<&Assignment, StoreError> {
+pub(crate) fn assigned(task: &Task) -> Result<&Assignment, StoreError> {
     task.assignment.as_ref().ok_or_else(|| {
         StoreError::corrupt("tasks", task.id.0, "状态要求已交办，但没有牵头单位或时限")
     })

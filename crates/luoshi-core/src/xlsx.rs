@@ -378,6 +378,106 @@ pub fn write(rows: &[SheetRow], title: &str) -> Result<Vec<u8>, XlsxError> {
     Ok(book.save_to_buffer()?)
 }
 
+/// The headers of the evaluation ranking sheet (考核排名).
+pub const EVALUATION_HEADERS: [&str; 12] = [
+    "名次",
+    "单位",
+    "得分",
+    "按时报送率（%）",
+    "按时完成率（%）",
+    "应报 / 按时",
+    "到期任务 / 按时完成",
+    "退回反馈",
+    "预警",
+    "处理",
+    "要求报送次数",
+    "要求填报项数",
+];
+
+/// Writes the evaluation ranking (考核排名) on one sheet in the house
+/// style of [`write`]: title row, frozen header repeated on every printed
+/// page, A4 landscape fitted to the width; the burden (减负) beside the
+/// score.
+pub fn write_evaluation(e: &crate::problem_store::Evaluation) -> Result<Vec<u8>, XlsxError> {
+    let border = |f: Format| f.set_border(FormatBorder::Thin);
+    let title_fmt = Format::new()
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
+    let header_fmt = border(Format::new())
+        .set_bold()
+        .set_text_wrap()
+        .set_background_color(0x00D9_D9D9)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
+    let text_fmt = border(Format::new())
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter);
+    let center_fmt = text_fmt
+        .clone()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
+    let score_fmt = center_fmt.clone().set_num_format("0.0");
+
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("考核排名")?;
+    let widths = [
+        6.0, 22.0, 8.0, 10.0, 10.0, 10.0, 12.0, 8.0, 16.0, 28.0, 10.0, 10.0,
+    ];
+    for (col, w) in (0u16..).zip(widths) {
+        sheet.set_column_width(col, w)?;
+    }
+    let title = format!("单位考核排名（{}）", e.period);
+    sheet.merge_range(0, 0, 0, 11, &title, &title_fmt)?;
+    sheet.set_row_height(0, 32)?;
+    for (col, h) in (0u16..).zip(EVALUATION_HEADERS) {
+        sheet.write_string_with_format(1, col, h, &header_fmt)?;
+    }
+    sheet.set_freeze_panes(2, 0)?;
+    sheet.set_repeat_rows(1, 1)?;
+    sheet.set_landscape();
+    sheet.set_paper_size(9); // A4
+    sheet.set_print_fit_to_pages(1, 0);
+    #[allow(clippy::cast_precision_loss)] // counts stay far below 2^53
+    for (r, u) in (2u32..).zip(&e.units) {
+        let f = &u.facts;
+        sheet.write_number_with_format(r, 0, f64::from(u.rank), &center_fmt)?;
+        sheet.write_string_with_format(r, 1, u.unit.name.as_str(), &text_fmt)?;
+        sheet.write_number_with_format(r, 2, u.score.score, &score_fmt)?;
+        sheet.write_number_with_format(r, 3, u.score.report_rate, &score_fmt)?;
+        sheet.write_number_with_format(r, 4, u.score.completion_rate, &score_fmt)?;
+        let pair = |a: u64, b: u64| format!("{a} / {b}");
+        sheet.write_string_with_format(
+            r,
+            5,
+            pair(f.reports_due, f.reports_on_time),
+            &center_fmt,
+        )?;
+        sheet.write_string_with_format(r, 6, pair(f.tasks_due, f.tasks_on_time), &center_fmt)?;
+        sheet.write_number_with_format(r, 7, f.returned_reports as f64, &center_fmt)?;
+        let cards = f
+            .cards
+            .iter()
+            .map(|(t, n)| format!("{t}×{n}"))
+            .collect::<Vec<_>>()
+            .join("、");
+        sheet.write_string_with_format(r, 8, cards, &text_fmt)?;
+        let outcome = u
+            .score
+            .consequences
+            .iter()
+            .map(|c| format!("{} {} 次（扣 {} 分）", c.label, c.count, c.points))
+            .collect::<Vec<_>>()
+            .join("；");
+        sheet.write_string_with_format(r, 9, outcome, &text_fmt)?;
+        sheet.write_number_with_format(r, 10, u.score.reports_asked as f64, &center_fmt)?;
+        sheet.write_number_with_format(r, 11, u.score.fields_asked as f64, &center_fmt)?;
+    }
+    Ok(book.save_to_buffer()?)
+}
+
 // ----- reading ---------------------------------------------------------------------
 
 /// A progress report read from 进展情况.

@@ -46,4 +46,16 @@ pub use extract::{clean_text, extract, extract_bytes, extract_text};
 pub fn warm() {
     convert::warm();
 }
+
+/// `text` in Simplified script, one character for one: the conversion the
+/// extractor itself uses, for script-insensitive comparisons elsewhere
+/// (similar problems in the problem list).
+///
+/// ```
+/// assert_eq!(luoshi_extract::simplified("會議強調"), "会议强调");
+/// ```
+pub fn simplified(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    convert::to_simplified(&chars).0.into_iter().collect()
+}
 pub use model::{Due, Extraction, Meeting, Script, Task, TaskKind, Warning};

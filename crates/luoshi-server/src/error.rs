@@ -343,6 +343,13 @@ pub const CODES: &[&str] = &[
     "completion_pending",
     "task_not_suspended",
     "illegal_transition",
+    // the problem list, indicators, evaluation
+    "value_bad_choice",
+    "problem_closed",
+    "value_bad_number",
+    "bad_evaluation_period",
+    "bad_evaluation_rules",
+    "batch_too_small",
     // decoding an uploaded document
     "input_too_large",
     "input_empty",
@@ -442,6 +449,14 @@ pub fn english(code: &str) -> Option<&'static str> {
         "completion_pending" => "A completion request is under review; return it first.",
         "task_not_suspended" => "The task is not suspended.",
         "illegal_transition" => "The task's current status does not allow this action.",
+        "value_bad_choice" => "The value is not one of the allowed choices.",
+        "problem_closed" => "The problem is closed (销号) and can no longer change.",
+        "value_bad_number" => "Invalid number, e.g. 12.5.",
+        "bad_evaluation_period" => {
+            "Invalid evaluation period; use 2026-11 (month), 2026-Q4 (quarter) or 2026 (year)."
+        }
+        "bad_evaluation_rules" => "The evaluation rules are not valid.",
+        "batch_too_small" => "A combined report needs at least two different tasks.",
         "input_too_large" => "The document is too large.",
         "input_empty" => "The document is empty.",
         "input_binary" => "The file is not a text document.",

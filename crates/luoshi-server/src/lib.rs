@@ -27,6 +27,7 @@ pub mod dto;
 pub mod error;
 pub mod request;
 pub mod routes;
+pub mod routes_problems;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -126,6 +127,9 @@ impl ServeError {
         (name = "units", description = "单位"),
         (name = "accounts", description = "登录、本人账号、访问令牌"),
         (name = "users", description = "用户管理（系统管理员）"),
+        (name = "problems", description = "问题清单：登记、相似问题、整改、销号"),
+        (name = "indicators", description = "指标：年度目标、完成值、序时进度"),
+        (name = "evaluation", description = "单位考核排名与报送负担"),
     ),
     modifiers(&SecuritySchemes),
     security(("session" = []), ("bearer" = []))
@@ -188,6 +192,22 @@ fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(accounts::list_users, accounts::create_user))
         .routes(routes!(accounts::get_user, accounts::update_user))
         .routes(routes!(accounts::reset_password))
+        .routes(routes!(
+            routes_problems::list_problems,
+            routes_problems::add_problem
+        ))
+        .routes(routes!(routes_problems::similar_problems))
+        .routes(routes!(routes_problems::get_problem))
+        .routes(routes!(routes_problems::rectify_problem))
+        .routes(routes!(routes_problems::close_problem))
+        .routes(routes!(routes_problems::classify_problem))
+        .routes(routes!(
+            routes_problems::list_indicators,
+            routes_problems::add_indicator
+        ))
+        .routes(routes!(routes_problems::record_indicator))
+        .routes(routes!(routes_problems::get_evaluation))
+        .routes(routes!(routes_problems::export_evaluation))
 }
 
 /// The OpenAPI 3.1 document of the API, generated from the handlers.

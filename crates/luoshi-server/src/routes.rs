@@ -56,12 +56,12 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     }
 }
 
-fn ok<T: Serialize>(value: &T) -> Response {
+pub(crate) fn ok<T: Serialize>(value: &T) -> Response {
     json(StatusCode::OK, value)
 }
 
 /// A value of a request field, checked by its domain type.
-fn field<T>(name: &str, r: Result<T, ValueError>) -> Result<T, ApiError> {
+pub(crate) fn field<T>(name: &str, r: Result<T, ValueError>) -> Result<T, ApiError> {
     r.map_err(|e| ApiError::invalid(name, &e))
 }
 
@@ -69,23 +69,23 @@ fn unprocessable(code: &'static str, field: &str, message: impl Into<String>) ->
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).with_field(field)
 }
 
-fn text(name: &str, s: &str) -> Result<Text, ApiError> {
+pub(crate) fn text(name: &str, s: &str) -> Result<Text, ApiError> {
     field(name, Text::parse(s))
 }
 
-fn opt_text(name: &str, s: Option<&str>) -> Result<Option<Text>, ApiError> {
+pub(crate) fn opt_text(name: &str, s: Option<&str>) -> Result<Option<Text>, ApiError> {
     s.map(|s| text(name, s)).transpose()
 }
 
-fn unit_name(name: &str, s: &str) -> Result<UnitName, ApiError> {
+pub(crate) fn unit_name(name: &str, s: &str) -> Result<UnitName, ApiError> {
     field(name, UnitName::parse(s))
 }
 
-fn task_id(p: &PathParam) -> Result<TaskId, ApiError> {
+pub(crate) fn task_id(p: &PathParam) -> Result<TaskId, ApiError> {
     field("id", TaskId::parse(&p.0))
 }
 
-fn today(store: &Store) -> Date {
+pub(crate) fn today(store: &Store) -> Date {
     store.clock().today()
 }
 

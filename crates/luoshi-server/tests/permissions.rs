@@ -70,6 +70,20 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/users/{id}", [401, 403, 200, 403, 403, 403, 403], [401, 403, 200, 403, 403, 403, 403]),
     ("PATCH", "/api/v1/users/{id}", [401, 403, 409, 403, 403, 403, 403], [401, 403, 409, 403, 403, 403, 403]),
     ("POST", "/api/v1/users/{id}/password", [401, 403, 200, 403, 403, 403, 403], [401, 403, 200, 403, 403, 403, 403]),
+    // The problem list: the office files, classifies and closes; a unit
+    // sees and rectifies its own units' problems only.
+    ("GET", "/api/v1/problems", [401, 403, 200, 200, 200, 200, 200], [401, 403, 200, 200, 200, 200, 200]),
+    ("POST", "/api/v1/problems", [401, 403, 403, 201, 403, 403, 403], [401, 403, 403, 201, 403, 403, 403]),
+    ("POST", "/api/v1/problems/similar", [401, 403, 200, 200, 200, 200, 200], [401, 403, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/problems/{id}", [401, 403, 200, 200, 200, 200, 200], [401, 403, 200, 200, 403, 403, 200]),
+    ("POST", "/api/v1/problems/{id}/rectify", [401, 403, 403, 409, 409, 409, 403], [401, 403, 403, 409, 403, 403, 403]),
+    ("POST", "/api/v1/problems/{id}/close", [401, 403, 403, 409, 403, 403, 403], [401, 403, 403, 409, 403, 403, 403]),
+    ("POST", "/api/v1/problems/{id}/class", [401, 403, 403, 409, 403, 403, 403], [401, 403, 403, 409, 403, 403, 403]),
+    ("GET", "/api/v1/tasks/{id}/indicators", [401, 403, 200, 200, 200, 200, 200], [401, 403, 200, 200, 403, 403, 200]),
+    ("POST", "/api/v1/tasks/{id}/indicators", [401, 403, 403, 201, 403, 403, 403], [401, 403, 403, 201, 403, 403, 403]),
+    ("POST", "/api/v1/indicators/{id}/values", [401, 403, 403, 200, 403, 403, 403], [401, 403, 403, 200, 403, 403, 403]),
+    ("GET", "/api/v1/evaluation", [401, 403, 200, 200, 200, 200, 200], [401, 403, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/evaluation/export", [401, 403, 200, 200, 403, 403, 200], [401, 403, 200, 200, 403, 403, 200]),
 ];
 
 /// The records a cell is about: of unit A (the unit roles' own) and of
@@ -82,6 +96,8 @@ struct Fixture {
     document: [i64; 2],
     report: [i64; 2],
     user: i64,
+    problem: [i64; 2],
+    indicator: [i64; 2],
 }
 
 async fn fixture(s: &TestServer) -> Fixture {
@@ -110,6 +126,27 @@ async fn fixture(s: &TestServer) -> Fixture {
     let (user, c_reporter) = s
         .account("c-reporter", Role::UnitStaff, Some("丙单位"))
         .await;
+    let mut problem = [0; 2];
+    let mut indicator = [0; 2];
+    for (i, unit) in ["甲单位", "丙单位"].into_iter().enumerate() {
+        let p = s
+            .ok_post(
+                "/api/v1/problems",
+                &json!({"description": format!("{unit}的问题"), "unit": unit, "found_by": "督查",
+                        "root_cause": "其他", "deadline": "2026-06-30"}),
+                201,
+            )
+            .await;
+        problem[i] = p["problem"]["id"].as_i64().unwrap();
+        let ind = s
+            .ok_post(
+                &format!("/api/v1/tasks/{}/indicators", task[i]),
+                &json!({"name": "指标", "measure": "家", "year": 2026, "annual_target": 10}),
+                201,
+            )
+            .await;
+        indicator[i] = ind["id"].as_i64().unwrap();
+    }
     let mut report = [0; 2];
     for (i, token) in [&a_reporter, &c_reporter].into_iter().enumerate() {
         let r = s
@@ -186,6 +223,8 @@ async fn fixture(s: &TestServer) -> Fixture {
         document,
         report,
         user,
+        problem,
+        indicator,
     }
 }
 
@@ -198,6 +237,10 @@ fn path_of(template: &str, f: &Fixture, caller: usize, other: bool) -> String {
         f.document[i].to_string()
     } else if template.starts_with("/api/v1/reports/{id}") {
         f.report[i].to_string()
+    } else if template.starts_with("/api/v1/problems/{id}") {
+        f.problem[i].to_string()
+    } else if template.starts_with("/api/v1/indicators/{id}") {
+        f.indicator[i].to_string()
     } else if template.starts_with("/api/v1/users/{id}") {
         f.user.to_string()
     } else if template.starts_with("/api/v1/me/tokens/{id}") {
@@ -252,6 +295,22 @@ fn body_of(method: &str, template: &str) -> Option<Value> {
             json!({"login": "office", "name": "重名", "role": "office"})
         }
         ("PATCH", "/api/v1/users/{id}") => json!({"expected_version": STALE, "name": "改名"}),
+        ("POST", "/api/v1/problems") => json!({"description": "矩阵问题", "unit": "甲单位",
+            "found_by": "督查", "root_cause": "其他", "deadline": "2026-06-30"}),
+        ("POST", "/api/v1/problems/similar") => json!({"text": "甲单位的问题"}),
+        ("POST", "/api/v1/problems/{id}/rectify") => {
+            json!({"expected_version": STALE, "measures": "整改措施"})
+        }
+        ("POST", "/api/v1/problems/{id}/close") => {
+            json!({"expected_version": STALE, "evidence": "佐证"})
+        }
+        ("POST", "/api/v1/problems/{id}/class") => {
+            json!({"expected_version": STALE, "class": "类别"})
+        }
+        ("POST", "/api/v1/tasks/{id}/indicators") => {
+            json!({"name": "指标", "measure": "家", "year": 2026, "annual_target": 10})
+        }
+        ("POST", "/api/v1/indicators/{id}/values") => json!({"period": "2026-03", "value": 3}),
         _ => return None,
     };
     Some(body)

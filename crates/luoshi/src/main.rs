@@ -9,6 +9,7 @@ mod account_cmd;
 mod demo;
 mod extract_cmd;
 mod ledger_cmd;
+mod problem_cmd;
 mod serve_cmd;
 mod supervise_cmd;
 
@@ -163,6 +164,27 @@ enum Command {
         #[command(subcommand)]
         command: supervise_cmd::CardCommand,
     },
+    /// The problem list (问题清单).
+    #[command(
+        about = "问题清单：登记、列出、查看、相似问题、整改、销号",
+        disable_help_flag = true
+    )]
+    Problem {
+        #[command(subcommand)]
+        command: problem_cmd::ProblemCommand,
+    },
+    /// Indicators (指标).
+    #[command(about = "指标：设定、填报完成值、列出进度", disable_help_flag = true)]
+    Indicator {
+        #[command(subcommand)]
+        command: problem_cmd::IndicatorCommand,
+    },
+    /// Unit evaluation (考核).
+    #[command(
+        about = "单位考核：按期间计算得分和排名（含报送负担），可导出 Excel",
+        disable_help_flag = true
+    )]
+    Evaluate(problem_cmd::EvaluateArgs),
     /// The audit trail (留痕).
     #[command(about = "留痕：核验", disable_help_flag = true)]
     Audit {
@@ -226,6 +248,15 @@ fn main() -> ExitCode {
         }
         Command::Card { command } => {
             supervise_cmd::run(&cli.global, supervise_cmd::Command::Card(command))
+        }
+        Command::Problem { command } => {
+            problem_cmd::run(&cli.global, problem_cmd::Command::Problem(command))
+        }
+        Command::Indicator { command } => {
+            problem_cmd::run(&cli.global, problem_cmd::Command::Indicator(command))
+        }
+        Command::Evaluate(args) => {
+            problem_cmd::run(&cli.global, problem_cmd::Command::Evaluate(args))
         }
         Command::Audit { command } => {
             ledger_cmd::run(&cli.global, ledger_cmd::Command::Audit(command))
