@@ -27,6 +27,7 @@ pub mod dto;
 pub mod error;
 pub mod request;
 pub mod routes;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -210,6 +211,7 @@ pub fn app(store: Store, settings: Settings) -> Router {
         limiter: auth::LoginLimiter::default(),
     });
     router
+        .merge(web::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(move || {

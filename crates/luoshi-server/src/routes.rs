@@ -61,7 +61,7 @@ fn ok<T: Serialize>(value: &T) -> Response {
 }
 
 /// A value of a request field, checked by its domain type.
-fn field<T>(name: &str, r: Result<T, ValueError>) -> Result<T, ApiError> {
+pub(crate) fn field<T>(name: &str, r: Result<T, ValueError>) -> Result<T, ApiError> {
     r.map_err(|e| ApiError::invalid(name, &e))
 }
 
@@ -69,11 +69,11 @@ fn unprocessable(code: &'static str, field: &str, message: impl Into<String>) ->
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).with_field(field)
 }
 
-fn text(name: &str, s: &str) -> Result<Text, ApiError> {
+pub(crate) fn text(name: &str, s: &str) -> Result<Text, ApiError> {
     field(name, Text::parse(s))
 }
 
-fn opt_text(name: &str, s: Option<&str>) -> Result<Option<Text>, ApiError> {
+pub(crate) fn opt_text(name: &str, s: Option<&str>) -> Result<Option<Text>, ApiError> {
     s.map(|s| text(name, s)).transpose()
 }
 
@@ -318,7 +318,7 @@ pub async fn get_document(
 // ----- tasks ---------------------------------------------------------------------
 
 /// The filters shared by the task list and the export.
-fn base_filter(
+pub(crate) fn base_filter(
     store: &Store,
     unit: Option<&str>,
     status: Option<&str>,
@@ -369,7 +369,7 @@ fn base_filter(
     })
 }
 
-fn sort_of(s: Option<&str>) -> Result<TaskSort, ApiError> {
+pub(crate) fn sort_of(s: Option<&str>) -> Result<TaskSort, ApiError> {
     Ok(match s.map(str::trim).unwrap_or("id") {
         "id" | "" => TaskSort::Id,
         "-id" => TaskSort::IdDesc,
@@ -555,7 +555,7 @@ pub async fn assign(
 /// of the caller's units (else 403 `other_unit`); when none is named, the
 /// caller's own unit if it is a unit of the task, else the first of the
 /// task's units (lead first) that the caller sees.
-async fn reporting_unit(
+pub(crate) async fn reporting_unit(
     caller: &Caller,
     task: &luoshi_core::Task,
     named: Option<UnitName>,
