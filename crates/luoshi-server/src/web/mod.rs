@@ -144,6 +144,8 @@ pub struct Chrome {
     pub langs: Vec<LangLink>,
     /// The navigation entry of this page (`ledger`, `dashboard`, …).
     pub active: &'static str,
+    /// Whether to show the navigation (not before a forced password change).
+    pub nav: bool,
 }
 
 impl Chrome {
@@ -184,6 +186,7 @@ impl Chrome {
             }
         });
         Chrome {
+            nav: user.is_some(),
             user,
             langs,
             active,

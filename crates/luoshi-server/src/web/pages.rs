@@ -294,8 +294,8 @@ fn password_page_of(page: &SelfPage, status: StatusCode, error: Option<String>) 
     let forced = page.caller.principal().must_change_password;
     // A user who must change the password sees no navigation yet.
     let mut chrome = Chrome::new(page.t, Some(&page.caller), "/password", "password");
-    if forced && let Some(u) = chrome.user.as_mut() {
-        u.may_review = false;
+    if forced {
+        chrome.nav = false;
     }
     render(
         status,
