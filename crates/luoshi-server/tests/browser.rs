@@ -115,8 +115,25 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
+/// Saves the whole page (the window is stretched to the page's height for
+/// the picture, then put back).
 async fn shot(c: &Client, name: &str) {
+    let (w, h) = {
+        let (_, _, w, h) = c.get_window_rect().await.unwrap();
+        (w, h)
+    };
+    let full: serde_json::Value = c
+        .execute("return document.documentElement.scrollHeight;", vec![])
+        .await
+        .unwrap();
+    let full = full.as_u64().unwrap_or(0).clamp(h, 4000);
+    c.set_window_size(u32::try_from(w).unwrap(), u32::try_from(full).unwrap())
+        .await
+        .unwrap();
     let png = c.screenshot().await.unwrap();
+    c.set_window_size(u32::try_from(w).unwrap(), u32::try_from(h).unwrap())
+        .await
+        .unwrap();
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
 }
 
@@ -126,13 +143,35 @@ async fn fill(c: &Client, id: &str, text: &str) {
     e.send_keys(text).await.unwrap();
 }
 
+/// Clicks a link or a submit button and waits for the next page to load
+/// (the old document carries a mark the new one does not).
 async fn click(c: &Client, css: &str) {
+    c.execute("window.luoshiOld = 1;", vec![]).await.unwrap();
     c.find(Locator::Css(css))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
+    let start = Instant::now();
+    loop {
+        let loaded = c
+            .execute(
+                "return window.luoshiOld === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .map(|v| v.as_bool() == Some(true))
+            .unwrap_or(false);
+        if loaded {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "no new page after clicking {css}"
+        );
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
 }
 
 async fn h1(c: &Client) -> String {
