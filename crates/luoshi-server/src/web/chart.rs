@@ -33,15 +33,24 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// Shortens a label to `max` characters with an ellipsis.
+/// Shortens a label to `max` half-widths (a CJK character counts two, as
+/// it is drawn about twice as wide as a Latin letter), with an ellipsis.
 fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let mut out: String = s.chars().take(max - 1).collect();
-        out.push('…');
-        out
+    let width = |c: char| if c.is_ascii() { 1 } else { 2 };
+    if s.chars().map(width).sum::<usize>() <= max {
+        return s.to_owned();
     }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        if used + width(c) > max - 2 {
+            break;
+        }
+        used += width(c);
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 /// The chart as an `<svg>` element, titled for screen readers.
@@ -70,7 +79,7 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
             ty = y + 14,
             ry = y + 1,
             vx = LABEL_W + BAR_W + 8,
-            label = escape(&clip(&bar.label, 16)),
+            label = escape(&clip(&bar.label, 36)),
             value = escape(&bar.value),
         );
     }
@@ -110,5 +119,8 @@ mod tests {
         assert!(svg.contains(r#"width="0""#));
         assert!(svg.contains('…'));
         assert!(!svg.contains(r#"width="2940""#));
+        assert_eq!(clip("Completion requested", 36), "Completion requested");
+        assert_eq!(clip("省发展和改革委员会", 36), "省发展和改革委员会");
+        assert_eq!(clip(&"很".repeat(30), 36).chars().count(), 18);
     }
 }

@@ -781,7 +781,7 @@ async fn task_page(
     let can_report = p.may(Permission::Report)
         && mine
         && matches!(task.status, Status::Assigned | Status::InProgress);
-    let mut timeline: Vec<Entry> = detail
+    let reports = detail
         .reports
         .iter()
         .map(|r| Entry {
@@ -809,22 +809,25 @@ async fn task_page(
             report: Some(report_view(t, r, may_review)),
             sort_key: r.created_at.millis(),
         })
+        .collect::<Vec<Entry>>();
+    // Events first, so that on equal times a report follows the events
+    // before it; a report's own creation event is the report itself.
+    let mut timeline: Vec<Entry> = detail
+        .events
+        .iter()
+        // Refusals belong to the audit trail, not to the task's story.
+        .filter(|e| e.action != "denied")
+        .filter(|e| !(e.table == "progress_reports" && e.action == "create"))
+        .map(|e| Entry {
+            at: local_time(e.at),
+            title: event_label(t, &e.action),
+            who: e.actor.clone(),
+            note: e.note.clone(),
+            report: None,
+            sort_key: e.at.millis(),
+        })
         .collect();
-    timeline.extend(
-        detail
-            .events
-            .iter()
-            // Refusals belong to the audit trail, not to the task's story.
-            .filter(|e| e.action != "denied")
-            .map(|e| Entry {
-                at: local_time(e.at),
-                title: event_label(t, &e.action),
-                who: e.actor.clone(),
-                note: e.note.clone(),
-                report: None,
-                sort_key: e.at.millis(),
-            }),
-    );
+    timeline.extend(reports);
     timeline.sort_by_key(|e| e.sort_key);
     let default_period = format!("{}年{}月", today.year(), today.month());
     let report_form = can_report.then(|| {
