@@ -398,6 +398,28 @@ async fn office_and_unit_staff_work_in_a_real_browser() {
         "no sideways scrolling at 390 px: {width}"
     );
 
+    // The office reviews the report on the task page.
+    c.set_window_size(1280, 800).await.unwrap();
+    logout(&c).await;
+    login(&c, &base, "zhang", "a new password 1").await;
+    c.goto(&format!("{base}/tasks/{mine}")).await.unwrap();
+    h1(&c).await;
+    shot(&c, "16-task-review-office").await;
+    click(&c, "form.review button[value=accept]").await;
+    assert_eq!(
+        path(&c).await,
+        format!("/tasks/{mine}?done=report_accepted")
+    );
+    let accepted = c
+        .find(Locator::Css(".timeline .r-accepted"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(accepted, "已通过");
+    shot(&c, "17-task-report-accepted").await;
+
     c.close().await.unwrap();
     drop(driver);
     let _ = std::fs::remove_dir_all(&profile);

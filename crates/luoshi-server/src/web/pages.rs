@@ -694,6 +694,8 @@ pub struct TaskPage {
     pub report_form: Option<ReportForm>,
     pub close_form: bool,
     pub office_form: bool,
+    /// "N progress reports wait for review" when there are any.
+    pub pending_reviews: Option<String>,
     pub error: Option<String>,
     pub done: Option<String>,
 }
@@ -829,6 +831,12 @@ async fn task_page(
         .collect();
     timeline.extend(reports);
     timeline.sort_by_key(|e| e.sort_key);
+    let pending = timeline
+        .iter()
+        .filter(|e| e.report.as_ref().is_some_and(|r| r.reviewable))
+        .count();
+    let pending_reviews =
+        (pending > 0).then(|| t.f("task.pending_reviews", &[("n", &pending.to_string())]));
     let default_period = format!("{}年{}月", today.year(), today.month());
     let report_form = can_report.then(|| {
         refill.unwrap_or(ReportForm {
@@ -874,6 +882,7 @@ async fn task_page(
         report_form,
         close_form: p.may(Permission::Report) && lead_mine && task.status == Status::InProgress,
         office_form: may_review && task.status == Status::CompletionRequested,
+        pending_reviews,
         error,
         done,
     };
