@@ -126,7 +126,8 @@ async fn shot(c: &Client, name: &str) {
         .execute("return document.documentElement.scrollHeight;", vec![])
         .await
         .unwrap();
-    let full = full.as_u64().unwrap_or(0).clamp(h, 4000);
+    // The window is a little taller than the page it shows.
+    let full = (full.as_u64().unwrap_or(0) + 120).clamp(h, 4000);
     c.set_window_size(u32::try_from(w).unwrap(), u32::try_from(full).unwrap())
         .await
         .unwrap();
