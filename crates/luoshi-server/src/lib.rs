@@ -28,6 +28,7 @@ pub mod error;
 pub mod request;
 pub mod routes;
 pub mod routes_problems;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -230,6 +231,7 @@ pub fn app(store: Store, settings: Settings) -> Router {
         limiter: auth::LoginLimiter::default(),
     });
     router
+        .merge(web::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(move || {

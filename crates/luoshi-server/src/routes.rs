@@ -318,7 +318,7 @@ pub async fn get_document(
 // ----- tasks ---------------------------------------------------------------------
 
 /// The filters shared by the task list and the export.
-fn base_filter(
+pub(crate) fn base_filter(
     store: &Store,
     unit: Option<&str>,
     status: Option<&str>,
@@ -369,7 +369,7 @@ fn base_filter(
     })
 }
 
-fn sort_of(s: Option<&str>) -> Result<TaskSort, ApiError> {
+pub(crate) fn sort_of(s: Option<&str>) -> Result<TaskSort, ApiError> {
     Ok(match s.map(str::trim).unwrap_or("id") {
         "id" | "" => TaskSort::Id,
         "-id" => TaskSort::IdDesc,
@@ -555,7 +555,7 @@ pub async fn assign(
 /// of the caller's units (else 403 `other_unit`); when none is named, the
 /// caller's own unit if it is a unit of the task, else the first of the
 /// task's units (lead first) that the caller sees.
-async fn reporting_unit(
+pub(crate) async fn reporting_unit(
     caller: &Caller,
     task: &luoshi_core::Task,
     named: Option<UnitName>,

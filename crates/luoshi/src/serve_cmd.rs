@@ -206,7 +206,7 @@ pub fn run(config: &luoshi_server::Config, demo: bool) -> Result<(), UserError> 
             );
         }
         println!(
-            "luoshi 已启动：http://{addr}/api/v1（接口说明：http://{addr}/api/openapi.json）；数据库：{}。按 Ctrl-C 停止。",
+            "luoshi 已启动：在浏览器中打开 http://{addr}/ ；接口：http://{addr}/api/v1（接口说明：http://{addr}/api/openapi.json）；数据库：{}。按 Ctrl-C 停止。",
             redacted(&config.database)
         );
         server

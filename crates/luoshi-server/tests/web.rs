@@ -1,0 +1,539 @@
+//! The pages over HTTP, as a browser without JavaScript uses them: cookies,
+//! forms, redirects. Each page goes through the API's checks, so these
+//! tests ask the questions that matter to a page: is a visitor sent to the
+//! login, must a new account change its password first, does a form
+//! without its CSRF token fail, does a unit's staff ever see another
+//! unit's task, do the languages switch. (Pages are the same on both
+//! engines; the storage questions are the API suite's, so these run on
+//! SQLite.)
+
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+use helpers::{COMMUNIQUE, Engine, PASSWORD, TestServer};
+use luoshi_core::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// A browser without JavaScript: its cookies, no automatic redirects.
+struct Visitor<'a> {
+    s: &'a TestServer,
+    client: reqwest::Client,
+    cookies: Vec<(String, String)>,
+    lang: Option<&'static str>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: String,
+    html: String,
+}
+
+impl Page {
+    /// The CSRF token the page's forms carry.
+    fn csrf(&self) -> String {
+        let at = self
+            .html
+            .find("name=\"csrf\" value=\"")
+            .expect("a form with csrf");
+        let rest = &self.html[at + 19..];
+        rest[..rest.find('"').unwrap()].to_owned()
+    }
+}
+
+impl<'a> Visitor<'a> {
+    fn new(s: &'a TestServer) -> Self {
+        Visitor {
+            s,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Vec::new(),
+            lang: None,
+        }
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut req = req.header("cookie", cookie);
+        if let Some(l) = self.lang {
+            req = req.header("accept-language", l);
+        }
+        let r = req.send().await.unwrap();
+        for c in r.headers().get_all("set-cookie") {
+            let c = c.to_str().unwrap();
+            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            if !v.is_empty() {
+                self.cookies.push((k.to_owned(), v.to_owned()));
+            }
+        }
+        let status = r.status();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        if status.is_success() || status.is_client_error() {
+            assert!(
+                r.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/html"),
+                "pages answer in HTML"
+            );
+        }
+        let html = r.text().await.unwrap();
+        Page {
+            status,
+            location,
+            html,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let req = self.client.get(self.s.url(path));
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let req = self
+            .client
+            .post(self.s.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(req).await
+    }
+
+    /// Logs in through the login form; returns where it was sent.
+    async fn login(&mut self, login: &str, password: &str) -> String {
+        let p = self
+            .post("/login", &[("login", login), ("password", password)])
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+        p.location
+    }
+}
+
+/// Two units with one assigned task each; staff of the first.
+struct Fixture {
+    task_a: i64,
+    task_c: i64,
+}
+
+async fn fixture(s: &TestServer) -> Fixture {
+    for unit in ["甲单位", "丙单位"] {
+        s.ok_post_as(&s.admin_token, "/api/v1/units", &json!({"name": unit}), 201)
+            .await;
+    }
+    let doc = s
+        .ok_post("/api/v1/documents", &json!({"text": COMMUNIQUE}), 201)
+        .await;
+    let task_a = doc["tasks"][1]["id"].as_i64().unwrap();
+    let task_c = doc["tasks"][2]["id"].as_i64().unwrap();
+    for (task, lead) in [(task_a, "甲单位"), (task_c, "丙单位")] {
+        s.ok_post(
+            &format!("/api/v1/tasks/{task}/assign"),
+            &json!({"expected_version": 1, "lead": lead, "deadline": "2026-06-30", "owner": "李四"}),
+            200,
+        )
+        .await;
+    }
+    s.account("a-staff", Role::UnitStaff, Some("甲单位")).await;
+    Fixture { task_a, task_c }
+}
+
+#[tokio::test]
+async fn a_visitor_logs_in_and_must_change_the_first_password() {
+    let s = TestServer::start_with(Engine::Sqlite, luoshi_server::Settings::default()).await;
+    let (login, otp) = s.first_admin.clone().unwrap();
+    let mut v = Visitor::new(&s);
+
+    let p = v.get("/ledger?q=水").await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location, "/login?next=%2Fledger%3Fq%3D%25E6%25B0%25B4");
+    let p = v.get("/").await;
+    assert_eq!(p.location, "/ledger");
+
+    let p = v.get("/login?next=//evil.example/").await;
+    assert!(
+        p.html.contains("name=\"next\" value=\"\""),
+        "no foreign next"
+    );
+    let p = v
+        .post(
+            "/login",
+            &[("login", "admin"), ("password", "wrong password")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+    assert!(p.html.contains("登录名或密码不正确"), "{}", p.html);
+    assert!(p.html.contains("value=\"admin\""), "the login is kept");
+
+    assert_eq!(v.login(&login, &otp).await, "/password");
+    // Every other page sends the user back to the password page.
+    let p = v.get("/ledger").await;
+    assert_eq!(p.location, "/password");
+    let p = v.get("/password").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains("请先设置自己的密码"));
+    assert!(!p.html.contains("href=\"/dashboard\""), "no navigation yet");
+    let csrf = p.csrf();
+
+    // No CSRF token: refused, nothing changed.
+    let p = v
+        .post(
+            "/password",
+            &[
+                ("old_password", &otp),
+                ("new_password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "{}", p.html);
+    let p = v
+        .post(
+            "/password",
+            &[
+                ("csrf", &csrf),
+                ("old_password", &otp),
+                ("new_password", PASSWORD),
+                ("confirm", "something else"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.html.contains("两次输入的新密码不一致"));
+    let p = v
+        .post(
+            "/password",
+            &[
+                ("csrf", &csrf),
+                ("old_password", &otp),
+                ("new_password", "short"),
+                ("confirm", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.html.contains("notice error"));
+    let p = v
+        .post(
+            "/password",
+            &[
+                ("csrf", &csrf),
+                ("old_password", &otp),
+                ("new_password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(p.location, "/ledger?done=password_changed");
+    let p = v.get("/ledger?done=password_changed").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains("密码已修改"));
+    assert!(p.html.contains("任务台账"));
+
+    // Logging out needs the token too, and ends the session.
+    let csrf = p.csrf();
+    let p = v.post("/logout", &[]).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = v.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(p.location, "/login?done=logged_out");
+    let p = v.get("/ledger").await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn unit_staff_see_only_their_units_tasks_on_every_page() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    let f = fixture(&s).await;
+    let mut v = Visitor::new(&s);
+    assert_eq!(v.login("a-staff", PASSWORD).await, "/ledger");
+
+    let p = v.get("/ledger").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains(&format!("href=\"/tasks/{}\"", f.task_a)));
+    assert!(!p.html.contains(&format!("href=\"/tasks/{}\"", f.task_c)));
+    assert!(!p.html.contains("丙单位"), "{}", p.html);
+    // A filter naming the other unit, a search, a document: still scoped.
+    for q in [
+        "/ledger?unit=丙单位",
+        "/ledger?q=推动",
+        "/ledger?document=1&status=open",
+    ] {
+        let p = v.get(q).await;
+        assert!(!p.html.contains(&format!("/tasks/{}\"", f.task_c)), "{q}");
+    }
+    // Unit staff may not export; the link is not offered.
+    assert!(!p.html.contains("/api/v1/tasks/export"));
+
+    let p = v.get(&format!("/tasks/{}", f.task_c)).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(p.html.contains("该任务不存在，或您无权访问该任务"));
+    let missing = v.get("/tasks/99999").await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        main_of(&missing.html),
+        main_of(&p.html),
+        "a missing task and another unit's look the same"
+    );
+
+    let p = v.get(&format!("/tasks/{}", f.task_a)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains("反馈进展"));
+    assert!(!p.html.contains("同意销号"), "no office actions for a unit");
+    let csrf = p.csrf();
+
+    // A report for the other unit's task is refused and not stored.
+    let p = v
+        .post(
+            &format!("/tasks/{}/report", f.task_c),
+            &[
+                ("csrf", &csrf),
+                ("period", "2026年3月"),
+                ("percent", "10"),
+                ("done", "越权"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let other = s.ok_get(&format!("/api/v1/tasks/{}", f.task_c)).await;
+    assert_eq!(other["reports"].as_array().unwrap().len(), 0);
+
+    // A bad percent: the form comes back with what was typed.
+    let p = v
+        .post(
+            &format!("/tasks/{}/report", f.task_a),
+            &[
+                ("csrf", &csrf),
+                ("period", "2026年3月"),
+                ("percent", "abc"),
+                ("done", "完成一期"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.html.contains("完成进度须为 0 到 100"));
+    assert!(p.html.contains(">完成一期</textarea>"));
+
+    let p = v
+        .post(
+            &format!("/tasks/{}/report", f.task_a),
+            &[
+                ("csrf", &csrf),
+                ("period", "2026年3月"),
+                ("percent", "40"),
+                ("done", "完成渠系改造一期"),
+                ("next_steps", "推进二期"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        p.location,
+        format!("/tasks/{}?done=report_filed", f.task_a),
+        "{}",
+        p.html
+    );
+    let p = v.get(&p.location.clone()).await;
+    assert!(p.html.contains("进展反馈已提交"));
+    assert!(p.html.contains("完成渠系改造一期"));
+    assert!(p.html.contains("待审核"));
+
+    // The dashboard counts only the unit's own tasks.
+    let p = v.get("/dashboard").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains("甲单位") && !p.html.contains("丙单位"));
+    assert!(p.html.contains("<svg"));
+    // The review queue is the office's.
+    let p = v.get("/review").await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn the_office_reviews_closes_and_exports_through_the_pages() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    let f = fixture(&s).await;
+    let mut staff = Visitor::new(&s);
+    staff.login("a-staff", PASSWORD).await;
+    let csrf = staff.get(&format!("/tasks/{}", f.task_a)).await.csrf();
+    staff
+        .post(
+            &format!("/tasks/{}/report", f.task_a),
+            &[
+                ("csrf", &csrf),
+                ("period", "2026年3月"),
+                ("percent", "100"),
+                ("done", "全部完成"),
+            ],
+        )
+        .await;
+
+    let mut office = Visitor::new(&s);
+    office.login("office", PASSWORD).await;
+    let p = office
+        .get("/ledger?unit=甲单位&status=open&sort=-deadline")
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.html.contains(
+            "href=\"/api/v1/tasks/export?unit=%E7%94%B2%E5%8D%95%E4%BD%8D&#38;status=open\""
+        ),
+        "the export link carries the filters: {}",
+        p.html
+    );
+    let bad = office.get("/ledger?status=nonsense").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("notice error"));
+
+    let p = office.get(&format!("/tasks/{}", f.task_a)).await;
+    assert!(p.html.contains("审核通过"));
+    let csrf = p.csrf();
+    let report = s.ok_get(&format!("/api/v1/tasks/{}", f.task_a)).await["reports"][0].clone();
+    let (rid, version) = (
+        report["id"].as_i64().unwrap(),
+        report["version"].as_i64().unwrap(),
+    );
+    let rid_path = format!("/reports/{rid}/review");
+    let task_s = f.task_a.to_string();
+    // Returning needs a reason.
+    let p = office
+        .post(
+            &rid_path,
+            &[
+                ("csrf", &csrf),
+                ("version", &version.to_string()),
+                ("task", &task_s),
+                ("decision", "return"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let p = office
+        .post(
+            &rid_path,
+            &[
+                ("csrf", &csrf),
+                ("version", &version.to_string()),
+                ("task", &task_s),
+                ("decision", "accept"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        p.location,
+        format!("/tasks/{}?done=report_accepted", f.task_a)
+    );
+
+    // The unit requests completion; the office sees it in the queue and closes.
+    let task = s.ok_get(&format!("/api/v1/tasks/{}", f.task_a)).await;
+    let v = task["task"]["version"].as_i64().unwrap().to_string();
+    let staff_csrf = csrf_of(&mut staff, f.task_a).await;
+    let p = staff
+        .post(
+            &format!("/tasks/{}/request-close", f.task_a),
+            &[
+                ("csrf", &staff_csrf),
+                ("version", &v),
+                ("evidence", "验收报告"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        p.location,
+        format!("/tasks/{}?done=close_requested", f.task_a)
+    );
+    let p = office.get("/review").await;
+    assert!(p.html.contains(&format!("href=\"/tasks/{}\"", f.task_a)));
+    let task = s.ok_get(&format!("/api/v1/tasks/{}", f.task_a)).await;
+    let v = task["task"]["version"].as_i64().unwrap().to_string();
+    // A stale version is refused with the reason on the page.
+    let p = office
+        .post(
+            &format!("/tasks/{}/close", f.task_a),
+            &[("csrf", &csrf), ("version", "1")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::CONFLICT);
+    assert!(p.html.contains("notice error"));
+    let p = office
+        .post(
+            &format!("/tasks/{}/close", f.task_a),
+            &[("csrf", &csrf), ("version", &v)],
+        )
+        .await;
+    assert_eq!(p.location, format!("/tasks/{}?done=closed", f.task_a));
+    let task = s.ok_get(&format!("/api/v1/tasks/{}", f.task_a)).await;
+    assert_eq!(task["task"]["status"], "closed");
+    let p = office.get("/dashboard").await;
+    assert!(
+        p.html.contains("50%（1/2）") || p.html.contains("100%（1/1）"),
+        "{}",
+        p.html
+    );
+    s.finish().await;
+}
+
+/// The page's content, without the header (which carries the session's token).
+fn main_of(html: &str) -> &str {
+    let start = html.find("<main").unwrap();
+    let end = html.find("</main>").unwrap();
+    &html[start..end]
+}
+
+async fn csrf_of(v: &mut Visitor<'_>, task: i64) -> String {
+    v.get(&format!("/tasks/{task}")).await.csrf()
+}
+
+#[tokio::test]
+async fn the_language_follows_the_switch_then_the_browser() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    let mut v = Visitor::new(&s);
+    v.login("office", PASSWORD).await;
+    let p = v.get("/ledger").await;
+    assert!(p.html.contains("<html lang=\"zh-Hans\">") && p.html.contains("任务台账"));
+
+    v.lang = Some("zh-TW,zh;q=0.8");
+    let p = v.get("/ledger").await;
+    assert!(p.html.contains("<html lang=\"zh-Hant\">") && p.html.contains("任務臺賬"));
+
+    let p = v.get("/lang?to=en&back=%2Fdashboard").await;
+    assert_eq!(p.location, "/dashboard");
+    let p = v.get("/dashboard").await;
+    assert!(
+        p.html.contains("<html lang=\"en\">") && p.html.contains("Dashboard"),
+        "{}",
+        p.html
+    );
+    // Errors speak the page's language too.
+    let p = v.get("/ledger?status=nonsense").await;
+    assert!(p.html.contains("Task ledger"));
+
+    let p = v.get("/lang?to=zh-Hans&back=https://evil.example/").await;
+    assert_eq!(p.location, "/ledger", "only local pages");
+    let p = v.get("/ledger").await;
+    assert!(p.html.contains("任务台账"));
+    let css = s.client.get(s.url("/static/app.css")).send().await.unwrap();
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert!(css.text().await.unwrap().contains("Noto Sans CJK SC"));
+    s.finish().await;
+}
