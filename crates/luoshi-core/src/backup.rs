@@ -44,6 +44,9 @@ const TABLES: &[&str] = &[
     "api_tokens",
     "report_cycles",
     "cards",
+    "unit_contacts",
+    "reminders",
+    "notifications",
     "audit_events",
 ];
 

@@ -19,6 +19,8 @@ pub enum ValueError {
     TooLong { field: &'static str, max: usize },
     #[error("日期“{input}”无效，请按 YYYY-MM-DD 填写一个真实的日期，例如 2026-06-30。")]
     BadDate { input: String },
+    #[error("电子邮件地址“{input}”无效。")]
+    BadEmail { input: String },
     #[error("完成比例 {value} 无效，应为 0 到 100 之间的整数。")]
     PercentOutOfRange { value: i64 },
     #[error("编号“{input}”无效，应为正整数。")]
@@ -75,6 +77,7 @@ impl ValueError {
             ValueError::ControlCharacter { .. } => "value_control_character",
             ValueError::TooLong { .. } => "value_too_long",
             ValueError::BadDate { .. } => "value_bad_date",
+            ValueError::BadEmail { .. } => "value_bad_email",
             ValueError::PercentOutOfRange { .. } => "value_percent_out_of_range",
             ValueError::BadId { .. } => "value_bad_id",
             ValueError::UnknownStatus { .. } => "value_unknown_status",
@@ -112,6 +115,7 @@ pub enum Entity {
     ApiToken,
     Cycle,
     Card,
+    Notification,
 }
 
 impl Entity {
@@ -128,6 +132,7 @@ impl Entity {
             Entity::ApiToken => "api_token",
             Entity::Cycle => "report_cycle",
             Entity::Card => "card",
+            Entity::Notification => "notification",
         }
     }
 }
@@ -145,6 +150,7 @@ impl fmt::Display for Entity {
             Entity::ApiToken => "访问令牌",
             Entity::Cycle => "反馈周期",
             Entity::Card => "预警",
+            Entity::Notification => "通知",
         })
     }
 }

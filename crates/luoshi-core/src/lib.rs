@@ -46,6 +46,7 @@ mod ledger;
 pub mod lifecycle;
 mod migrate;
 pub mod model;
+pub mod remind;
 pub mod seed;
 mod store;
 pub mod supervise;
@@ -70,6 +71,10 @@ pub use model::{
     Assignment, AuditEvent, Document, DocumentKind, DocumentSummary, Imported, Ingested, Meeting,
     NewAssignment, NewDocument, NewReport, ProgressReport, ReportKind, ReviewState, Span, Task,
     TaskDetail, TaskFilter, TaskKind, TaskSort, Unit, UnitRef, UnitStatusCount,
+};
+pub use remind::{
+    Channel, Delivery, Notification, NotificationFilter, Recorded, ReminderKind, SentReminder,
+    UpcomingReminder,
 };
 pub use seed::{SeedPlan, SeedSummary};
 pub use store::Store;

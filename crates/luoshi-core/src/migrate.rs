@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_supervision.sql"),
         postgres: include_str!("../migrations/postgres/0004_supervision.sql"),
     },
+    Migration {
+        version: 6,
+        name: "reminders",
+        sqlite: include_str!("../migrations/sqlite/0006_reminders.sql"),
+        postgres: include_str!("../migrations/postgres/0006_reminders.sql"),
+    },
 ];
 
 /// The newest schema version this build knows: the largest in the list.

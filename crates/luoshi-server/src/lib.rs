@@ -27,6 +27,8 @@ pub mod dto;
 pub mod error;
 pub mod request;
 pub mod routes;
+pub mod routes_supervision;
+pub mod scheduler;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -45,6 +47,7 @@ use utoipa_axum::routes;
 pub use crate::auth::Settings;
 use crate::error::ApiError;
 use crate::routes::AppState;
+use crate::scheduler::Scheduler;
 
 /// Default request body limit: a long communiqué as base64 .docx fits.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -90,6 +93,8 @@ pub enum ServeError {
     },
     #[error("服务异常停止：{0}")]
     Serve(#[source] std::io::Error),
+    #[error("催办设置无效：{0}")]
+    Scheduler(String),
 }
 
 impl ServeError {
@@ -99,6 +104,7 @@ impl ServeError {
             ServeError::Store(e) => e.code(),
             ServeError::Bind { .. } => "listen_failed",
             ServeError::Serve(_) => "serve_failed",
+            ServeError::Scheduler(_) => "scheduler_settings_invalid",
         }
     }
 }
@@ -197,6 +203,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole HTTP application on a store.
 pub fn app(store: Store, settings: Settings) -> Router {
+    let scheduler = Arc::new(Scheduler::new(store.clone(), settings.scheduler.clone()));
+    app_with(store, settings, scheduler)
+}
+
+/// The application with the scheduler whose status it reports.
+pub fn app_with(store: Store, settings: Settings, scheduler: Arc<Scheduler>) -> Router {
     let max_body_bytes = settings.max_body_bytes;
     let (router, api) = api_router().split_for_parts();
     let doc: Bytes = api
@@ -208,6 +220,7 @@ pub fn app(store: Store, settings: Settings) -> Router {
         settings,
         cache: auth::PrincipalCache::default(),
         limiter: auth::LoginLimiter::default(),
+        scheduler,
     });
     router
         .route(
@@ -237,6 +250,7 @@ pub struct Server {
     store: Store,
     settings: Settings,
     first_admin: Option<FirstAdmin>,
+    scheduler: Arc<Scheduler>,
 }
 
 impl Server {
@@ -255,6 +269,10 @@ impl Server {
         listen: SocketAddr,
         settings: Settings,
     ) -> Result<Server, ServeError> {
+        let scheduler = Arc::new(Scheduler::new(store.clone(), settings.scheduler.clone()));
+        if let Some(e) = scheduler.config_error() {
+            return Err(ServeError::Scheduler(e.to_owned()));
+        }
         let first_admin = store
             .bootstrap_admin()
             .await?
@@ -276,7 +294,13 @@ impl Server {
             store,
             settings,
             first_admin,
+            scheduler,
         })
+    }
+
+    /// The scheduler this server runs (tests tick it by hand).
+    pub fn scheduler(&self) -> Arc<Scheduler> {
+        self.scheduler.clone()
     }
 
     /// The administrator this start created, with its one-time password:
@@ -298,9 +322,18 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        let app = app(self.store.clone(), self.settings.clone())
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let app = app_with(
+            self.store.clone(),
+            self.settings.clone(),
+            self.scheduler.clone(),
+        )
+        .into_make_service_with_connect_info::<SocketAddr>();
         let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+        let ticking = if self.settings.scheduler.enabled {
+            Some(tokio::spawn(self.scheduler.clone().run(stopped.clone())))
+        } else {
+            None
+        };
         let signal = async move {
             shutdown.await;
             let _ = stopping.send(true);
@@ -322,6 +355,11 @@ impl Server {
                 Ok(())
             }
         };
+        if let Some(t) = ticking {
+            // The loop ends at the stop signal; a tick in progress finishes
+            // its current step (each is its own transaction).
+            let _ = t.await;
+        }
         self.store.close().await;
         served.map_err(ServeError::Serve)
     }

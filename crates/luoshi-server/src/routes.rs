@@ -36,6 +36,7 @@ pub struct AppState {
     pub settings: Settings,
     pub cache: PrincipalCache,
     pub limiter: LoginLimiter,
+    pub scheduler: Arc<crate::scheduler::Scheduler>,
 }
 
 pub type AppStateRef = State<Arc<AppState>>;
