@@ -693,8 +693,8 @@ impl Store {
         let mut tx = self.pool().read().await?;
         let rows = tx
             .fetch_all(
-                "SELECT channel, SUM(CASE WHEN sent_at IS NULL THEN 0 ELSE 1 END) AS sent,
-                        SUM(CASE WHEN sent_at IS NULL THEN 1 ELSE 0 END) AS pending
+                "SELECT channel, CAST(SUM(CASE WHEN sent_at IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS sent,
+                        CAST(SUM(CASE WHEN sent_at IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS pending
                  FROM reminders GROUP BY channel ORDER BY channel",
                 vec![],
             )
