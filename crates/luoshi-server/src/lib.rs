@@ -132,6 +132,7 @@ impl ServeError {
         (name = "units", description = "单位"),
         (name = "accounts", description = "登录、本人账号、访问令牌"),
         (name = "users", description = "用户管理（系统管理员）"),
+        (name = "supervision", description = "督办：反馈周期、应报未报、预警、催办提醒、落实情况汇报"),
     ),
     modifiers(&SecuritySchemes),
     security(("session" = []), ("bearer" = []))
@@ -194,6 +195,17 @@ fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(accounts::list_users, accounts::create_user))
         .routes(routes!(accounts::get_user, accounts::update_user))
         .routes(routes!(accounts::reset_password))
+        .routes(routes!(
+            routes_supervision::get_cycle,
+            routes_supervision::set_cycle
+        ))
+        .routes(routes!(routes_supervision::reports_due))
+        .routes(routes!(routes_supervision::list_cards))
+        .routes(routes!(routes_supervision::clear_card))
+        .routes(routes!(routes_supervision::list_notifications))
+        .routes(routes!(routes_supervision::read_notification))
+        .routes(routes!(routes_supervision::status_report))
+        .routes(routes!(routes_supervision::scheduler_status))
 }
 
 /// The OpenAPI 3.1 document of the API, generated from the handlers.

@@ -57,20 +57,24 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     }
 }
 
-fn ok<T: Serialize>(value: &T) -> Response {
+pub(crate) fn ok<T: Serialize>(value: &T) -> Response {
     json(StatusCode::OK, value)
 }
 
 /// A value of a request field, checked by its domain type.
-fn field<T>(name: &str, r: Result<T, ValueError>) -> Result<T, ApiError> {
+pub(crate) fn field<T>(name: &str, r: Result<T, ValueError>) -> Result<T, ApiError> {
     r.map_err(|e| ApiError::invalid(name, &e))
 }
 
-fn unprocessable(code: &'static str, field: &str, message: impl Into<String>) -> ApiError {
+pub(crate) fn unprocessable(
+    code: &'static str,
+    field: &str,
+    message: impl Into<String>,
+) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).with_field(field)
 }
 
-fn text(name: &str, s: &str) -> Result<Text, ApiError> {
+pub(crate) fn text(name: &str, s: &str) -> Result<Text, ApiError> {
     field(name, Text::parse(s))
 }
 
@@ -78,15 +82,15 @@ fn opt_text(name: &str, s: Option<&str>) -> Result<Option<Text>, ApiError> {
     s.map(|s| text(name, s)).transpose()
 }
 
-fn unit_name(name: &str, s: &str) -> Result<UnitName, ApiError> {
+pub(crate) fn unit_name(name: &str, s: &str) -> Result<UnitName, ApiError> {
     field(name, UnitName::parse(s))
 }
 
-fn task_id(p: &PathParam) -> Result<TaskId, ApiError> {
+pub(crate) fn task_id(p: &PathParam) -> Result<TaskId, ApiError> {
     field("id", TaskId::parse(&p.0))
 }
 
-fn today(store: &Store) -> Date {
+pub(crate) fn today(store: &Store) -> Date {
     store.clock().today()
 }
 
@@ -131,7 +135,7 @@ fn source_of(
 
 /// Decoding and extraction take milliseconds of CPU on a long document:
 /// off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -212,7 +216,7 @@ pub async fn ingest(
     ))
 }
 
-fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+pub(crate) fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     match limit.unwrap_or(DEFAULT_LIMIT) {
         n @ 1..=MAX_LIMIT => Ok(n),
         _ => Err(unprocessable(
@@ -223,7 +227,7 @@ fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     }
 }
 
-fn bad_cursor() -> ApiError {
+pub(crate) fn bad_cursor() -> ApiError {
     unprocessable(
         "bad_cursor",
         "cursor",
