@@ -391,6 +391,16 @@ async fn a_year_of_reminders_counted_once_per_channel_across_a_restart(s: TestSe
             .all(|(_, n, pending)| *n as usize == want.len() && *pending == 0),
         "{sent:?}"
     );
+    let webhooks = store
+        .reminders_sent(Some(luoshi_core::Channel::Webhook), None, None, 1_000)
+        .await
+        .unwrap();
+    assert_eq!(webhooks.len(), want.len());
+    assert!(webhooks.iter().all(|r| r.sent_at.is_some()));
+    assert_eq!(
+        webhooks.iter().map(|r| r.attempts).sum::<i64>() as usize,
+        want.len() + 1
+    );
     // The audit chain is untouched by system records.
     assert!(store.verify().await.unwrap().is_ok());
     store.close().await;
