@@ -152,8 +152,9 @@ mod tests {
 
     #[test]
     fn the_schema_version_is_the_largest_known() {
-        assert_eq!(SCHEMA_VERSION, 4);
-        assert_eq!(versions(), vec![1, 2, 3, 4]);
+        // Version 5 belongs to another branch (the problem list): gaps are allowed.
+        assert_eq!(SCHEMA_VERSION, 6);
+        assert_eq!(versions(), vec![1, 2, 3, 4, 6]);
         assert_eq!(max_version(&[]), 0);
     }
 

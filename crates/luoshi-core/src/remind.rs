@@ -467,22 +467,19 @@ impl Store {
             return Ok(recorded);
         };
         // What was recorded already for the due dates in question: one
-        // range read on the due-date index.
-        let existing: HashSet<(i64, String, String, String)> = tx
+        // range read on the due-date index. A reminder is decided once for
+        // every channel configured at that moment, in one transaction, and
+        // always on the in-app channel; so its in-app row stands for all
+        // of them (and a channel configured later is not flooded with old
+        // reminders).
+        let existing: HashSet<(i64, String, String)> = tx
             .fetch_all(
-                "SELECT task_id, kind, due_on, channel FROM reminders WHERE due_on >= $1",
+                "SELECT task_id, kind, due_on FROM reminders WHERE due_on >= $1 AND channel = 'inapp'",
                 args![earliest.to_string()],
             )
             .await?
             .iter()
-            .map(|r| {
-                Ok((
-                    r.int("task_id")?,
-                    r.text("kind")?,
-                    r.text("due_on")?,
-                    r.text("channel")?,
-                ))
-            })
+            .map(|r| Ok((r.int("task_id")?, r.text("kind")?, r.text("due_on")?)))
             .collect::<Result<_, StoreError>>()?;
         let emails: HashMap<i64, String> = if channels.contains(&Channel::Email) {
             tx.fetch_all("SELECT unit_id, email FROM unit_contacts", vec![])
@@ -497,17 +494,11 @@ impl Store {
         let mut notifications: Vec<Vec<Arg>> = Vec::new();
         for (t, kind, due) in &candidates {
             let due_text = due.to_string();
+            if existing.contains(&(t.id, kind.code().to_owned(), due_text.clone())) {
+                continue;
+            }
             let text = kind.text(&t.title, *due);
             for (channel, count) in recorded.by_channel.iter_mut() {
-                let key = (
-                    t.id,
-                    kind.code().to_owned(),
-                    due_text.clone(),
-                    channel.code().to_owned(),
-                );
-                if existing.contains(&key) {
-                    continue;
-                }
                 if *channel == Channel::Email && !t.lead.is_some_and(|u| emails.contains_key(&u)) {
                     continue;
                 }
