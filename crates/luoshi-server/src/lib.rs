@@ -368,9 +368,13 @@ impl Server {
             }
         };
         if let Some(t) = ticking {
-            // The loop ends at the stop signal; a tick in progress finishes
-            // its current step (each is its own transaction).
-            let _ = t.await;
+            // The loop ends at the stop signal once a tick in progress is
+            // done; a tick stuck on a slow mail server is cut off after the
+            // grace period (its unsent reminders are retried at the next
+            // start: nothing is marked sent before it was).
+            if tokio::time::timeout(SHUTDOWN_GRACE, t).await.is_err() {
+                eprintln!("luoshi serve: the scheduler's tick was cut off at shutdown");
+            }
         }
         self.store.close().await;
         served.map_err(ServeError::Serve)
