@@ -48,6 +48,9 @@ const TABLES: &[&str] = &[
     "indicators",
     "indicator_values",
     "report_batches",
+    "unit_contacts",
+    "reminders",
+    "notifications",
     "audit_events",
 ];
 

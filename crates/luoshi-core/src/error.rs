@@ -19,6 +19,8 @@ pub enum ValueError {
     TooLong { field: &'static str, max: usize },
     #[error("日期“{input}”无效，请按 YYYY-MM-DD 填写一个真实的日期，例如 2026-06-30。")]
     BadDate { input: String },
+    #[error("电子邮件地址“{input}”无效。")]
+    BadEmail { input: String },
     #[error("完成比例 {value} 无效，应为 0 到 100 之间的整数。")]
     PercentOutOfRange { value: i64 },
     #[error("编号“{input}”无效，应为正整数。")]
@@ -89,6 +91,7 @@ impl ValueError {
             ValueError::ControlCharacter { .. } => "value_control_character",
             ValueError::TooLong { .. } => "value_too_long",
             ValueError::BadDate { .. } => "value_bad_date",
+            ValueError::BadEmail { .. } => "value_bad_email",
             ValueError::PercentOutOfRange { .. } => "value_percent_out_of_range",
             ValueError::BadId { .. } => "value_bad_id",
             ValueError::UnknownStatus { .. } => "value_unknown_status",
@@ -135,6 +138,7 @@ pub enum Entity {
     Card,
     Problem,
     Indicator,
+    Notification,
 }
 
 impl Entity {
@@ -153,6 +157,7 @@ impl Entity {
             Entity::Card => "card",
             Entity::Problem => "problem",
             Entity::Indicator => "indicator",
+            Entity::Notification => "notification",
         }
     }
 }
@@ -172,6 +177,7 @@ impl fmt::Display for Entity {
             Entity::Card => "预警",
             Entity::Problem => "问题",
             Entity::Indicator => "指标",
+            Entity::Notification => "通知",
         })
     }
 }

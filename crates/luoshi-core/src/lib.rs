@@ -52,6 +52,7 @@ mod migrate;
 pub mod model;
 pub mod problem_store;
 pub mod problems;
+pub mod remind;
 pub mod seed;
 mod store;
 pub mod supervise;
@@ -82,6 +83,10 @@ pub use problem_store::{
     ProblemFilter, SimilarProblem, UnitEvaluation,
 };
 pub use problems::{EvalPeriod, EvaluationRules, FoundBy, ProblemStatus, RootCause};
+pub use remind::{
+    Channel, Delivery, Notification, NotificationFilter, Recorded, ReminderKind, SentReminder,
+    UpcomingReminder,
+};
 pub use seed::{SeedPlan, SeedSummary};
 pub use store::Store;
 pub use supervise::{Cycle, DueRules, Reason, Tier, WarningRules};

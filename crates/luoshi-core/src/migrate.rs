@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_problems.sql"),
         postgres: include_str!("../migrations/postgres/0005_problems.sql"),
     },
+    Migration {
+        version: 6,
+        name: "reminders",
+        sqlite: include_str!("../migrations/sqlite/0006_reminders.sql"),
+        postgres: include_str!("../migrations/postgres/0006_reminders.sql"),
+    },
 ];
 
 /// The newest schema version this build knows: the largest in the list.
@@ -152,8 +158,8 @@ mod tests {
 
     #[test]
     fn the_schema_version_is_the_largest_known() {
-        assert_eq!(SCHEMA_VERSION, 5);
-        assert_eq!(versions(), vec![1, 2, 3, 4, 5]);
+        assert_eq!(SCHEMA_VERSION, 6);
+        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6]);
         assert_eq!(max_version(&[]), 0);
     }
 

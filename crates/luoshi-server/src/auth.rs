@@ -68,6 +68,8 @@ pub struct Settings {
     pub session_ttl_secs: i64,
     /// Login attempts per client address and minute.
     pub login_attempts_per_minute: u32,
+    /// Reminders (催办) and the daily assessment.
+    pub scheduler: crate::scheduler::SchedulerConfig,
 }
 
 impl Default for Settings {
@@ -77,6 +79,7 @@ impl Default for Settings {
             secure_cookies: false,
             session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
             login_attempts_per_minute: DEFAULT_LOGIN_ATTEMPTS_PER_MINUTE,
+            scheduler: crate::scheduler::SchedulerConfig::default(),
         }
     }
 }

@@ -330,6 +330,7 @@ pub const CODES: &[&str] = &[
     "value_empty",
     "value_control_character",
     "value_bad_date",
+    "value_bad_email",
     "value_percent_out_of_range",
     "value_bad_id",
     "value_unknown_status",
@@ -360,6 +361,11 @@ pub const CODES: &[&str] = &[
     "input_rtf",
     "input_encrypted",
     "input_bad_docx",
+    // supervision
+    "bad_cycle",
+    "card_already_cleared",
+    "card_superseded",
+    "docx_write_failed",
 ];
 
 /// The English text of a code.
@@ -436,6 +442,7 @@ pub fn english(code: &str) -> Option<&'static str> {
         "value_empty" => "A value must not be empty.",
         "value_control_character" => "A value contains control characters.",
         "value_bad_date" => "Invalid date; use YYYY-MM-DD with a real day.",
+        "value_bad_email" => "Invalid e-mail address.",
         "value_percent_out_of_range" => "The percentage must be an integer from 0 to 100.",
         "value_bad_id" => "Invalid id; it must be a positive integer.",
         "value_unknown_status" => "Unknown task status.",
@@ -466,6 +473,10 @@ pub fn english(code: &str) -> Option<&'static str> {
         "input_rtf" => "RTF files are not supported; save it as .docx or .txt.",
         "input_encrypted" => "The document is encrypted.",
         "input_bad_docx" => "The .docx file is damaged.",
+        "bad_cycle" => "The reporting cycle is not valid.",
+        "card_already_cleared" => "The warning card has already been cleared.",
+        "card_superseded" => "The warning card was replaced by a more severe one.",
+        "docx_write_failed" => "The Word file could not be produced.",
         _ => return None,
     })
 }
@@ -479,6 +490,11 @@ mod tests {
         for code in CODES {
             assert!(english(code).is_some(), "{code} has no English text");
         }
+        // Traditional Chinese is converted from the Simplified message.
+        assert_eq!(
+            hanconv::s2t("预警已被更严重的预警取代"),
+            "預警已被更嚴重的預警取代"
+        );
         assert!(!hanconv::s2t("数据库操作失败").is_empty());
     }
 

@@ -28,6 +28,8 @@ pub mod error;
 pub mod request;
 pub mod routes;
 pub mod routes_problems;
+pub mod routes_supervision;
+pub mod scheduler;
 pub mod web;
 
 use std::future::Future;
@@ -47,6 +49,7 @@ use utoipa_axum::routes;
 pub use crate::auth::Settings;
 use crate::error::ApiError;
 use crate::routes::AppState;
+use crate::scheduler::Scheduler;
 
 /// Default request body limit: a long communiqué as base64 .docx fits.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -92,6 +95,8 @@ pub enum ServeError {
     },
     #[error("服务异常停止：{0}")]
     Serve(#[source] std::io::Error),
+    #[error("催办设置无效：{0}")]
+    Scheduler(String),
 }
 
 impl ServeError {
@@ -101,6 +106,7 @@ impl ServeError {
             ServeError::Store(e) => e.code(),
             ServeError::Bind { .. } => "listen_failed",
             ServeError::Serve(_) => "serve_failed",
+            ServeError::Scheduler(_) => "scheduler_settings_invalid",
         }
     }
 }
@@ -131,6 +137,7 @@ impl ServeError {
         (name = "problems", description = "问题清单：登记、相似问题、整改、销号"),
         (name = "indicators", description = "指标：年度目标、完成值、序时进度"),
         (name = "evaluation", description = "单位考核排名与报送负担"),
+        (name = "supervision", description = "督办：反馈周期、应报未报、预警、催办提醒、落实情况汇报"),
     ),
     modifiers(&SecuritySchemes),
     security(("session" = []), ("bearer" = []))
@@ -209,6 +216,17 @@ fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(routes_problems::record_indicator))
         .routes(routes!(routes_problems::get_evaluation))
         .routes(routes!(routes_problems::export_evaluation))
+        .routes(routes!(
+            routes_supervision::get_cycle,
+            routes_supervision::set_cycle
+        ))
+        .routes(routes!(routes_supervision::reports_due))
+        .routes(routes!(routes_supervision::list_cards))
+        .routes(routes!(routes_supervision::clear_card))
+        .routes(routes!(routes_supervision::list_notifications))
+        .routes(routes!(routes_supervision::read_notification))
+        .routes(routes!(routes_supervision::status_report))
+        .routes(routes!(routes_supervision::scheduler_status))
 }
 
 /// The OpenAPI 3.1 document of the API, generated from the handlers.
@@ -218,6 +236,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole HTTP application on a store.
 pub fn app(store: Store, settings: Settings) -> Router {
+    let scheduler = Arc::new(Scheduler::new(store.clone(), settings.scheduler.clone()));
+    app_with(store, settings, scheduler)
+}
+
+/// The application with the scheduler whose status it reports.
+pub fn app_with(store: Store, settings: Settings, scheduler: Arc<Scheduler>) -> Router {
     let max_body_bytes = settings.max_body_bytes;
     let (router, api) = api_router().split_for_parts();
     let doc: Bytes = api
@@ -229,6 +253,7 @@ pub fn app(store: Store, settings: Settings) -> Router {
         settings,
         cache: auth::PrincipalCache::default(),
         limiter: auth::LoginLimiter::default(),
+        scheduler,
     });
     router
         .merge(web::router())
@@ -259,6 +284,7 @@ pub struct Server {
     store: Store,
     settings: Settings,
     first_admin: Option<FirstAdmin>,
+    scheduler: Arc<Scheduler>,
 }
 
 impl Server {
@@ -277,6 +303,10 @@ impl Server {
         listen: SocketAddr,
         settings: Settings,
     ) -> Result<Server, ServeError> {
+        let scheduler = Arc::new(Scheduler::new(store.clone(), settings.scheduler.clone()));
+        if let Some(e) = scheduler.config_error() {
+            return Err(ServeError::Scheduler(e.to_owned()));
+        }
         let first_admin = store
             .bootstrap_admin()
             .await?
@@ -298,7 +328,13 @@ impl Server {
             store,
             settings,
             first_admin,
+            scheduler,
         })
+    }
+
+    /// The scheduler this server runs (tests tick it by hand).
+    pub fn scheduler(&self) -> Arc<Scheduler> {
+        self.scheduler.clone()
     }
 
     /// The administrator this start created, with its one-time password:
@@ -320,9 +356,18 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        let app = app(self.store.clone(), self.settings.clone())
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let app = app_with(
+            self.store.clone(),
+            self.settings.clone(),
+            self.scheduler.clone(),
+        )
+        .into_make_service_with_connect_info::<SocketAddr>();
         let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+        let ticking = if self.settings.scheduler.enabled {
+            Some(tokio::spawn(self.scheduler.clone().run(stopped.clone())))
+        } else {
+            None
+        };
         let signal = async move {
             shutdown.await;
             let _ = stopping.send(true);
@@ -344,6 +389,15 @@ impl Server {
                 Ok(())
             }
         };
+        if let Some(t) = ticking {
+            // The loop ends at the stop signal once a tick in progress is
+            // done; a tick stuck on a slow mail server is cut off after the
+            // grace period (its unsent reminders are retried at the next
+            // start: nothing is marked sent before it was).
+            if tokio::time::timeout(SHUTDOWN_GRACE, t).await.is_err() {
+                eprintln!("luoshi serve: the scheduler's tick was cut off at shutdown");
+            }
+        }
         self.store.close().await;
         served.map_err(ServeError::Serve)
     }

@@ -36,6 +36,7 @@ pub struct AppState {
     pub settings: Settings,
     pub cache: PrincipalCache,
     pub limiter: LoginLimiter,
+    pub scheduler: Arc<crate::scheduler::Scheduler>,
 }
 
 pub type AppStateRef = State<Arc<AppState>>;
@@ -65,7 +66,11 @@ pub(crate) fn field<T>(name: &str, r: Result<T, ValueError>) -> Result<T, ApiErr
     r.map_err(|e| ApiError::invalid(name, &e))
 }
 
-fn unprocessable(code: &'static str, field: &str, message: impl Into<String>) -> ApiError {
+pub(crate) fn unprocessable(
+    code: &'static str,
+    field: &str,
+    message: impl Into<String>,
+) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).with_field(field)
 }
 
@@ -130,7 +135,7 @@ fn source_of(
 
 /// Decoding and extraction take milliseconds of CPU on a long document:
 /// off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -211,7 +216,7 @@ pub async fn ingest(
     ))
 }
 
-fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+pub(crate) fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     match limit.unwrap_or(DEFAULT_LIMIT) {
         n @ 1..=MAX_LIMIT => Ok(n),
         _ => Err(unprocessable(
@@ -222,7 +227,7 @@ fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     }
 }
 
-fn bad_cursor() -> ApiError {
+pub(crate) fn bad_cursor() -> ApiError {
     unprocessable(
         "bad_cursor",
         "cursor",

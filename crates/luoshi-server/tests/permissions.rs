@@ -15,7 +15,10 @@ mod helpers;
 use std::collections::BTreeSet;
 
 use helpers::{COMMUNIQUE, Engine, PASSWORD, TestServer};
-use luoshi_core::{Accounts, Login, NewUser, Password, PersonName, Role};
+use luoshi_core::{
+    Accounts, CardFilter, Date, Login, NewUser, NotificationFilter, Password, PersonName, Role,
+    TaskId, WarningRules,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -84,6 +87,17 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/indicators/{id}/values", [401, 403, 403, 200, 403, 403, 403], [401, 403, 403, 200, 403, 403, 403]),
     ("GET", "/api/v1/evaluation", [401, 403, 200, 200, 200, 200, 200], [401, 403, 200, 200, 200, 200, 200]),
     ("GET", "/api/v1/evaluation/export", [401, 403, 200, 200, 403, 403, 200], [401, 403, 200, 200, 403, 403, 200]),
+    ("GET", "/api/v1/tasks/{id}/cycle", [401, 403, 200, 200, 200, 200, 200], [401, 403, 200, 200, 403, 403, 200]),
+    ("POST", "/api/v1/tasks/{id}/cycle", [401, 403, 403, 409, 403, 403, 403], [401, 403, 403, 409, 403, 403, 403]),
+    ("GET", "/api/v1/reports-due", [401, 403, 200, 200, 200, 200, 200], [401, 403, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/cards", [401, 403, 200, 200, 200, 200, 200], [401, 403, 200, 200, 200, 200, 200]),
+    ("POST", "/api/v1/cards/{id}/clear", [401, 403, 403, 409, 403, 403, 403], [401, 403, 403, 409, 403, 403, 403]),
+    ("GET", "/api/v1/me/notifications", [401, 403, 200, 200, 200, 200, 200], [401, 403, 200, 200, 200, 200, 200]),
+    // Notifications are the units': only their people mark them read;
+    // another unit's is not found.
+    ("POST", "/api/v1/me/notifications/{id}/read", [401, 403, 403, 403, 200, 200, 403], [401, 403, 403, 403, 404, 404, 403]),
+    ("GET", "/api/v1/documents/{id}/status-report.docx", [401, 403, 200, 200, 403, 403, 200], [401, 403, 200, 200, 403, 403, 200]),
+    ("GET", "/api/v1/scheduler", [401, 403, 200, 200, 403, 403, 200], [401, 403, 200, 200, 403, 403, 200]),
 ];
 
 /// The records a cell is about: of unit A (the unit roles' own) and of
@@ -95,6 +109,8 @@ struct Fixture {
     task: [i64; 2],
     document: [i64; 2],
     report: [i64; 2],
+    card: [i64; 2],
+    notification: [i64; 2],
     user: i64,
     problem: [i64; 2],
     indicator: [i64; 2],
@@ -215,6 +231,37 @@ async fn fixture(s: &TestServer) -> Fixture {
     }
     let c = s.store.authenticate("c-reporter", PASSWORD).await.unwrap();
     let other_token = s.store.create_token(&c, "other").await.unwrap().0.id;
+    // A card and a notification on each task: the deadline (2026-06-30)
+    // as the scheduler sees it.
+    let rules = WarningRules::default();
+    s.store
+        .assess(Date::parse("2026-07-01").unwrap(), &rules)
+        .await
+        .unwrap();
+    s.store
+        .record_reminders(Date::parse("2026-06-30").unwrap(), 3, &[], &rules)
+        .await
+        .unwrap();
+    let mut card = [0; 2];
+    let mut notification = [0; 2];
+    let notes = s
+        .store
+        .notifications(&NotificationFilter::default())
+        .await
+        .unwrap();
+    for i in 0..2 {
+        card[i] = s
+            .store
+            .cards(&CardFilter {
+                task: Some(TaskId(task[i])),
+                ..CardFilter::default()
+            })
+            .await
+            .unwrap()[0]
+            .id
+            .0;
+        notification[i] = notes.iter().find(|n| n.task.0 == task[i]).unwrap().id;
+    }
     Fixture {
         tokens,
         spare_tokens,
@@ -222,6 +269,8 @@ async fn fixture(s: &TestServer) -> Fixture {
         task,
         document,
         report,
+        card,
+        notification,
         user,
         problem,
         indicator,
@@ -241,6 +290,10 @@ fn path_of(template: &str, f: &Fixture, caller: usize, other: bool) -> String {
         f.problem[i].to_string()
     } else if template.starts_with("/api/v1/indicators/{id}") {
         f.indicator[i].to_string()
+    } else if template.starts_with("/api/v1/cards/{id}") {
+        f.card[i].to_string()
+    } else if template.starts_with("/api/v1/me/notifications/{id}") {
+        f.notification[i].to_string()
     } else if template.starts_with("/api/v1/users/{id}") {
         f.user.to_string()
     } else if template.starts_with("/api/v1/me/tokens/{id}") {
@@ -311,6 +364,12 @@ fn body_of(method: &str, template: &str) -> Option<Value> {
             json!({"name": "指标", "measure": "家", "year": 2026, "annual_target": 10})
         }
         ("POST", "/api/v1/indicators/{id}/values") => json!({"period": "2026-03", "value": 3}),
+        ("POST", "/api/v1/tasks/{id}/cycle") => {
+            json!({"expected_version": STALE, "kind": "monthly"})
+        }
+        ("POST", "/api/v1/cards/{id}/clear") => {
+            json!({"expected_version": STALE, "reason": "理由"})
+        }
         _ => return None,
     };
     Some(body)

@@ -23,7 +23,7 @@ pub struct ServeArgs {
         long,
         env = "LUOSHI_CONFIG",
         value_name = "文件",
-        help = "TOML 配置文件（可选），可写 listen、database、max_body_bytes、secure_cookies、session_hours；优先级：命令行 > 环境变量 > 配置文件 > 默认值"
+        help = "TOML 配置文件（可选），可写 listen、database、max_body_bytes、secure_cookies、session_hours、scheduler、remind_days_before、tick_seconds、webhook_url、webhook_secret、smtp_host、smtp_port、smtp_from、smtp_username、smtp_password、smtp_starttls；优先级：命令行 > 环境变量 > 配置文件 > 默认值"
     )]
     pub config: Option<PathBuf>,
     #[arg(
@@ -55,6 +55,96 @@ pub struct ServeArgs {
         help = "空数据库时先写入演示数据（两份通稿、六个单位、各角色演示账号，密码在启动时显示），便于初次体验"
     )]
     pub demo: bool,
+    #[arg(
+        long,
+        env = "LUOSHI_SCHEDULER",
+        value_name = "true|false",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        help = "运行催办调度（每日预警研判、到期前/到期日/逾期催办），默认开启"
+    )]
+    pub scheduler: Option<bool>,
+    #[arg(
+        long,
+        env = "LUOSHI_REMIND_DAYS_BEFORE",
+        value_name = "天数",
+        help = "反馈或完成时限到期前几天催办（0 到 60），默认 3"
+    )]
+    pub remind_days_before: Option<String>,
+    #[arg(
+        long,
+        env = "LUOSHI_TICK_SECONDS",
+        value_name = "秒",
+        help = "调度检查间隔（秒，1 到 86400），默认 60"
+    )]
+    pub tick_seconds: Option<String>,
+    #[arg(
+        long,
+        env = "LUOSHI_WEBHOOK_URL",
+        value_name = "URL",
+        help = "催办 webhook 地址（http://…，JSON POST，须同时设置 --webhook-secret）"
+    )]
+    pub webhook_url: Option<String>,
+    #[arg(
+        long,
+        env = "LUOSHI_WEBHOOK_SECRET",
+        value_name = "密钥",
+        value_parser = secret,
+        help = "webhook 签名密钥：请求头 X-Luoshi-Signature: sha256=<请求体的 HMAC-SHA256，十六进制>"
+    )]
+    pub webhook_secret: Option<Secret>,
+    #[arg(
+        long,
+        env = "LUOSHI_SMTP_HOST",
+        value_name = "主机",
+        help = "催办邮件的 SMTP 服务器（设置后按单位邮箱发送邮件）"
+    )]
+    pub smtp_host: Option<String>,
+    #[arg(
+        long,
+        env = "LUOSHI_SMTP_PORT",
+        value_name = "端口",
+        help = "SMTP 端口，默认 587（STARTTLS）或 25（不加密）"
+    )]
+    pub smtp_port: Option<String>,
+    #[arg(
+        long,
+        env = "LUOSHI_SMTP_FROM",
+        value_name = "地址",
+        help = "发件人地址，如 督查室 <duban@example.gov.cn>"
+    )]
+    pub smtp_from: Option<String>,
+    #[arg(
+        long,
+        env = "LUOSHI_SMTP_USERNAME",
+        value_name = "用户名",
+        help = "SMTP 登录用户名（可选）"
+    )]
+    pub smtp_username: Option<String>,
+    #[arg(long, env = "LUOSHI_SMTP_PASSWORD", value_name = "密码", value_parser = secret, help = "SMTP 登录密码（可选）")]
+    pub smtp_password: Option<Secret>,
+    #[arg(
+        long,
+        env = "LUOSHI_SMTP_STARTTLS",
+        value_name = "true|false",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        help = "用 STARTTLS 加密 SMTP 连接，默认开启；仅内网明文中继可关闭"
+    )]
+    pub smtp_starttls: Option<bool>,
+}
+
+/// A secret setting: never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+fn secret(s: &str) -> Result<Secret, String> {
+    Ok(Secret(s.to_owned()))
 }
 
 /// The longest session lifetime a setting may ask for: 30 days.
@@ -69,6 +159,17 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     secure_cookies: Option<bool>,
     session_hours: Option<i64>,
+    scheduler: Option<bool>,
+    remind_days_before: Option<u32>,
+    tick_seconds: Option<u64>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<Secret>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_from: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<Secret>,
+    smtp_starttls: Option<bool>,
 }
 
 fn config_error(message: String) -> UserError {
@@ -85,7 +186,7 @@ fn read_file(path: &Path) -> Result<FileConfig, UserError> {
     })?;
     toml::from_str(&text).map_err(|e| {
         config_error(format!(
-            "配置文件 {} 有误（可用的设置：listen、database、max_body_bytes、secure_cookies、session_hours）：{}",
+            "配置文件 {} 有误（可用的设置：listen、database、max_body_bytes、secure_cookies、session_hours、scheduler、remind_days_before、tick_seconds、webhook_url、webhook_secret、smtp_host、smtp_port、smtp_from、smtp_username、smtp_password、smtp_starttls）：{}",
             path.display(),
             e.message()
         ))
@@ -103,6 +204,19 @@ pub fn config(
     let file = match &args.config {
         Some(path) => read_file(path)?,
         None => FileConfig::default(),
+    };
+    let file_scheduler = FileScheduler {
+        scheduler: file.scheduler,
+        remind_days_before: file.remind_days_before,
+        tick_seconds: file.tick_seconds,
+        webhook_url: file.webhook_url.clone(),
+        webhook_secret: file.webhook_secret.clone(),
+        smtp_host: file.smtp_host.clone(),
+        smtp_port: file.smtp_port,
+        smtp_from: file.smtp_from.clone(),
+        smtp_username: file.smtp_username.clone(),
+        smtp_password: file.smtp_password.clone(),
+        smtp_starttls: file.smtp_starttls,
     };
     let listen_text = args
         .listen
@@ -142,6 +256,7 @@ pub fn config(
             "会话有效期无效，应为 1 到 {MAX_SESSION_HOURS} 之间的整数（小时）。"
         ))
     })?;
+    let scheduler = scheduler_config(args, file_scheduler)?;
     Ok(luoshi_server::Config {
         listen,
         database,
@@ -149,8 +264,122 @@ pub fn config(
             max_body_bytes,
             secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             session_ttl_secs: session_hours * 3600,
+            scheduler,
             ..luoshi_server::Settings::default()
         },
+    })
+}
+
+/// The scheduler's part of the file.
+struct FileScheduler {
+    scheduler: Option<bool>,
+    remind_days_before: Option<u32>,
+    tick_seconds: Option<u64>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<Secret>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_from: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<Secret>,
+    smtp_starttls: Option<bool>,
+}
+
+fn number<T: std::str::FromStr + PartialOrd>(
+    flag: Option<&String>,
+    file: Option<T>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+    message: &str,
+) -> Result<T, UserError> {
+    let value = match flag {
+        Some(text) => text.trim().parse::<T>().ok(),
+        None => Some(file.unwrap_or(default)),
+    };
+    value
+        .filter(|v| range.contains(v))
+        .ok_or_else(|| config_error(message.to_owned()))
+}
+
+fn scheduler_config(
+    args: &ServeArgs,
+    file: FileScheduler,
+) -> Result<luoshi_server::scheduler::SchedulerConfig, UserError> {
+    use luoshi_server::scheduler::{SchedulerConfig, SmtpConfig, WebhookConfig};
+    let remind_days_before = number(
+        args.remind_days_before.as_ref(),
+        file.remind_days_before,
+        luoshi_core::remind::DEFAULT_DAYS_BEFORE,
+        0..=60,
+        "催办提前天数无效，应为 0 到 60 之间的整数。",
+    )?;
+    let tick_seconds = number(
+        args.tick_seconds.as_ref(),
+        file.tick_seconds,
+        luoshi_server::scheduler::DEFAULT_TICK_SECONDS,
+        1..=86_400,
+        "调度检查间隔无效，应为 1 到 86400 之间的整数（秒）。",
+    )?;
+    let url = args.webhook_url.clone().or(file.webhook_url);
+    let secret = args.webhook_secret.clone().or(file.webhook_secret);
+    let webhook = match (url, secret) {
+        (None, None) => None,
+        (Some(url), Some(secret)) => {
+            let url = url.trim().to_owned();
+            if !url.starts_with("http://") || url.len() <= "http://".len() {
+                return Err(config_error(format!(
+                    "webhook 地址“{url}”无效，应为 http://主机[:端口]/路径（经内网 HTTPS 代理转发时写代理的 http 地址）。"
+                )));
+            }
+            if secret.0.is_empty() {
+                return Err(config_error("webhook 签名密钥不能为空。".to_owned()));
+            }
+            Some(WebhookConfig {
+                url,
+                secret: secret.0,
+            })
+        }
+        _ => {
+            return Err(config_error(
+                "webhook_url 与 webhook_secret 须同时设置。".to_owned(),
+            ));
+        }
+    };
+    let starttls = args.smtp_starttls.or(file.smtp_starttls).unwrap_or(true);
+    let host = args.smtp_host.clone().or(file.smtp_host);
+    let smtp = match host {
+        None => None,
+        Some(host) => {
+            let port = number(
+                args.smtp_port.as_ref(),
+                file.smtp_port,
+                if starttls { 587 } else { 25 },
+                1..=65_535,
+                "SMTP 端口无效，应为 1 到 65535 之间的整数。",
+            )?;
+            let from = args.smtp_from.clone().or(file.smtp_from).ok_or_else(|| {
+                config_error("设置了 smtp_host 时须同时设置发件人地址 smtp_from。".to_owned())
+            })?;
+            Some(SmtpConfig {
+                host: host.trim().to_owned(),
+                port,
+                from,
+                username: args.smtp_username.clone().or(file.smtp_username),
+                password: args
+                    .smtp_password
+                    .clone()
+                    .or(file.smtp_password)
+                    .map(|s| s.0),
+                starttls,
+            })
+        }
+    };
+    Ok(SchedulerConfig {
+        enabled: args.scheduler.or(file.scheduler).unwrap_or(true),
+        remind_days_before,
+        tick_seconds,
+        webhook,
+        smtp,
     })
 }
 

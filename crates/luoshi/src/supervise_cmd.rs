@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use luoshi_core::{
-    CardFilter, CardId, Cycle, Date, DocumentId, DueFilter, Store, SystemClock, UnitName, Version,
-    WarningRules,
+    CardFilter, CardId, Channel, Cycle, Date, DocumentId, DueFilter, Store, SystemClock, UnitName,
+    Version, WarningRules,
 };
 use serde_json::{Value, json};
 
@@ -89,6 +89,46 @@ pub enum SuperviseCommand {
     /// Prints the built-in warning rules as JSON, to copy and edit.
     #[command(about = "打印内置预警规则（JSON），可复制修改后用 --rules 指定")]
     Rules,
+    /// What the reminder scheduler will send next and what it has sent.
+    #[command(
+        about = "催办情况：各任务下一次催办（待发）与已发催办（按渠道，含发送时间、失败原因）"
+    )]
+    Status {
+        #[arg(
+            long,
+            value_name = "YYYY-MM-DD",
+            help = "从哪一天看待发催办；默认为今天"
+        )]
+        day: Option<String>,
+        #[arg(
+            long,
+            default_value_t = luoshi_core::remind::DEFAULT_DAYS_BEFORE,
+            value_name = "天数",
+            help = "到期前几天催办（与 serve 的 remind_days_before 一致）"
+        )]
+        days_before: u32,
+        #[arg(
+            long,
+            default_value_t = 20,
+            value_name = "条数",
+            help = "待发与已发各列出多少条"
+        )]
+        limit: u32,
+        #[arg(
+            long,
+            value_name = "渠道",
+            help = "只看该渠道的已发催办：inapp、webhook 或 email"
+        )]
+        channel: Option<String>,
+    },
+    /// Sets the e-mail address a unit's reminders go to.
+    #[command(about = "设置单位接收催办邮件的地址")]
+    Contact {
+        #[arg(long, value_name = "单位")]
+        unit: String,
+        #[arg(long, value_name = "地址")]
+        email: String,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -213,6 +253,116 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
             }
             Ok(())
         }
+        Command::Supervise(SuperviseCommand::Contact { unit, email }) => {
+            let unit = value(UnitName::parse(&unit))?;
+            store
+                .set_unit_email(&unit, &email)
+                .await
+                .map_err(store_error)?;
+            println!("已设置 {unit} 的催办邮箱：{}", email.trim());
+            Ok(())
+        }
+        Command::Supervise(SuperviseCommand::Status {
+            day,
+            days_before,
+            limit,
+            channel,
+        }) => {
+            let day = day_or_today(store, day.as_deref())?;
+            let channel = channel
+                .map(|c| {
+                    Channel::from_code(c.trim()).ok_or_else(|| {
+                        user_error(
+                            "unknown_channel",
+                            format!("渠道“{c}”无效，应为 inapp、webhook 或 email。"),
+                        )
+                    })
+                })
+                .transpose()?;
+            let upcoming = store
+                .upcoming_reminders(
+                    day,
+                    days_before,
+                    &WarningRules::default(),
+                    None,
+                    limit as usize,
+                )
+                .await
+                .map_err(store_error)?;
+            let sent = store
+                .reminders_sent(channel, None, None, limit)
+                .await
+                .map_err(store_error)?;
+            let counts = store.reminder_counts().await.map_err(store_error)?;
+            if global.json {
+                print_json(&json!({
+                    "day": day.to_string(),
+                    "days_before": days_before,
+                    "pending": upcoming.iter().map(|u| json!({
+                        "task": u.task.0, "title": u.title,
+                        "unit": u.unit.as_ref().map(|x| x.name.as_str()),
+                        "send_on": u.send_on.to_string(), "kind": u.kind.code(),
+                        "kind_label": u.kind.label(), "due_on": u.due_on.to_string(),
+                    })).collect::<Vec<_>>(),
+                    "totals": counts.iter().map(|(c, n, p)| json!({
+                        "channel": c.code(), "sent": n, "undelivered": p,
+                    })).collect::<Vec<_>>(),
+                    "sent": sent.iter().map(|r| json!({
+                        "id": r.id, "task": r.task.0, "kind": r.kind.code(),
+                        "due_on": r.due_on.to_string(), "channel": r.channel.code(),
+                        "unit": r.unit.as_ref().map(|x| x.name.as_str()),
+                        "recorded_at": r.created_at.to_string(),
+                        "sent_at": r.sent_at.map(|t| t.to_string()),
+                        "attempts": r.attempts, "last_error": r.last_error,
+                    })).collect::<Vec<_>>(),
+                }));
+                return Ok(());
+            }
+            println!("待发催办（{day} 之后，到期前 {days_before} 天起）：");
+            if upcoming.is_empty() {
+                println!("　（无）");
+            }
+            for u in &upcoming {
+                println!(
+                    "　{}　任务 {}　{}　{}（到期 {}）　{}",
+                    u.send_on,
+                    u.task,
+                    u.unit.as_ref().map_or("—", |x| x.name.as_str()),
+                    u.kind.label(),
+                    u.due_on,
+                    u.title
+                );
+            }
+            println!("已发催办：");
+            for (c, n, p) in &counts {
+                println!("　{}：已发送 {n} 条，未送达 {p} 条", channel_label(*c));
+            }
+            for r in &sent {
+                let when = r.sent_at.map_or_else(
+                    || {
+                        format!(
+                            "未送达（已试 {} 次{}）",
+                            r.attempts,
+                            r.last_error
+                                .as_deref()
+                                .map(|e| format!("：{e}"))
+                                .unwrap_or_default()
+                        )
+                    },
+                    |t| t.to_string(),
+                );
+                println!(
+                    "　[{}] {}　任务 {}　{}　{}（到期 {}）　{when}",
+                    r.id,
+                    channel_label(r.channel),
+                    r.task,
+                    r.unit.as_ref().map_or("—", |x| x.name.as_str()),
+                    r.kind.label(),
+                    r.due_on
+                );
+            }
+            Ok(())
+        }
         Command::Card(CardCommand::List { unit, task, open }) => {
             let filter = CardFilter {
                 unit: unit.map(|u| value(UnitName::parse(&u))).transpose()?,
@@ -234,6 +384,14 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
             print_cards(global, &[card]);
             Ok(())
         }
+    }
+}
+
+fn channel_label(c: Channel) -> &'static str {
+    match c {
+        Channel::InApp => "站内通知",
+        Channel::Webhook => "webhook",
+        Channel::Email => "电子邮件",
     }
 }
 

@@ -185,3 +185,59 @@ fn supervision_and_the_status_report_from_the_command_line() {
     );
     let _ = std::fs::remove_dir_all(&l.dir);
 }
+
+#[test]
+fn supervise_status_lists_the_next_reminders_and_what_was_sent() {
+    let l = Ledger::new("remind");
+    std::fs::write(l.dir.join("doc.txt"), DOC).unwrap();
+    let ingested = l.json(&["ingest", "doc.txt"]);
+    let task = ingested["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "task")
+        .map(|t| t["id"].as_i64().unwrap())
+        .unwrap();
+    l.ok(&["unit", "add", "省水利厅"]);
+    l.ok(&[
+        "task",
+        "assign",
+        &task.to_string(),
+        "--lead",
+        "省水利厅",
+        "--due",
+        "2099-12-31",
+    ]);
+    l.ok(&[
+        "supervise",
+        "contact",
+        "--unit",
+        "省水利厅",
+        "--email",
+        "slt@example.gov.cn",
+    ]);
+    let bad = l.run(&[
+        "supervise",
+        "contact",
+        "--unit",
+        "省水利厅",
+        "--email",
+        "not an address",
+    ]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("[value_bad_email]"));
+
+    let s = l.json(&["supervise", "status", "--day", "2026-04-01"]);
+    let pending = s["pending"].as_array().unwrap();
+    assert_eq!(pending.len(), 1, "{s}");
+    assert_eq!(pending[0]["task"], task);
+    assert_eq!(pending[0]["unit"], "省水利厅");
+    assert_eq!(pending[0]["kind"], "report_before");
+    assert_eq!(s["sent"].as_array().unwrap().len(), 0);
+    let text = l.ok(&["supervise", "status", "--day", "2026-04-01"]);
+    assert!(
+        text.contains("待发催办") && text.contains("反馈即将到期"),
+        "{text}"
+    );
+    let bad = l.run(&["supervise", "status", "--channel", "fax"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("[unknown_channel]"));
+}

@@ -56,6 +56,8 @@ pub struct TestServer {
     pub admin_token: String,
     /// A token of `office` (督查室); the default of `get` and `post`.
     pub office_token: String,
+    /// The database URL, for opening a second store on the same ledger.
+    pub url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
     cleanup: Cleanup,
@@ -252,6 +254,7 @@ impl TestServer {
             }
         };
         let store = Store::open(&url, clock.clone()).await.unwrap();
+        let db_url = url.clone();
         let server = luoshi_server::Server::with_store(
             store.clone(),
             "127.0.0.1:0".parse().unwrap(),
@@ -282,6 +285,7 @@ impl TestServer {
             first_admin,
             admin_token: String::new(),
             office_token: String::new(),
+            url: db_url,
             shutdown: Some(tx),
             handle: Some(handle),
             cleanup,

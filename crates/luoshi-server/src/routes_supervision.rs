@@ -1,0 +1,653 @@
+//! Supervision (督办) over HTTP: a task's reporting cycle, the reports due,
+//! warning cards, the caller's notification centre, the status report as
+//! .docx and the scheduler's state. Its request and response types live
+//! here with the handlers: they are used nowhere else.
+//!
+//! Permissions as in `routes.rs`: the office (督查室) manages cycles and
+//! clears cards; unit roles see their own units' tasks, cards, reports due
+//! and notifications only, and mark their notifications read; roles that
+//! see every unit (office, leadership, administrator) read everything,
+//! the status report and the scheduler's state included.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use luoshi_core::{
+    Card, CardFilter, CardId, Cycle, Date, DocumentId, DueFilter, DueReport, Ledger, Notification,
+    NotificationFilter, Permission, ReportCycle, TaskId, UnitRef, Version, WarningRules,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::caller::{Caller, hidden_document};
+use crate::error::{ApiError, ErrorBody, unknown_unit_in};
+use crate::request::{ApiJson, ApiQuery, PathParam};
+use crate::routes::{
+    AppStateRef, bad_cursor, blocking, field, ok, page_limit, task_id, text, today, unit_name,
+};
+use crate::scheduler::SchedulerStatus;
+
+// ----- wire types ----------------------------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitDto {
+    pub id: i64,
+    pub name: String,
+}
+
+fn unit_dto(u: &UnitRef) -> UnitDto {
+    UnitDto {
+        id: u.id.0,
+        name: u.name.as_str().to_owned(),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CycleDto {
+    /// weekly, fortnightly, monthly, quarterly or dates.
+    pub kind: &'static str,
+    pub label: &'static str,
+    /// The due dates of kind `dates`.
+    pub dates: Vec<String>,
+}
+
+fn cycle_dto(c: &Cycle) -> CycleDto {
+    let dates = match c {
+        Cycle::Dates(d) => d.iter().map(Date::to_string).collect(),
+        _ => Vec::new(),
+    };
+    CycleDto {
+        kind: c.code(),
+        label: c.label(),
+        dates,
+    }
+}
+
+/// A task's reporting cycle: its own (`cycle`, versioned) or, without
+/// one, the default every assigned task follows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskCycleDto {
+    pub task_id: i64,
+    pub cycle: Option<CycleDto>,
+    pub starts_on: Option<String>,
+    /// The version to send back as `expected_version`; absent without a
+    /// cycle of the task's own.
+    pub version: Option<i64>,
+    pub default_cycle: Option<CycleDto>,
+}
+
+fn task_cycle_dto(task: TaskId, c: Option<&ReportCycle>) -> TaskCycleDto {
+    TaskCycleDto {
+        task_id: task.0,
+        cycle: c.map(|c| cycle_dto(&c.cycle)),
+        starts_on: c.map(|c| c.starts_on.to_string()),
+        version: c.map(|c| c.version.0),
+        default_cycle: WarningRules::default()
+            .default_cycle()
+            .ok()
+            .flatten()
+            .map(|c| cycle_dto(&c)),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetCycleRequest {
+    /// The `version` read; absent (or null) when the task has no cycle yet.
+    pub expected_version: Option<i64>,
+    /// weekly, fortnightly, monthly, quarterly or dates.
+    pub kind: String,
+    /// The due dates (YYYY-MM-DD) of kind `dates`.
+    #[serde(default)]
+    pub dates: Vec<String>,
+    /// The day reporting starts (default: the day the task was assigned).
+    pub starts_on: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    /// The day asked about (default today).
+    pub day: Option<String>,
+    /// Also list reports due within this many days (0–366, default 7).
+    pub within_days: Option<u32>,
+    /// Tasks this unit leads or co-operates on.
+    pub unit: Option<String>,
+    pub document: Option<i64>,
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DueDto {
+    pub task_id: i64,
+    pub title: String,
+    pub lead: UnitDto,
+    pub cycle: CycleDto,
+    pub next_due: Option<String>,
+    /// Due dates missed in a row.
+    pub missed: Vec<String>,
+    pub last_report: Option<String>,
+}
+
+fn due_dto(d: &DueReport) -> DueDto {
+    DueDto {
+        task_id: d.task.0,
+        title: d.title.as_str().to_owned(),
+        lead: unit_dto(&d.lead),
+        cycle: cycle_dto(&d.cycle),
+        next_due: d.next_due.map(|d| d.to_string()),
+        missed: d.missed.iter().map(Date::to_string).collect(),
+        last_report: d.last_report.map(|d| d.to_string()),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuePage {
+    pub items: Vec<DueDto>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CardQuery {
+    pub task: Option<i64>,
+    /// Cards raised on this unit.
+    pub unit: Option<String>,
+    pub document: Option<i64>,
+    /// Only open cards (neither cleared nor superseded).
+    pub open: Option<bool>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonDto {
+    pub code: String,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardDto {
+    pub id: i64,
+    pub version: i64,
+    pub task_id: i64,
+    pub task_title: String,
+    pub unit: Option<UnitDto>,
+    pub tier: String,
+    pub tier_label: String,
+    pub reasons: Vec<ReasonDto>,
+    pub raised_on: String,
+    pub raised_at: String,
+    pub open: bool,
+    pub cleared_at: Option<String>,
+    pub cleared_by: Option<String>,
+    pub clear_reason: Option<String>,
+    pub superseded_by: Option<i64>,
+}
+
+fn card_dto(c: &Card) -> CardDto {
+    CardDto {
+        id: c.id.0,
+        version: c.version.0,
+        task_id: c.task.0,
+        task_title: c.task_title.as_str().to_owned(),
+        unit: c.unit.as_ref().map(unit_dto),
+        tier: c.tier.clone(),
+        tier_label: c.tier_label.clone(),
+        reasons: c
+            .reasons
+            .iter()
+            .map(|r| ReasonDto {
+                code: r.code.clone(),
+                text: r.text.clone(),
+            })
+            .collect(),
+        raised_on: c.raised_on.to_string(),
+        raised_at: c.raised_at.to_string(),
+        open: c.is_open(),
+        cleared_at: c.cleared_at.map(|t| t.to_string()),
+        cleared_by: c.cleared_by.as_ref().map(|p| p.as_str().to_owned()),
+        clear_reason: c.clear_reason.clone(),
+        superseded_by: c.superseded_by.map(|c| c.0),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardPage {
+    pub items: Vec<CardDto>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClearCardRequest {
+    pub expected_version: i64,
+    /// Why the card is cleared (解除理由).
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// Only unread notifications.
+    pub unread: Option<bool>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationDto {
+    pub id: i64,
+    pub unit: UnitDto,
+    pub task_id: i64,
+    /// report_before, report_due, report_missed, deadline_before,
+    /// deadline_due or deadline_missed.
+    pub kind: &'static str,
+    pub kind_label: &'static str,
+    pub due_on: String,
+    pub text: String,
+    pub created_at: String,
+    pub read_at: Option<String>,
+    pub read_by: Option<String>,
+}
+
+fn notification_dto(n: &Notification) -> NotificationDto {
+    NotificationDto {
+        id: n.id,
+        unit: unit_dto(&n.unit),
+        task_id: n.task.0,
+        kind: n.kind.code(),
+        kind_label: n.kind.label(),
+        due_on: n.due_on.to_string(),
+        text: n.text.clone(),
+        created_at: n.created_at.to_string(),
+        read_at: n.read_at.map(|t| t.to_string()),
+        read_by: n.read_by.clone(),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<NotificationDto>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatusReportQuery {
+    /// Only reports filed on or after this day (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Only reports filed on or before this day.
+    pub to: Option<String>,
+}
+
+// ----- helpers -------------------------------------------------------------------
+
+fn opt_day(name: &str, s: Option<&str>) -> Result<Option<Date>, ApiError> {
+    s.map(|s| field(name, Date::parse(s.trim()))).transpose()
+}
+
+fn cursor_id(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
+    cursor
+        .map(|c| {
+            c.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(bad_cursor)
+        })
+        .transpose()
+}
+
+fn positive_id(name: &str, value: Option<i64>) -> Result<Option<i64>, ApiError> {
+    match value {
+        Some(n) if n <= 0 => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            format!("{name} 应为正整数。"),
+        )
+        .with_field(name)),
+        other => Ok(other),
+    }
+}
+
+fn notification_id(p: &PathParam) -> Result<i64, ApiError> {
+    p.0.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "value_bad_id",
+            "编号无效，应为正整数。",
+        )
+        .with_field("id")
+    })
+}
+
+// ----- handlers ------------------------------------------------------------------
+
+/// A task's reporting cycle (反馈周期).
+#[utoipa::path(
+    get, path = "/api/v1/tasks/{id}/cycle", tag = "supervision",
+    params(("id" = i64, Path, description = "Task id")),
+    responses(
+        (status = 200, description = "The cycle", body = TaskCycleDto),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn get_cycle(
+    State(state): AppStateRef,
+    caller: Caller,
+    id: PathParam,
+) -> Result<Response, ApiError> {
+    let id = task_id(&id)?;
+    caller
+        .check_task(id, state.store.task(id).await, |t| t)
+        .await?;
+    let cycle = state.store.cycle(id).await?;
+    Ok(ok(&task_cycle_dto(id, cycle.as_ref())))
+}
+
+/// Sets a task's reporting cycle (office).
+#[utoipa::path(
+    post, path = "/api/v1/tasks/{id}/cycle", tag = "supervision",
+    params(("id" = i64, Path, description = "Task id")),
+    request_body = SetCycleRequest,
+    responses(
+        (status = 200, description = "The cycle set", body = TaskCycleDto),
+        (status = 409, description = "Stale version", body = ErrorBody),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn set_cycle(
+    State(state): AppStateRef,
+    caller: Caller,
+    id: PathParam,
+    ApiJson(req): ApiJson<SetCycleRequest>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::Assign).await?;
+    let id = task_id(&id)?;
+    let dates = req
+        .dates
+        .iter()
+        .map(|d| field("dates", Date::parse(d.trim())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cycle = field("kind", Cycle::parse(req.kind.trim(), &dates))?;
+    let starts_on = opt_day("starts_on", req.starts_on.as_deref())?;
+    let set = state
+        .store
+        .set_cycle(
+            caller.actor(),
+            id,
+            req.expected_version.map(Version),
+            &cycle,
+            starts_on,
+        )
+        .await?;
+    Ok(ok(&task_cycle_dto(id, Some(&set))))
+}
+
+/// Reports due soon or missed (应报未报), a page at a time in task order.
+#[utoipa::path(
+    get, path = "/api/v1/reports-due", tag = "supervision",
+    params(DueQuery),
+    responses(
+        (status = 200, description = "A page of tasks with a report due or missed", body = DuePage),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn reports_due(
+    State(state): AppStateRef,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<DueQuery>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(q.limit)?;
+    let day = opt_day("day", q.day.as_deref())?.unwrap_or_else(|| today(&state.store));
+    let within_days = q.within_days.unwrap_or(7);
+    if within_days > 366 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            "within_days 应为 0 到 366 之间的整数。",
+        )
+        .with_field("within_days"));
+    }
+    let filter = DueFilter {
+        day,
+        within_days,
+        unit: q
+            .unit
+            .as_deref()
+            .map(|u| unit_name("unit", u))
+            .transpose()?,
+        document: positive_id("document", q.document)?.map(DocumentId),
+        visible_units: caller.visible_units().map(<[_]>::to_vec),
+        after: cursor_id(q.cursor.as_deref())?.map(TaskId),
+        limit: Some(limit + 1),
+    };
+    let mut items = state
+        .store
+        .reports_due(&filter, &WarningRules::default())
+        .await
+        .map_err(unknown_unit_in("unit"))?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| items.last().map(|d| d.task.0.to_string()))
+        .flatten();
+    Ok(ok(&DuePage {
+        items: items.iter().map(due_dto).collect(),
+        next_cursor,
+    }))
+}
+
+/// Warning cards (预警), newest last, a page at a time.
+#[utoipa::path(
+    get, path = "/api/v1/cards", tag = "supervision",
+    params(CardQuery),
+    responses(
+        (status = 200, description = "A page of cards", body = CardPage),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn list_cards(
+    State(state): AppStateRef,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<CardQuery>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(q.limit)?;
+    let filter = CardFilter {
+        task: positive_id("task", q.task)?.map(TaskId),
+        unit: q
+            .unit
+            .as_deref()
+            .map(|u| unit_name("unit", u))
+            .transpose()?,
+        document: positive_id("document", q.document)?.map(DocumentId),
+        open: q.open.unwrap_or(false),
+        raised_from: None,
+        raised_to: None,
+        visible_units: caller.visible_units().map(<[_]>::to_vec),
+        after: cursor_id(q.cursor.as_deref())?.map(CardId),
+        limit: Some(limit + 1),
+    };
+    let mut cards = state
+        .store
+        .cards(&filter)
+        .await
+        .map_err(unknown_unit_in("unit"))?;
+    let more = cards.len() > limit as usize;
+    cards.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| cards.last().map(|c| c.id.0.to_string()))
+        .flatten();
+    Ok(ok(&CardPage {
+        items: cards.iter().map(card_dto).collect(),
+        next_cursor,
+    }))
+}
+
+/// Clears an open card with a reason (解除预警; office).
+#[utoipa::path(
+    post, path = "/api/v1/cards/{id}/clear", tag = "supervision",
+    params(("id" = i64, Path, description = "Card id")),
+    request_body = ClearCardRequest,
+    responses(
+        (status = 200, description = "The card, cleared", body = CardDto),
+        (status = 409, description = "Stale version, already cleared or superseded", body = ErrorBody),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn clear_card(
+    State(state): AppStateRef,
+    caller: Caller,
+    id: PathParam,
+    ApiJson(req): ApiJson<ClearCardRequest>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::Review).await?;
+    let id = field("id", CardId::parse(&id.0))?;
+    let reason = text("reason", &req.reason)?;
+    let card = state
+        .store
+        .clear_card(caller.actor(), id, Version(req.expected_version), &reason)
+        .await?;
+    Ok(ok(&card_dto(&card)))
+}
+
+/// The caller's notification centre (催办提醒), newest first: a unit
+/// role's own units; every unit for roles that see all.
+#[utoipa::path(
+    get, path = "/api/v1/me/notifications", tag = "supervision",
+    params(NotificationQuery),
+    responses(
+        (status = 200, description = "A page of notifications", body = NotificationPage),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn list_notifications(
+    State(state): AppStateRef,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<NotificationQuery>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(q.limit)?;
+    let mut items = state
+        .store
+        .notifications(&NotificationFilter {
+            units: caller.visible_units().map(<[_]>::to_vec),
+            unread: q.unread.unwrap_or(false),
+            before: cursor_id(q.cursor.as_deref())?,
+            limit: Some(limit + 1),
+        })
+        .await?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| items.last().map(|n| n.id.to_string()))
+        .flatten();
+    Ok(ok(&NotificationPage {
+        items: items.iter().map(notification_dto).collect(),
+        next_cursor,
+    }))
+}
+
+/// Marks one of the caller's unit's notifications read (kept, never
+/// deleted; marking it again changes nothing).
+#[utoipa::path(
+    post, path = "/api/v1/me/notifications/{id}/read", tag = "supervision",
+    params(("id" = i64, Path, description = "Notification id")),
+    responses(
+        (status = 200, description = "The notification, read", body = NotificationDto),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn read_notification(
+    State(state): AppStateRef,
+    caller: Caller,
+    id: PathParam,
+) -> Result<Response, ApiError> {
+    // Notifications are addressed to units: only their people mark them.
+    caller.require(Permission::Report).await?;
+    let id = notification_id(&id)?;
+    let n = state
+        .store
+        .mark_notification_read(id, caller.actor(), caller.visible_units())
+        .await?;
+    Ok(ok(&notification_dto(&n)))
+}
+
+/// The implementation status report (贯彻落实情况汇报) of a document as a
+/// Word file (roles that see every unit).
+#[utoipa::path(
+    get, path = "/api/v1/documents/{id}/status-report.docx", tag = "supervision",
+    params(("id" = i64, Path, description = "Document id"), StatusReportQuery),
+    responses(
+        (status = 200, description = "The report (.docx)",
+         content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", body = Vec<u8>),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn status_report(
+    State(state): AppStateRef,
+    caller: Caller,
+    id: PathParam,
+    ApiQuery(q): ApiQuery<StatusReportQuery>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::ReadAll).await?;
+    let id = field("id", DocumentId::parse(&id.0))?;
+    if !caller.may_see_document(id).await? {
+        return Err(caller
+            .refuse("查看文件", "documents", None, hidden_document())
+            .await);
+    }
+    let from = opt_day("from", q.from.as_deref())?;
+    let to = opt_day("to", q.to.as_deref())?;
+    let data = state
+        .store
+        .status_data(id, from, to, today(&state.store))
+        .await?;
+    let bytes = blocking(move || {
+        luoshi_report::status_docx(&data).map_err(|e| {
+            eprintln!("luoshi serve: status report failed: {e}");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "docx_write_failed",
+                "无法生成 Word 文件，请稍后重试。",
+            )
+        })
+    })
+    .await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"status-report.docx\"; filename*=UTF-8''%E8%B4%AF%E5%BD%BB%E8%90%BD%E5%AE%9E%E6%83%85%E5%86%B5%E6%B1%87%E6%8A%A5.docx",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// What the reminder scheduler last did (roles that see every unit).
+#[utoipa::path(
+    get, path = "/api/v1/scheduler", tag = "supervision",
+    responses(
+        (status = 200, description = "The scheduler's settings and last tick", body = Object),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn scheduler_status(
+    State(state): AppStateRef,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::ReadAll).await?;
+    let status: SchedulerStatus = state.scheduler.status();
+    Ok(ok(&status))
+}
