@@ -208,6 +208,8 @@ async fn logout(c: &Client) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn office_and_unit_staff_work_in_a_real_browser() {
+    // Two rustls crypto providers are compiled in (see Cargo.toml): choose one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     ensure_browser();
     let s = TestServer::start(Engine::Sqlite).await;
     // A small ledger: two units, one communiqué, three tasks assigned.
