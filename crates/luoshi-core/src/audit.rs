@@ -572,57 +572,11 @@ impl Writer {
             };
             let task_id = task_of(row);
             let after = snapshot_of(spec, &Row::from_args(names.clone(), row));
-            let event_id = self.head_id + 1;
-            let hash = EventFields {
-                id: event_id,
-                at: self.at.millis(),
-                actor: &self.actor,
-                table: spec.name,
-                entity_id,
-                task_id,
-                action,
-                note: None,
-                before: None,
-                after: Some(&after),
-                prev_hash: &self.head_hash,
-            }
-            .hash();
-            events.push(vec![
-                Arg::from(event_id),
-                Arg::from(self.at.millis()),
-                Arg::from(self.actor.as_str()),
-                Arg::from(spec.name),
-                Arg::from(entity_id),
-                Arg::from(task_id),
-                Arg::from(action),
-                Arg::Text(None),
-                Arg::Text(None),
-                Arg::from(after),
-                Arg::from(std::mem::replace(&mut self.head_hash, hash.clone())),
-                Arg::from(hash),
-            ]);
-            self.head_id = event_id;
+            events.push(self.chain_event(spec.name, entity_id, task_id, action, None, after));
         }
         self.tx.insert_many(spec.name, spec.columns, rows).await?;
         self.tx
-            .insert_many(
-                "audit_events",
-                &[
-                    "id",
-                    "at",
-                    "actor",
-                    "entity_table",
-                    "entity_id",
-                    "task_id",
-                    "action",
-                    "note",
-                    "before_state",
-                    "after_state",
-                    "prev_hash",
-                    "hash",
-                ],
-                events,
-            )
+            .insert_many("audit_events", &EVENT_COLUMN_LIST, events)
             .await
     }
 }
@@ -641,59 +595,72 @@ impl Writer {
     ) -> Result<(), StoreError> {
         let mut events = Vec::with_capacity(items.len());
         for (entity_id, task_id, before, after) in items {
-            let event_id = self.head_id + 1;
-            let hash = EventFields {
-                id: event_id,
-                at: self.at.millis(),
-                actor: &self.actor,
-                table: spec.name,
-                entity_id,
-                task_id,
-                action,
-                note: None,
-                before: before.as_deref(),
-                after: Some(&after),
-                prev_hash: &self.head_hash,
-            }
-            .hash();
-            events.push(vec![
-                Arg::from(event_id),
-                Arg::from(self.at.millis()),
-                Arg::from(self.actor.as_str()),
-                Arg::from(spec.name),
-                Arg::from(entity_id),
-                Arg::from(task_id),
-                Arg::from(action),
-                Arg::Text(None),
-                Arg::from(before),
-                Arg::from(after),
-                Arg::from(std::mem::replace(&mut self.head_hash, hash.clone())),
-                Arg::from(hash),
-            ]);
-            self.head_id = event_id;
+            events.push(self.chain_event(spec.name, entity_id, task_id, action, before, after));
         }
         self.tx
-            .insert_many(
-                "audit_events",
-                &[
-                    "id",
-                    "at",
-                    "actor",
-                    "entity_table",
-                    "entity_id",
-                    "task_id",
-                    "action",
-                    "note",
-                    "before_state",
-                    "after_state",
-                    "prev_hash",
-                    "hash",
-                ],
-                events,
-            )
+            .insert_many("audit_events", &EVENT_COLUMN_LIST, events)
             .await
     }
+
+    /// The row of the next event in the chain (no note), in the order of
+    /// [`EVENT_COLUMN_LIST`]; moves the chain's head past it.
+    fn chain_event(
+        &mut self,
+        table: &str,
+        entity_id: i64,
+        task_id: Option<i64>,
+        action: &str,
+        before: Option<String>,
+        after: String,
+    ) -> Vec<Arg> {
+        let event_id = self.head_id + 1;
+        let hash = EventFields {
+            id: event_id,
+            at: self.at.millis(),
+            actor: &self.actor,
+            table,
+            entity_id,
+            task_id,
+            action,
+            note: None,
+            before: before.as_deref(),
+            after: Some(&after),
+            prev_hash: &self.head_hash,
+        }
+        .hash();
+        self.head_id = event_id;
+        vec![
+            Arg::from(event_id),
+            Arg::from(self.at.millis()),
+            Arg::from(self.actor.as_str()),
+            Arg::from(table),
+            Arg::from(entity_id),
+            Arg::from(task_id),
+            Arg::from(action),
+            Arg::Text(None),
+            Arg::from(before),
+            Arg::from(after),
+            Arg::from(std::mem::replace(&mut self.head_hash, hash.clone())),
+            Arg::from(hash),
+        ]
+    }
 }
+
+/// The columns of `audit_events`, in the order [`Writer`] writes them.
+const EVENT_COLUMN_LIST: [&str; 12] = [
+    "id",
+    "at",
+    "actor",
+    "entity_table",
+    "entity_id",
+    "task_id",
+    "action",
+    "note",
+    "before_state",
+    "after_state",
+    "prev_hash",
+    "hash",
+];
 
 pub(crate) const EVENT_COLUMNS: &str = "id, at, actor, entity_table, entity_id, task_id, action, note, before_state, after_state, prev_hash, hash";
 
@@ -1027,6 +994,11 @@ async fn counts_differ(tx: &mut Tx) -> Result<Vec<i64>, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_event_column_lists_agree() {
+        assert_eq!(EVENT_COLUMNS, EVENT_COLUMN_LIST.join(", "));
+    }
 
     #[test]
     fn hex_is_lowercase_two_digits_a_byte() {
