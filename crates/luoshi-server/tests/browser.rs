@@ -16,201 +16,14 @@
 
 mod helpers;
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
+use helpers::browser::{click, fill, h1, login, logout, open_browser, path, shot};
 use helpers::{COMMUNIQUE, Engine, PASSWORD, TestServer};
 use luoshi_core::{Accounts, Login, NewUser, Password, PersonName, Role};
 use serde_json::json;
 
-const DRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CJK_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
-
-/// Installs chromium, its driver and the CJK fonts when one is missing.
-fn ensure_browser() {
-    let missing = || {
-        [DRIVER, CHROMIUM, CJK_FONT]
-            .iter()
-            .any(|p| !Path::new(p).exists())
-    };
-    if !missing() {
-        return;
-    }
-    let apt = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    let packages = [
-        "install",
-        "-y",
-        "--no-install-recommends",
-        "chromium",
-        "chromium-driver",
-        "fonts-noto-cjk",
-    ];
-    if !apt(&packages) {
-        apt(&["update"]);
-        apt(&packages);
-    }
-    assert!(
-        !missing(),
-        "the browser tests need Debian's chromium, chromium-driver and fonts-noto-cjk, and \
-         installing them failed (apt-get must run as root with a package mirror). Install them: \
-         `apt-get install chromium chromium-driver fonts-noto-cjk`"
-    );
-}
-
-/// chromedriver on a free loopback port; stopped when dropped.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_driver() -> Driver {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(DRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {DRIVER}: {e}"));
-    let driver = Driver { child, port };
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "chromedriver did not listen on port {port} within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    driver
-}
-
-fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
-        PathBuf::from,
-    );
-    let dir = target.join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Saves the whole page (the window is stretched to the page's height for
-/// the picture, then put back).
-async fn shot(c: &Client, name: &str) {
-    let (w, h) = {
-        let (_, _, w, h) = c.get_window_rect().await.unwrap();
-        (w, h)
-    };
-    let full: serde_json::Value = c
-        .execute("return document.documentElement.scrollHeight;", vec![])
-        .await
-        .unwrap();
-    // The window is a little taller than the page it shows.
-    let full = (full.as_u64().unwrap_or(0) + 120).clamp(h, 4000);
-    c.set_window_size(u32::try_from(w).unwrap(), u32::try_from(full).unwrap())
-        .await
-        .unwrap();
-    let png = c.screenshot().await.unwrap();
-    c.set_window_size(u32::try_from(w).unwrap(), u32::try_from(h).unwrap())
-        .await
-        .unwrap();
-    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
-}
-
-async fn fill(c: &Client, id: &str, text: &str) {
-    let e = c.find(Locator::Id(id)).await.unwrap();
-    e.clear().await.unwrap();
-    e.send_keys(text).await.unwrap();
-}
-
-/// Clicks a link or a submit button and waits for the next page to load
-/// (the old document carries a mark the new one does not).
-async fn click(c: &Client, css: &str) {
-    c.execute("window.luoshiOld = 1;", vec![]).await.unwrap();
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        let loaded = c
-            .execute(
-                "return window.luoshiOld === undefined && document.readyState === 'complete';",
-                vec![],
-            )
-            .await
-            .map(|v| v.as_bool() == Some(true))
-            .unwrap_or(false);
-        if loaded {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "no new page after clicking {css}"
-        );
-        tokio::time::sleep(Duration::from_millis(30)).await;
-    }
-}
-
-async fn h1(c: &Client) -> String {
-    c.wait()
-        .for_element(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-async fn path(c: &Client) -> String {
-    let u = c.current_url().await.unwrap();
-    match u.query() {
-        Some(q) => format!("{}?{q}", u.path()),
-        None => u.path().to_owned(),
-    }
-}
-
-async fn login(c: &Client, base: &str, login: &str, password: &str) {
-    c.goto(&format!("{base}/login")).await.unwrap();
-    fill(c, "login", login).await;
-    fill(c, "password", password).await;
-    click(c, "main form button[type=submit]").await;
-    h1(c).await;
-}
-
-async fn logout(c: &Client) {
-    click(c, "form.logout button").await;
-    h1(c).await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn office_and_unit_staff_work_in_a_real_browser() {
-    // Two rustls crypto providers are compiled in (see Cargo.toml): choose one.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    ensure_browser();
     let s = TestServer::start(Engine::Sqlite).await;
     // A small ledger: two units, one communiqué, three tasks assigned.
     for unit in ["省水利厅", "省财政厅"] {
@@ -260,29 +73,7 @@ async fn office_and_unit_staff_work_in_a_real_browser() {
         .await
         .unwrap();
 
-    let driver = start_driver();
-    let profile = std::env::temp_dir().join(format!("luoshi-chromium-{}", std::process::id()));
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            // What a browser in a Chinese office sends.
-            "prefs": {"intl.accept_languages": "zh-CN,zh"},
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-dev-shm-usage", "--window-size=1280,800", "--lang=zh-CN",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }),
-    );
-    let c = ClientBuilder::rustls()
-        .unwrap()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a chromium session: {e}"));
+    let (driver, c) = open_browser().await;
     let base = s.base.clone();
 
     // The office: sent to the login page, then to the password page.
@@ -425,6 +216,5 @@ async fn office_and_unit_staff_work_in_a_real_browser() {
 
     c.close().await.unwrap();
     drop(driver);
-    let _ = std::fs::remove_dir_all(&profile);
     s.finish().await;
 }

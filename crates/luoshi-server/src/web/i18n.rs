@@ -1,8 +1,9 @@
 //! The pages' message catalogues: every word a page shows, in zh-Hans (the
 //! default), zh-Hant and English.
 //!
-//! Each language is one file under `i18n/` (`key = text`, `#` comments),
-//! compiled into the binary and read once. Templates ask [`T::t`] for a
+//! Each language is a file under `i18n/` plus one per area of the
+//! interface under `i18n/<area>/` (`key = text`, `#` comments), compiled
+//! into the binary and read once. Templates ask [`T::t`] for a
 //! key; [`T::f`] fills `{name}` placeholders. A key missing from a
 //! language falls back to zh-Hans, then to the key itself, so a page never
 //! fails for a missing word — and the tests check that no key is missing.
@@ -22,11 +23,28 @@ pub use crate::error::Lang;
 /// The cookie the language switch sets.
 pub const LANG_COOKIE: &str = "luoshi_lang";
 
+/// One language's catalogue: the shared file `i18n/<lang>.txt` followed by
+/// one file per area of the interface (`i18n/<area>/<lang>.txt`), so that
+/// each area keeps its words beside the others'.
+macro_rules! catalogue {
+    ($lang:literal) => {
+        concat!(
+            include_str!(concat!("i18n/", $lang, ".txt")),
+            "\n",
+            include_str!(concat!("i18n/ingest/", $lang, ".txt")),
+            "\n",
+            include_str!(concat!("i18n/admin/", $lang, ".txt")),
+            "\n",
+            include_str!(concat!("i18n/supervision/", $lang, ".txt")),
+        )
+    };
+}
+
 /// The catalogue sources, in the order of [`LANGS`].
 pub const SOURCES: [(&str, &str); 3] = [
-    ("zh-Hans", include_str!("i18n/zh-Hans.txt")),
-    ("zh-Hant", include_str!("i18n/zh-Hant.txt")),
-    ("en", include_str!("i18n/en.txt")),
+    ("zh-Hans", catalogue!("zh-Hans")),
+    ("zh-Hant", catalogue!("zh-Hant")),
+    ("en", catalogue!("en")),
 ];
 
 /// Every language, in the order the switch shows them.

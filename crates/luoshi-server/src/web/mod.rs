@@ -14,13 +14,22 @@
 //!   redirect (303) to a page that shows what was done (`?done=…`).
 //! * [`i18n`]: the message catalogues (zh-Hans, zh-Hant, English).
 //! * [`chart`]: bar charts drawn as SVG on the server.
+//! * [`ingest`] (新建: paste or upload, review the extracted tree, store),
+//!   [`assign`] (交办 in bulk), [`admin`] (单位与用户, one's own API
+//!   tokens), [`supervision`] (督办: cards, notifications, problems,
+//!   indicators, evaluation, the status report): one module per area, each
+//!   with its routes, templates and catalogue files (`i18n/<area>/`).
 //!
 //! Templates (askama, checked at compile time) are in `templates/`; the
 //! stylesheet is `static/app.css`, compiled in.
 
+pub mod admin;
+pub mod assign;
 pub mod chart;
 pub mod i18n;
+pub mod ingest;
 pub mod pages;
+pub mod supervision;
 
 use std::sync::Arc;
 
@@ -66,6 +75,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/dashboard", get(pages::dashboard))
         .route("/review", get(pages::review_queue))
         .route("/static/app.css", get(stylesheet))
+        .merge(ingest::routes())
+        .merge(assign::routes())
+        .merge(admin::routes())
+        .merge(supervision::routes())
         .layer(axum::middleware::from_fn(form_csrf))
 }
 
@@ -125,6 +138,10 @@ pub struct UserBar {
     pub label: String,
     pub csrf: String,
     pub may_review: bool,
+    pub may_ingest: bool,
+    pub may_assign: bool,
+    /// Manage users or units.
+    pub may_admin: bool,
 }
 
 /// A link of the language switch.
@@ -183,6 +200,10 @@ impl Chrome {
                 role,
                 csrf: c.csrf().unwrap_or("").to_owned(),
                 may_review: p.may(luoshi_core::Permission::Review),
+                may_ingest: p.may(luoshi_core::Permission::Ingest),
+                may_assign: p.may(luoshi_core::Permission::Assign),
+                may_admin: p.may(luoshi_core::Permission::ManageUsers)
+                    || p.may(luoshi_core::Permission::ManageUnits),
             }
         });
         Chrome {
