@@ -366,6 +366,10 @@ pub const CODES: &[&str] = &[
     "card_already_cleared",
     "card_superseded",
     "docx_write_failed",
+    // web: assign, administration, tokens
+    "nothing_selected",
+    "too_many_tasks",
+    "token_not_found",
 ];
 
 /// The English text of a code.
@@ -477,6 +481,9 @@ pub fn english(code: &str) -> Option<&'static str> {
         "card_already_cleared" => "The warning card has already been cleared.",
         "card_superseded" => "The warning card was replaced by a more severe one.",
         "docx_write_failed" => "The Word file could not be produced.",
+        "nothing_selected" => "Tick the tasks to assign first.",
+        "too_many_tasks" => "Too many tasks at once; submit them in smaller batches.",
+        "token_not_found" => "No such token: you can only revoke your own API tokens.",
         _ => return None,
     })
 }
