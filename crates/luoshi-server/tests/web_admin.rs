@@ -839,3 +839,43 @@ async fn the_tokens_page_shows_and_revokes_only_ones_own_tokens() {
     assert_eq!(s.get_as(&secret, "/api/v1/me").await.status.as_u16(), 401);
     s.finish().await;
 }
+
+#[tokio::test]
+async fn the_pages_speak_traditional_chinese_and_english() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    ledger(&s).await;
+    for (login, path, hant, en) in [
+        ("office", "/assign", "交辦任務", "Assign tasks"),
+        ("admin", "/admin", "單位與用戶", "Units and users"),
+        ("admin", "/tokens", "我的 API 令牌", "My API tokens"),
+    ] {
+        let mut v = Visitor::new(&s);
+        v.login(login, PASSWORD).await;
+        for (tag, title) in [("zh-Hant", hant), ("en", en)] {
+            v.cookies.retain(|(k, _)| k != "luoshi_lang");
+            v.cookies.push(("luoshi_lang".into(), tag.into()));
+            let p = v.get(path).await;
+            assert_eq!(p.status, StatusCode::OK);
+            assert!(
+                p.html.contains(&format!("<h1>{title}</h1>")),
+                "{tag} {path}"
+            );
+            assert!(p.html.contains(&format!("lang=\"{tag}\"")));
+        }
+    }
+    // A refusal reads in the page's language too.
+    let mut v = Visitor::new(&s);
+    v.login("office", PASSWORD).await;
+    v.cookies.push(("luoshi_lang".into(), "en".into()));
+    let csrf = v.get("/assign").await.csrf();
+    let p = v
+        .post("/assign", &[("csrf", &csrf), ("lead", "甲单位")])
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p.html.contains("Tick the tasks to assign first."),
+        "{}",
+        p.html
+    );
+    s.finish().await;
+}
