@@ -91,7 +91,8 @@ impl<'a> Visitor<'a> {
                     .to_str()
                     .unwrap()
                     .starts_with("text/html"),
-                "pages answer in HTML"
+                "pages answer in HTML: {} {status}",
+                r.url()
             );
         }
         let html = r.text().await.unwrap();
@@ -877,5 +878,94 @@ async fn the_pages_speak_traditional_chinese_and_english() {
         "{}",
         p.html
     );
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn odd_input_never_breaks_a_page() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    ledger(&s).await;
+    let odd = [
+        "",
+        " ",
+        "abc",
+        "-1",
+        "0",
+        "99999999999999999999",
+        "1:abc",
+        "%00",
+        "\u{0}",
+        "<script>alert(1)</script>",
+        "甲单位\n乙单位",
+        &"长".repeat(300),
+    ];
+    for login in ["office", "admin"] {
+        let mut v = Visitor::new(&s);
+        v.login(login, PASSWORD).await;
+        let csrf = v.get("/tokens").await.csrf();
+        for x in odd {
+            for path in [
+                format!("/assign?document={x}"),
+                format!("/assign?theme={x}&document=1"),
+                format!("/assign?status={x}&unit={x}&page={x}"),
+                format!("/assign?r={x}"),
+                format!("/admin?unit={x}&user={x}&under={x}&done={x}"),
+                format!("/tokens?revoke={x}&done={x}"),
+            ] {
+                let path = path.replace('\n', "%0A").replace('\u{0}', "%00");
+                let p = v.get(&path).await;
+                assert!(p.status.as_u16() < 500, "GET {path}: {}", p.status);
+                assert!(!p.html.contains("<script>alert"), "escaped: {path}");
+            }
+            for (path, field) in [
+                ("/assign", "task"),
+                ("/assign", "lead"),
+                ("/assign", "co"),
+                ("/assign", "deadline"),
+                ("/assign", "dates"),
+                ("/admin/units", "name"),
+                ("/admin/units", "parent"),
+                ("/admin/units/change", "version"),
+                ("/admin/users", "login"),
+                ("/admin/users", "unit"),
+                ("/tokens", "name"),
+            ] {
+                let form = [
+                    ("csrf", csrf.as_str()),
+                    ("task", "2:1"),
+                    ("lead", "甲单位"),
+                    ("deadline", "2026-06-30"),
+                    ("cycle", "dates"),
+                    ("unit", "甲单位"),
+                    ("role", "unit_staff"),
+                    ("name", "名称"),
+                    ("login", "someone"),
+                    ("version", "1"),
+                    ("action", "move"),
+                    (field, x),
+                ];
+                let p = v.post(path, &form).await;
+                assert!(
+                    p.status.as_u16() < 500,
+                    "POST {path} {field}={x:.20}: {}",
+                    p.status
+                );
+                assert!(!p.html.contains("<script>alert"), "escaped: {path}");
+            }
+            for path in [
+                format!("/admin/users/{x}"),
+                format!("/admin/users/{x}/password"),
+                format!("/tokens/{x}/revoke"),
+            ] {
+                let path = path.replace('\n', "%0A").replace('\u{0}', "%00");
+                // An empty or slashed id is another route (the site's 404).
+                if x.trim().is_empty() || x.contains('<') {
+                    continue;
+                }
+                let p = v.post(&path, &[("csrf", &csrf), ("version", x)]).await;
+                assert!(p.status.as_u16() < 500, "POST {path}: {}", p.status);
+            }
+        }
+    }
     s.finish().await;
 }
