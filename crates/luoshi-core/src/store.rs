@@ -638,97 +638,8 @@ impl Ledger for Store {
         expected: Version,
         assignment: &NewAssignment,
     ) -> Result<Task, StoreError> {
-        let mut co_names: Vec<&UnitName> = Vec::new();
-        for name in &assignment.co_units {
-            if *name == assignment.lead {
-                return Err(ValueError::LeadAlsoCoUnit {
-                    unit: name.to_string(),
-                }
-                .into());
-            }
-            if !co_names.contains(&name) {
-                co_names.push(name);
-            }
-        }
         let mut w = self.writer(actor).await?;
-        let (current, before) = lock_task(&mut w, task, Some(expected)).await?;
-        let to = transition(current.status, Action::Assign)?;
-        let lead = unit_id(&mut w.tx, &assignment.lead).await?;
-        let mut co = Vec::new();
-        for name in co_names {
-            co.push(unit_id(&mut w.tx, name).await?);
-        }
-        let changed = w
-            .tx
-            .execute(
-                "UPDATE tasks SET status = $1, suspended_from = NULL, lead_unit_id = $2, owner = $3, deadline = $4,
-                        version = version + 1, updated_at = $5
-                 WHERE id = $6 AND version = $7",
-                args![
-                    to.code(),
-                    lead,
-                    assignment.owner.as_ref().map(|o| o.as_str()),
-                    assignment.deadline.to_string(),
-                    w.at().millis(),
-                    task.0,
-                    expected.0,
-                ],
-            )
-            .await?;
-        stale_unless_one(changed, Entity::Task, task.0, expected)?;
-        w.record(
-            &TASKS,
-            task.0,
-            Some(task.0),
-            Action::Assign.code(),
-            None,
-            Some(before),
-        )
-        .await?;
-
-        let existing =
-            w.tx.fetch_all(
-                "SELECT id, unit_id, state FROM task_co_units WHERE task_id = $1 ORDER BY id",
-                args![task.0],
-            )
-            .await?;
-        let mut seen = Vec::new();
-        for row in &existing {
-            let (row_id, unit, state) = (row.int("id")?, row.int("unit_id")?, row.text("state")?);
-            seen.push(unit);
-            let wanted = co.contains(&unit);
-            let new_state = match (state.as_str(), wanted) {
-                ("active", false) => "removed",
-                ("removed", true) => "active",
-                _ => continue,
-            };
-            let before = w.snapshot(&CO_UNITS, row_id).await?;
-            w.tx.execute(
-                "UPDATE task_co_units SET state = $1, version = version + 1 WHERE id = $2",
-                args![new_state, row_id],
-            )
-            .await?;
-            let action = if new_state == "active" {
-                "restore"
-            } else {
-                "remove"
-            };
-            w.record(&CO_UNITS, row_id, Some(task.0), action, None, before)
-                .await?;
-        }
-        for unit in co.into_iter().filter(|u| !seen.contains(u)) {
-            let row = w
-                .tx
-                .fetch_optional(
-                    "INSERT INTO task_co_units (version, task_id, unit_id, state) VALUES (1, $1, $2, 'active')
-                     RETURNING id",
-                    args![task.0, unit],
-                )
-                .await?;
-            let id = returned_id(row)?;
-            w.record(&CO_UNITS, id, Some(task.0), "create", None, None)
-                .await?;
-        }
+        assign_in(&mut w, task, expected, assignment).await?;
         w.commit().await?;
         self.task(task).await
     }
@@ -1761,6 +1672,108 @@ pub(crate) fn report_of(r: &Row) -> Result<ProgressReport, StoreError> {
         reported_by: person("reported_by")?.ok_or_else(|| corrupt("reported_by"))?,
         created_at: Timestamp::from_millis(r.int("created_at")?),
     })
+}
+
+/// The writes of [`Ledger::assign`] inside a write transaction that the
+/// caller commits (so that other writes can join it, see
+/// [`Store::assign_with_cycle`]).
+pub(crate) async fn assign_in(
+    w: &mut Writer,
+    task: TaskId,
+    expected: Version,
+    assignment: &NewAssignment,
+) -> Result<(), StoreError> {
+    let mut co_names: Vec<&UnitName> = Vec::new();
+    for name in &assignment.co_units {
+        if *name == assignment.lead {
+            return Err(ValueError::LeadAlsoCoUnit {
+                unit: name.to_string(),
+            }
+            .into());
+        }
+        if !co_names.contains(&name) {
+            co_names.push(name);
+        }
+    }
+    let (current, before) = lock_task(w, task, Some(expected)).await?;
+    let to = transition(current.status, Action::Assign)?;
+    let lead = unit_id(&mut w.tx, &assignment.lead).await?;
+    let mut co = Vec::new();
+    for name in co_names {
+        co.push(unit_id(&mut w.tx, name).await?);
+    }
+    let changed = w
+        .tx
+        .execute(
+            "UPDATE tasks SET status = $1, suspended_from = NULL, lead_unit_id = $2, owner = $3, deadline = $4,
+                    version = version + 1, updated_at = $5
+             WHERE id = $6 AND version = $7",
+            args![
+                to.code(),
+                lead,
+                assignment.owner.as_ref().map(|o| o.as_str()),
+                assignment.deadline.to_string(),
+                w.at().millis(),
+                task.0,
+                expected.0,
+            ],
+        )
+        .await?;
+    stale_unless_one(changed, Entity::Task, task.0, expected)?;
+    w.record(
+        &TASKS,
+        task.0,
+        Some(task.0),
+        Action::Assign.code(),
+        None,
+        Some(before),
+    )
+    .await?;
+
+    let existing =
+        w.tx.fetch_all(
+            "SELECT id, unit_id, state FROM task_co_units WHERE task_id = $1 ORDER BY id",
+            args![task.0],
+        )
+        .await?;
+    let mut seen = Vec::new();
+    for row in &existing {
+        let (row_id, unit, state) = (row.int("id")?, row.int("unit_id")?, row.text("state")?);
+        seen.push(unit);
+        let wanted = co.contains(&unit);
+        let new_state = match (state.as_str(), wanted) {
+            ("active", false) => "removed",
+            ("removed", true) => "active",
+            _ => continue,
+        };
+        let before = w.snapshot(&CO_UNITS, row_id).await?;
+        w.tx.execute(
+            "UPDATE task_co_units SET state = $1, version = version + 1 WHERE id = $2",
+            args![new_state, row_id],
+        )
+        .await?;
+        let action = if new_state == "active" {
+            "restore"
+        } else {
+            "remove"
+        };
+        w.record(&CO_UNITS, row_id, Some(task.0), action, None, before)
+            .await?;
+    }
+    for unit in co.into_iter().filter(|u| !seen.contains(u)) {
+        let row = w
+            .tx
+            .fetch_optional(
+                "INSERT INTO task_co_units (version, task_id, unit_id, state) VALUES (1, $1, $2, 'active')
+                 RETURNING id",
+                args![task.0, unit],
+            )
+            .await?;
+        let id = returned_id(row)?;
+        w.record(&CO_UNITS, id, Some(task.0), "create", None, None)
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

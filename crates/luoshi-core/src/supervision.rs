@@ -10,14 +10,16 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::audit::Writer;
 use crate::audit::{CARDS, CYCLES, select_sql, snapshot_of};
 use crate::clock::CHINA_OFFSET_MINUTES;
 use crate::db::{Arg, Row, Tx, Val, args};
 use crate::error::{Conflict, Entity, StoreError, ValueError};
 use crate::lifecycle::{OVERDUE_STATUSES, Status};
+use crate::model::NewAssignment;
 use crate::model::{Meeting, ProgressReport, Task, TaskFilter, UnitRef};
 use crate::store::{
-    Store, load_document, load_task, load_tasks, returned_id, unit_ref, visibility,
+    Store, assign_in, load_document, load_task, load_tasks, returned_id, unit_ref, visibility,
 };
 use crate::supervise::{Cycle, Reason, TaskFacts, WarningRules, cycle_state, judge};
 use crate::value::{
@@ -384,6 +386,55 @@ impl Store {
         starts_on: Option<Date>,
     ) -> Result<ReportCycle, StoreError> {
         let mut w = self.writer(actor).await?;
+        let set = self
+            .set_cycle_in(&mut w, task, expected, cycle, starts_on)
+            .await?;
+        w.commit().await?;
+        Ok(set)
+    }
+
+    /// Assigns a task (as [`crate::Ledger::assign`]) and, when `cycle` is
+    /// given, sets its reporting cycle (as [`Store::set_cycle`], over
+    /// whatever cycle it has) in one transaction: both or neither. For
+    /// assigning many tasks at once, one call per task, so that a stale
+    /// task fails alone.
+    pub async fn assign_with_cycle(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+        assignment: &NewAssignment,
+        cycle: Option<&Cycle>,
+    ) -> Result<Task, StoreError> {
+        let mut w = self.writer(actor).await?;
+        assign_in(&mut w, task, expected, assignment).await?;
+        if let Some(cycle) = cycle {
+            let current =
+                w.tx.fetch_optional(
+                    "SELECT version FROM report_cycles WHERE task_id = $1",
+                    args![task.0],
+                )
+                .await?
+                .map(|r| r.int("version"))
+                .transpose()?
+                .map(Version);
+            self.set_cycle_in(&mut w, task, current, cycle, None)
+                .await?;
+        }
+        w.commit().await?;
+        crate::Ledger::task(self, task).await
+    }
+
+    /// The writes of [`Store::set_cycle`] inside a write transaction that
+    /// the caller commits.
+    async fn set_cycle_in(
+        &self,
+        w: &mut Writer,
+        task: TaskId,
+        expected: Option<Version>,
+        cycle: &Cycle,
+        starts_on: Option<Date>,
+    ) -> Result<ReportCycle, StoreError> {
         let current = load_task(&mut w.tx, task).await?;
         if current.assignment.is_none() {
             return Err(ValueError::TaskNotAssigned { task: task.0 }.into());
@@ -456,7 +507,6 @@ impl Store {
                 id
             }
         };
-        w.commit().await?;
         Ok(ReportCycle {
             id: CycleId(id),
             version: Version(expected.map_or(1, |v| v.0 + 1)),

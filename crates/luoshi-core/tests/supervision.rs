@@ -494,7 +494,86 @@ async fn the_status_report_data_follows_the_document(db: TestDb) {
     db.finish().await;
 }
 
+/// Assigning with a cycle is one transaction: both or neither.
+async fn assign_with_cycle_writes_both_or_neither(db: TestDb) {
+    let ingested = ingest(&db.store).await;
+    let actor = person("管理员");
+    for u in ["省科技厅", "省水利厅"] {
+        db.store.add_unit(&actor, &unit(u), None).await.unwrap();
+    }
+    let t = ingested
+        .tasks
+        .iter()
+        .find(|t| t.kind == TaskKind::Task)
+        .unwrap();
+    let a = NewAssignment {
+        lead: unit("省科技厅"),
+        co_units: vec![unit("省水利厅")],
+        owner: Some(person("李四")),
+        deadline: day("2026-12-31"),
+    };
+    let done = db
+        .store
+        .assign_with_cycle(&office(), t.id, t.version, &a, Some(&Cycle::Monthly))
+        .await
+        .unwrap();
+    assert_eq!(
+        done.assignment.as_ref().unwrap().lead.name.as_str(),
+        "省科技厅"
+    );
+    let c = db.store.cycle(t.id).await.unwrap().unwrap();
+    assert_eq!((c.cycle, c.version), (Cycle::Monthly, Version(1)));
+    assert_eq!(
+        c.starts_on,
+        day("2026-03-10"),
+        "the day of the assign event"
+    );
+    // Again over the cycle it has now, without naming its version.
+    let again = db
+        .store
+        .assign_with_cycle(&office(), t.id, done.version, &a, Some(&Cycle::Weekly))
+        .await
+        .unwrap();
+    let c = db.store.cycle(t.id).await.unwrap().unwrap();
+    assert_eq!((c.cycle, c.version), (Cycle::Weekly, Version(2)));
+    // A stale task version: neither the assignment nor the cycle changes.
+    let other = NewAssignment {
+        lead: unit("省水利厅"),
+        co_units: vec![],
+        ..a.clone()
+    };
+    let stale = db
+        .store
+        .assign_with_cycle(
+            &office(),
+            t.id,
+            done.version,
+            &other,
+            Some(&Cycle::Quarterly),
+        )
+        .await;
+    assert_eq!(code(stale), "stale_version");
+    let now = db.store.task(t.id).await.unwrap();
+    assert_eq!(now.version, again.version);
+    assert_eq!(now.assignment.unwrap().lead.name.as_str(), "省科技厅");
+    assert_eq!(
+        db.store.cycle(t.id).await.unwrap().unwrap().cycle,
+        Cycle::Weekly
+    );
+    // Without a cycle it is a plain assignment.
+    db.store
+        .assign_with_cycle(&office(), t.id, again.version, &other, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.cycle(t.id).await.unwrap().unwrap().cycle,
+        Cycle::Weekly
+    );
+    assert!(db.store.verify().await.unwrap().is_ok());
+}
+
 engine_tests!(
+    assign_with_cycle_writes_both_or_neither,
     cycles_are_set_versioned_and_audited,
     reports_fall_due_and_are_missed_through_the_months,
     cards_are_raised_once_escalate_and_clear,

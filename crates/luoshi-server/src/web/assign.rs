@@ -6,12 +6,11 @@
 //! assignment. Every checkbox carries its task's version as read when the
 //! page was rendered (`id:version`), so a task changed meanwhile is a
 //! conflict (the store's stale-version check) while the others still go
-//! through: each task is assigned in its own transaction, exactly as `POST
-//! /api/v1/tasks/{id}/assign` does, after the same permission check
-//! (`Permission::Assign`). A reporting cycle, when chosen, is then set as
-//! `POST /api/v1/tasks/{id}/cycle` does — a second transaction per task
-//! (the core has no call that does both at once); a task assigned whose
-//! cycle could not be set is reported as such, never silently.
+//! through: each task is assigned in its own transaction, after the same
+//! permission check as `POST /api/v1/tasks/{id}/assign`
+//! (`Permission::Assign`), with `Store::assign_with_cycle`: the writes of
+//! that endpoint and, when a reporting cycle is chosen, those of `POST
+//! /api/v1/tasks/{id}/cycle`, both or neither.
 //!
 //! "Select all on this page" works without JavaScript: it is a submit
 //! button of the same form that re-renders the page with every box
@@ -477,18 +476,9 @@ fn summary_of(t: T, r: &str) -> Option<Summary> {
                 "assign.result.stale"
             }
             "state" => "assign.result.state",
-            "nocycle" => "assign.result.nocycle",
             "missing" => "assign.result.missing",
             _ => "assign.result.error",
         };
-        if what == "nocycle" {
-            // Assigned; only its cycle is missing.
-            s.ok.push(Outcome {
-                id,
-                label: String::new(),
-                text: String::new(),
-            });
-        }
         s.problems.push(Outcome {
             id,
             label: t.f("assign.task_n", &[("id", &id.to_string())]),
@@ -725,32 +715,20 @@ pub async fn assign_submit(
     let mut results: Vec<String> = Vec::with_capacity(selected.len());
     for (id, version) in selected {
         let task = TaskId(id);
-        let assigned = state
+        // Assignment and cycle in one transaction per task: both or neither.
+        let outcome = match state
             .store
-            .assign(caller.actor(), task, Version(version), &plan.assignment)
-            .await;
-        let outcome = match assigned {
+            .assign_with_cycle(
+                caller.actor(),
+                task,
+                Version(version),
+                &plan.assignment,
+                plan.cycle.as_ref(),
+            )
+            .await
+        {
+            Ok(_) => "ok",
             Err(e) => outcome_of(&e),
-            Ok(_) => match &plan.cycle {
-                None => "ok",
-                Some(cycle) => {
-                    let set = async {
-                        let current = state.store.cycle(task).await?;
-                        state
-                            .store
-                            .set_cycle(
-                                caller.actor(),
-                                task,
-                                current.map(|c| c.version),
-                                cycle,
-                                None,
-                            )
-                            .await
-                    }
-                    .await;
-                    if set.is_ok() { "ok" } else { "nocycle" }
-                }
-            },
         };
         results.push(format!("{id}:{outcome}"));
     }
@@ -789,9 +767,9 @@ mod tests {
 
     #[test]
     fn the_summary_counts_assigned_and_conflicts() {
-        let s = summary_of(T::new(Lang::Hans), "1:ok,2:stale,3:nocycle,x:ok,4:state").unwrap();
+        let s = summary_of(T::new(Lang::Hans), "1:ok,2:stale,3:ok,x:ok,4:state").unwrap();
         assert_eq!(s.ok.len(), 2);
-        assert_eq!(s.problems.len(), 3);
+        assert_eq!(s.problems.len(), 2);
         assert_eq!(s.assigned, "已交办 2 项");
         assert_eq!(s.conflicts.as_deref(), Some("冲突 1 项"));
         assert!(summary_of(T::new(Lang::Hans), "").is_none());
