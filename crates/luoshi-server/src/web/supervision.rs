@@ -319,6 +319,9 @@ pub struct SupervisionPage {
     pub as_of: String,
     pub due: Vec<DueRow>,
     pub missed_total: usize,
+    pub due_soon: usize,
+    /// Unread notifications of the caller's units.
+    pub unread: usize,
     pub cards: Vec<CardView>,
     pub units: Vec<UnitRow>,
     pub may_clear: bool,
@@ -377,6 +380,19 @@ async fn supervision_page(
         Ok::<_, ApiError>((due, cards))
     }
     .await;
+    let unread = match state
+        .store
+        .notifications(&NotificationFilter {
+            units: caller.visible_units().map(<[_]>::to_vec),
+            unread: true,
+            before: None,
+            limit: Some(LIST_LIMIT),
+        })
+        .await
+    {
+        Ok(n) => n.len(),
+        Err(e) => return error_page(t, Some(caller), &e.into()),
+    };
     let (due, mut cards, error, status) = match loaded {
         Ok((d, c)) => (d, c, error, status),
         Err(e) if e.status.is_client_error() => {
@@ -460,6 +476,8 @@ async fn supervision_page(
             unit: unit.unwrap_or_default().to_owned(),
             as_of: t.f("sup.as_of", &[("day", &today.to_string())]),
             missed_total: rows.iter().filter(|r| r.missed_n > 0).count(),
+            due_soon: rows.iter().filter(|r| r.missed_n == 0).count(),
+            unread,
             due: rows,
             cards: cards.iter().map(|c| card_view(t, c)).collect(),
             units,
@@ -1175,7 +1193,7 @@ pub async fn status_report(
             let heading = match &s.theme {
                 Some(th) => {
                     n_theme += 1;
-                    format!("{}、{}", luoshi_report::chinese_number(n_theme), th.title)
+                    format!("（{}）{}", luoshi_report::chinese_number(n_theme), th.title)
                 }
                 None => t.t("sr.loose").to_owned(),
             };
