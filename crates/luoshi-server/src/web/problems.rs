@@ -178,6 +178,8 @@ pub struct ProblemsPage {
     pub classes: Vec<Opt>,
     pub rows: Vec<ProblemRow>,
     pub counts: String,
+    /// Set when more problems exist than the list reads.
+    pub truncated: Option<String>,
     pub may_file: bool,
     /// Classes with problems not closed yet (the office closes them).
     pub open_classes: Vec<String>,
@@ -208,7 +210,7 @@ async fn list_page(
                 .map(|s| TaskId::parse(s).map_err(|e| ApiError::invalid("task", &e)))
                 .transpose()?,
             visible_units: visible(caller),
-            limit: Some(PROBLEM_LIMIT),
+            limit: Some(PROBLEM_LIMIT + 1),
             ..ProblemFilter::default()
         };
         let cause = given(q.root_cause.as_deref())
@@ -232,6 +234,10 @@ async fn list_page(
         }
         Err(e) => return error_page(t, Some(caller), &e),
     };
+    let mut all = all;
+    let truncated = (all.len() > PROBLEM_LIMIT as usize)
+        .then(|| t.f("prob.truncated", &[("n", &PROBLEM_LIMIT.to_string())]));
+    all.truncate(PROBLEM_LIMIT as usize);
     let class = given(q.class.as_deref()).map(str::to_owned);
     let mut classes: Vec<String> = all.iter().filter_map(|p| p.class.clone()).collect();
     classes.sort();
@@ -304,6 +310,7 @@ async fn list_page(
             classes: class_opts,
             rows,
             counts,
+            truncated,
             may_file,
             open_classes: if may_file { open_classes } else { Vec::new() },
             csrf: csrf_of(caller),

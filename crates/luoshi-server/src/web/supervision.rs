@@ -320,6 +320,8 @@ pub struct SupervisionPage {
     pub due: Vec<DueRow>,
     pub missed_total: usize,
     pub due_soon: usize,
+    /// "只显示前 200 项…" when a list was cut.
+    pub truncated: Option<String>,
     /// Unread notifications of the caller's units.
     pub unread: usize,
     pub cards: Vec<CardView>,
@@ -359,7 +361,7 @@ async fn supervision_page(
                 &DueFilter {
                     unit: unit.clone(),
                     visible_units: caller.visible_units().map(<[_]>::to_vec),
-                    limit: Some(LIST_LIMIT),
+                    limit: Some(LIST_LIMIT + 1),
                     ..DueFilter::on(today)
                 },
                 &WarningRules::default(),
@@ -372,7 +374,7 @@ async fn supervision_page(
                 unit,
                 open: true,
                 visible_units: caller.visible_units().map(<[_]>::to_vec),
-                limit: Some(LIST_LIMIT),
+                limit: Some(LIST_LIMIT + 1),
                 ..CardFilter::default()
             })
             .await
@@ -400,6 +402,11 @@ async fn supervision_page(
         }
         Err(e) => return error_page(t, Some(caller), &e),
     };
+    // A list longer than a page is cut, and the page says so.
+    let truncated = due.len() > LIST_LIMIT as usize || cards.len() > LIST_LIMIT as usize;
+    let mut due = due;
+    due.truncate(LIST_LIMIT as usize);
+    cards.truncate(LIST_LIMIT as usize);
     // Most severe first, then newest.
     cards.sort_by_key(|c| (std::cmp::Reverse(c.tier_rank), std::cmp::Reverse(c.id.0)));
     let mut units: BTreeMap<String, UnitRow> = BTreeMap::new();
@@ -477,6 +484,7 @@ async fn supervision_page(
             as_of: t.f("sup.as_of", &[("day", &today.to_string())]),
             missed_total: rows.iter().filter(|r| r.missed_n > 0).count(),
             due_soon: rows.iter().filter(|r| r.missed_n == 0).count(),
+            truncated: truncated.then(|| t.f("sup.truncated", &[("n", &LIST_LIMIT.to_string())])),
             unread,
             due: rows,
             cards: cards.iter().map(|c| card_view(t, c)).collect(),
@@ -1314,6 +1322,57 @@ mod tests {
         let p = periods_around(today, "2020-Q3");
         assert_eq!(p[0].value, "2020-Q3");
         assert!(p[0].selected);
+    }
+
+    fn view(id: i64, tier: &str, open: bool) -> CardView {
+        CardView {
+            id,
+            version: 1,
+            tier: tier.to_owned(),
+            tier_label: if tier == "red" { "红牌" } else { "黄牌" }.to_owned(),
+            reasons: vec!["连续 2 次未按期报送进展".to_owned()],
+            task: 7,
+            task_title: "推动产业升级".to_owned(),
+            unit: "省水利厅".to_owned(),
+            raised_on: "2026-07-01".to_owned(),
+            open,
+            cleared: (!open).then(|| "已解除：已约谈（张三，2026-07-02 09:00）".to_owned()),
+        }
+    }
+
+    #[test]
+    fn the_cards_partial_offers_clearing_to_the_office_only() {
+        let t = T::new(crate::error::Lang::Hans);
+        let mut partial = CardsPartial {
+            t,
+            cards: vec![view(1, "red", true), view(2, "yellow", false)],
+            may_clear: true,
+            csrf: "tok".to_owned(),
+            back: "/tasks/7".to_owned(),
+            show_task: false,
+            more: None,
+        };
+        let html = partial.html();
+        assert!(html.contains("tier-red") && html.contains("红牌"));
+        assert!(html.contains("连续 2 次未按期报送进展"));
+        assert!(html.contains("action=\"/cards/1/clear\""), "the open card");
+        assert!(
+            !html.contains("action=\"/cards/2/clear\""),
+            "not the cleared one"
+        );
+        assert!(html.contains("name=\"back\" value=\"/tasks/7\""));
+        assert!(html.contains("已解除：已约谈"));
+        assert!(
+            !html.contains("href=\"/tasks/7\""),
+            "no task link on its own page"
+        );
+        partial.may_clear = false;
+        partial.show_task = true;
+        let html = partial.html();
+        assert!(!html.contains("/clear\""));
+        assert!(html.contains("href=\"/tasks/7\""));
+        partial.cards.clear();
+        assert!(partial.html().contains("没有未解除的预警"));
     }
 
     #[test]
