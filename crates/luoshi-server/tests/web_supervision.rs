@@ -660,6 +660,129 @@ async fn the_office_supervises_through_the_pages() {
     let p = v.get("/status-report?document=999").await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);
 
+    // Bad ids and values: a plain 4xx page, never a 5xx (the visitor
+    // checks), nothing written.
+    for path in [
+        "/problems/abc",
+        "/problems/-1",
+        "/problems/99999999999999999999",
+        "/indicators?task=abc",
+        "/evaluation?period=%00",
+        "/status-report?document=abc",
+        "/supervision?unit=%20%20",
+    ] {
+        let p = v.get(path).await;
+        assert!(
+            p.status.is_client_error() || p.status == StatusCode::OK,
+            "{path}: {}",
+            p.status
+        );
+    }
+    for (path, form) in [
+        (
+            "/cards/abc/clear",
+            vec![("csrf", csrf.as_str()), ("version", "1"), ("reason", "x")],
+        ),
+        (
+            "/cards/1/clear",
+            vec![("csrf", csrf.as_str()), ("version", "x"), ("reason", "x")],
+        ),
+        (
+            "/cards/999/clear",
+            vec![("csrf", csrf.as_str()), ("version", "1"), ("reason", "x")],
+        ),
+        ("/notifications/abc/read", vec![("csrf", csrf.as_str())]),
+        (
+            "/indicators/abc/values",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("period", "2026-06"),
+                ("value", "1"),
+            ],
+        ),
+        (
+            "/indicators/999/values",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("period", "2026-06"),
+                ("value", "1"),
+            ],
+        ),
+        (
+            "/indicators/new",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("task", "999"),
+                ("name", "x"),
+                ("year", "2026"),
+                ("target", "1"),
+            ],
+        ),
+        (
+            "/indicators/new",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("task", "1"),
+                ("name", "x"),
+                ("year", "twenty"),
+                ("target", "1"),
+            ],
+        ),
+        (
+            "/problems/new",
+            vec![("csrf", csrf.as_str()), ("step", "save")],
+        ),
+        (
+            "/problems/new",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("description", "x"),
+                ("found_by", "督查"),
+                ("root_cause", "其他"),
+                ("deadline", "2026-09-30"),
+                ("task", "999"),
+                ("step", "save"),
+            ],
+        ),
+        (
+            "/problems/new",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("description", "x"),
+                ("found_by", "督查"),
+                ("root_cause", "其他"),
+                ("deadline", "2026-09-30"),
+                ("unit", "无此单位"),
+                ("step", "save"),
+            ],
+        ),
+        (
+            "/problems/classes/close",
+            vec![("csrf", csrf.as_str()), ("class", ""), ("evidence", "x")],
+        ),
+        (
+            "/problems/abc/rectify",
+            vec![("csrf", csrf.as_str()), ("version", "1"), ("measures", "x")],
+        ),
+    ] {
+        let p = v.post(path, &form).await;
+        assert!(p.status.is_client_error(), "{path}: {}", p.status);
+        assert!(
+            p.html.contains("notice error") || p.html.contains("出错"),
+            "{path}: {}",
+            p.html
+        );
+    }
+    assert_eq!(
+        s.store
+            .problems(&ProblemFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        3,
+        "nothing filed by the bad forms"
+    );
+
     // The other languages.
     v.lang = Some("en");
     let p = v.get("/supervision").await;
