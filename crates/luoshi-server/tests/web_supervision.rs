@@ -660,6 +660,49 @@ async fn the_office_supervises_through_the_pages() {
     let p = v.get("/status-report?document=999").await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);
 
+    // Every other form without its CSRF token: refused, nothing written.
+    let ind_c = s
+        .store
+        .indicators(Some(TaskId(f.task_c)), None)
+        .await
+        .unwrap()[0]
+        .clone();
+    for (path, form) in [
+        (
+            format!("/problems/{}/rectify", f.problem_c),
+            vec![("version", "2"), ("measures", "x")],
+        ),
+        (
+            format!("/problems/{}/class", f.problem_c),
+            vec![("version", "2"), ("class", "x")],
+        ),
+        (
+            format!("/indicators/{}/values", ind_c.id),
+            vec![("period", "2026-06"), ("value", "5")],
+        ),
+        (
+            "/indicators/new".to_owned(),
+            vec![
+                ("task", "2"),
+                ("name", "x"),
+                ("year", "2026"),
+                ("target", "1"),
+            ],
+        ),
+        ("/notifications/read-all".to_owned(), vec![]),
+    ] {
+        let p = v.post(&path, &form).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(
+        s.store
+            .indicators(Some(TaskId(f.task_c)), None)
+            .await
+            .unwrap()[0]
+            .values,
+        ind_c.values
+    );
+
     // Bad ids and values: a plain 4xx page, never a 5xx (the visitor
     // checks), nothing written.
     for path in [
