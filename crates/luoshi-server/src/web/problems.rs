@@ -807,6 +807,90 @@ pub struct IndicatorRow {
     pub elapsed_w: u32,
 }
 
+/// An indicator as the pages show it.
+fn indicator_row(t: T, i: &luoshi_core::Indicator) -> IndicatorRow {
+    IndicatorRow {
+        id: i.id,
+        task: i.task.0,
+        name: i.name.to_string(),
+        measure: i.measure.clone(),
+        year: i.year,
+        target: format!("{} {}", num(i.annual_target), i.measure),
+        latest: i.values.last().map_or_else(
+            || t.t("ind.no_value").to_owned(),
+            |v| format!("{} {}", num(v.value), i.measure),
+        ),
+        values: i
+            .values
+            .iter()
+            .map(|v| (v.period_end.to_string(), num(v.value)))
+            .collect(),
+        reached: format!("{}%", num(i.progress.reached)),
+        elapsed: format!("{}%", num(i.progress.elapsed)),
+        gap: num(i.progress.gap),
+        behind: i.progress.gap < 0.0,
+        reached_w: width(i.progress.reached),
+        elapsed_w: width(i.progress.elapsed),
+    }
+}
+
+/// A task's problems and indicators, for the task page (rendered by
+/// `problems_task_partial.html`).
+#[derive(Template)]
+#[template(path = "problems_task_partial.html")]
+pub struct TaskProblemsPartial {
+    pub t: T,
+    pub task: i64,
+    pub problems: Vec<ProblemRow>,
+    pub indicators: Vec<IndicatorRow>,
+    /// The office may file a problem on the task.
+    pub may_file: bool,
+}
+
+impl TaskProblemsPartial {
+    /// The partial as HTML, to be put in a page with `|safe`; empty when
+    /// it cannot be rendered (logged).
+    pub fn html(&self) -> String {
+        self.render().unwrap_or_else(|e| {
+            eprintln!("luoshi serve: cannot render the task problems partial: {e}");
+            String::new()
+        })
+    }
+}
+
+/// The problems and indicators of one task the caller may see, for the
+/// task page: the task is checked as `GET /api/v1/tasks/{id}/indicators`
+/// checks it (a task the caller may not see is refused), and the problems
+/// are narrowed to the caller's units as `GET /api/v1/problems?task=`.
+pub async fn task_problems(
+    state: &AppState,
+    caller: &Caller,
+    t: T,
+    task: TaskId,
+) -> Result<TaskProblemsPartial, ApiError> {
+    caller
+        .check_task(task, state.store.task(task).await, |t| t)
+        .await?;
+    let day = state.store.clock().today();
+    let problems = state
+        .store
+        .problems(&ProblemFilter {
+            task: Some(task),
+            visible_units: visible(caller),
+            limit: Some(PROBLEM_LIMIT),
+            ..ProblemFilter::default()
+        })
+        .await?;
+    let indicators = state.store.indicators(Some(task), visible(caller)).await?;
+    Ok(TaskProblemsPartial {
+        t,
+        task: task.0,
+        problems: problems.iter().map(|p| problem_row(t, p, day)).collect(),
+        indicators: indicators.iter().map(|i| indicator_row(t, i)).collect(),
+        may_file: caller.principal().may(Permission::Assign),
+    })
+}
+
 #[derive(Template)]
 #[template(path = "indicators.html")]
 pub struct IndicatorsPage {
@@ -860,32 +944,7 @@ async fn indicators_page(
         Ok(l) => l,
         Err(e) => return error_page(t, Some(caller), &e),
     };
-    let rows = list
-        .iter()
-        .map(|i| IndicatorRow {
-            id: i.id,
-            task: i.task.0,
-            name: i.name.to_string(),
-            measure: i.measure.clone(),
-            year: i.year,
-            target: format!("{} {}", num(i.annual_target), i.measure),
-            latest: i.values.last().map_or_else(
-                || t.t("ind.no_value").to_owned(),
-                |v| format!("{} {}", num(v.value), i.measure),
-            ),
-            values: i
-                .values
-                .iter()
-                .map(|v| (v.period_end.to_string(), num(v.value)))
-                .collect(),
-            reached: format!("{}%", num(i.progress.reached)),
-            elapsed: format!("{}%", num(i.progress.elapsed)),
-            gap: num(i.progress.gap),
-            behind: i.progress.gap < 0.0,
-            reached_w: width(i.progress.reached),
-            elapsed_w: width(i.progress.elapsed),
-        })
-        .collect();
+    let rows = list.iter().map(|i| indicator_row(t, i)).collect();
     render(
         status,
         &IndicatorsPage {
@@ -1031,5 +1090,53 @@ pub async fn add_indicator(
             let message = error_text(page.t, &e);
             indicators_page(&state, &page, None, e.status, Some(message), None).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_task_partial_lists_indicators_and_offers_filing_to_the_office() {
+        let t = T::new(crate::error::Lang::Hans);
+        let mut partial = TaskProblemsPartial {
+            t,
+            task: 7,
+            problems: Vec::new(),
+            indicators: vec![IndicatorRow {
+                id: 1,
+                task: 7,
+                name: "新增省级重点实验室".to_owned(),
+                measure: "家".to_owned(),
+                year: 2026,
+                target: "10 家".to_owned(),
+                latest: "3 家".to_owned(),
+                values: Vec::new(),
+                reached: "30%".to_owned(),
+                elapsed: "49.9%".to_owned(),
+                gap: "-19.9".to_owned(),
+                behind: true,
+                reached_w: 30,
+                elapsed_w: 50,
+            }],
+            may_file: true,
+        };
+        let html = partial.html();
+        assert!(html.contains("该任务暂无问题"));
+        assert!(html.contains("新增省级重点实验室") && html.contains("class=\"overdue\">30%"));
+        assert!(html.contains("href=\"/problems/new?task=7\""));
+        assert!(html.contains("href=\"/indicators?task=7\""));
+        partial.may_file = false;
+        partial.indicators.clear();
+        let html = partial.html();
+        assert!(!html.contains("/problems/new") && html.contains("该任务暂无指标"));
+    }
+
+    #[test]
+    fn bars_stay_within_their_track() {
+        assert_eq!(width(-5.0), 0);
+        assert_eq!(width(49.6), 50);
+        assert_eq!(width(180.0), 100);
     }
 }
