@@ -277,6 +277,12 @@ async fn supervision_pages_in_a_real_browser() {
     click(&c, "nav.langs a[lang='en']").await;
     assert_eq!(h1(&c).await, "Problems");
     shot(&c, "supervision-19-problems-en").await;
+    // Traditional script.
+    click(&c, "nav.langs a[lang='zh-Hant']").await;
+    assert_eq!(h1(&c).await, "問題清單");
+    c.goto(&format!("{base}/supervision")).await.unwrap();
+    assert_eq!(h1(&c).await, "督辦");
+    shot(&c, "supervision-20-supervision-hant").await;
 
     c.close().await.unwrap();
     drop(driver);
