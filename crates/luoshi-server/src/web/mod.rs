@@ -29,6 +29,7 @@ pub mod chart;
 pub mod i18n;
 pub mod ingest;
 pub mod pages;
+pub mod problems;
 pub mod supervision;
 
 use std::sync::Arc;

@@ -1,13 +1,1388 @@
-//! 督办 (supervision): warning cards, notifications, the problem list,
-//! indicators, unit evaluation and the implementation status report.
+//! 督办 (supervision) pages: reports due and missed, open warning cards
+//! (cleared by the office with a reason), a per-unit view, the signed-in
+//! user's notification centre, the unit evaluation (考核) ranking and the
+//! printable implementation status report. The problem list and the
+//! indicators are in [`super::problems`].
+//!
+//! Every page asks the store exactly what the matching API handler asks
+//! (`routes_supervision.rs`, `routes_problems.rs`), narrowed by the
+//! caller's visible units, and every form goes through the same
+//! permission check (`Caller::require`) before it writes.
+//!
+//! [`task_cards`] and [`dashboard_cards`] render the partial
+//! `cards_partial.html` for the task page and the dashboard.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use askama::Template;
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use luoshi_core::problems::EvalPeriod;
+use luoshi_core::{
+    Card, CardFilter, CardId, Date, DocumentId, DueFilter, EvaluationRules, Ledger,
+    NotificationFilter, Permission, ProblemFilter, Status, TaskId, Text, Version, WarningRules,
+};
+use serde::Deserialize;
 
+use super::i18n::T;
+use super::pages::{Opt, local_time, render};
+use super::{Chrome, Page, error_page, error_text, see_other};
+use crate::caller::{Caller, hidden_document};
+use crate::error::{ApiError, unknown_unit_in};
 use crate::routes::AppState;
+
+/// Rows a list on these pages shows at most.
+pub const LIST_LIMIT: u32 = 200;
+
+/// Open cards the dashboard's partial lists (newest first).
+const DASHBOARD_CARDS: u32 = 10;
+
+/// What a `?done=` parameter of these pages may name.
+pub const DONE: [&str; 10] = [
+    "card_cleared",
+    "notification_read",
+    "problem_filed",
+    "problem_rectified",
+    "problem_closed",
+    "problem_classified",
+    "class_closed",
+    "indicator_recorded",
+    "indicator_added",
+    "notifications_read",
+];
 
 /// The routes of this area.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
+        .route("/supervision", get(supervision))
+        .route("/cards/{id}/clear", post(clear_card))
+        .route("/notifications", get(notifications))
+        .route("/notifications/read-all", post(read_all_notifications))
+        .route("/notifications/{id}/read", post(read_notification))
+        .route("/evaluation", get(evaluation))
+        .route("/status-report", get(status_report))
+        .merge(super::problems::routes())
+}
+
+// ----- shared helpers ------------------------------------------------------------
+
+/// Reads a form body; a malformed one reads as empty fields.
+pub fn form<F: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> F {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+/// Reads a query string leniently: what cannot be read is left out.
+pub fn query<Q: for<'de> Deserialize<'de> + Default>(raw: Option<&str>) -> Q {
+    raw.and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default()
+}
+
+/// The message of a `?done=` parameter of this area.
+pub fn done_text(t: T, done: Option<&str>) -> Option<String> {
+    done.filter(|d| DONE.contains(d))
+        .map(|d| t.t(&format!("sup.done.{d}")).to_owned())
+}
+
+/// A trimmed, non-empty value.
+pub fn given(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The CSRF token the page's forms carry.
+pub fn csrf_of(caller: &Caller) -> String {
+    caller.csrf().unwrap_or("").to_owned()
+}
+
+/// A `version` form field.
+pub fn version_field(v: &str) -> Result<Version, ApiError> {
+    v.trim().parse::<i64>().map(Version).map_err(|_| {
+        ApiError::invalid(
+            "expected_version",
+            &luoshi_core::ValueError::BadId {
+                input: v.chars().take(20).collect(),
+            },
+        )
+    })
+}
+
+/// A required text field, checked as the API checks it.
+pub fn text_field(name: &str, s: &str) -> Result<Text, ApiError> {
+    Text::parse(s).map_err(|e| ApiError::invalid(name, &e))
+}
+
+/// The label of a card's tier: the catalogue's for the default tiers,
+/// else the rules' own (Chinese) label.
+fn tier_label(t: T, card: &Card) -> String {
+    match card.tier.as_str() {
+        "yellow" | "red" => t.t(&format!("sup.tier.{}", card.tier)).to_owned(),
+        _ => t.script(&card.tier_label),
+    }
+}
+
+/// `1.0` → `1`, `12.5` → `12.5`.
+pub fn num(v: f64) -> String {
+    luoshi_core::problems::format_number(v)
+}
+
+fn status_text(t: T, s: Status) -> String {
+    t.t(&format!("status.{}", s.code())).to_owned()
+}
+
+// ----- cards ---------------------------------------------------------------------
+
+/// A warning card as the pages show it.
+#[derive(Debug, Clone)]
+pub struct CardView {
+    pub id: i64,
+    pub version: i64,
+    pub tier: String,
+    pub tier_label: String,
+    pub reasons: Vec<String>,
+    pub task: i64,
+    pub task_title: String,
+    pub unit: String,
+    pub raised_on: String,
+    pub open: bool,
+    /// "解除：理由（人，时间）" for a cleared card.
+    pub cleared: Option<String>,
+}
+
+fn card_view(t: T, c: &Card) -> CardView {
+    CardView {
+        id: c.id.0,
+        version: c.version.0,
+        tier: c.tier.clone(),
+        tier_label: tier_label(t, c),
+        reasons: c.reasons.iter().map(|r| t.script(&r.text)).collect(),
+        task: c.task.0,
+        task_title: c.task_title.to_string(),
+        unit: c
+            .unit
+            .as_ref()
+            .map(|u| u.name.to_string())
+            .unwrap_or_default(),
+        raised_on: c.raised_on.to_string(),
+        open: c.is_open(),
+        cleared: c.cleared_at.map(|at| {
+            t.f(
+                "sup.cleared_note",
+                &[
+                    ("reason", c.clear_reason.as_deref().unwrap_or("")),
+                    ("who", c.cleared_by.as_ref().map_or("", |p| p.as_str())),
+                    ("at", &local_time(at)),
+                ],
+            )
+        }),
+    }
+}
+
+/// The warning cards shown on a task page or the dashboard.
+#[derive(Template)]
+#[template(path = "cards_partial.html")]
+pub struct CardsPartial {
+    pub t: T,
+    pub cards: Vec<CardView>,
+    /// Whether the reader may clear a card (the office).
+    pub may_clear: bool,
+    pub csrf: String,
+    /// Where a cleared card's form comes back to.
+    pub back: String,
+    /// Show the task of each card (the dashboard), not on the task page.
+    pub show_task: bool,
+    /// Open cards beyond those listed (the dashboard's).
+    pub more: Option<String>,
+}
+
+impl CardsPartial {
+    /// The partial as HTML, to be put in a page with `|safe`; empty when
+    /// it cannot be rendered (logged).
+    pub fn html(&self) -> String {
+        self.render().unwrap_or_else(|e| {
+            eprintln!("luoshi serve: cannot render the cards partial: {e}");
+            String::new()
+        })
+    }
+}
+
+/// The cards of one task (open first, then cleared and superseded ones,
+/// newest first), for the task page. The caller must be allowed to see
+/// the task: this checks it as `GET /api/v1/cards?task=` does (the cards
+/// of tasks the caller may not see are never loaded).
+pub async fn task_cards(
+    state: &AppState,
+    caller: &Caller,
+    t: T,
+    task: TaskId,
+) -> Result<CardsPartial, ApiError> {
+    let mut cards = state
+        .store
+        .cards(&CardFilter {
+            task: Some(task),
+            visible_units: caller.visible_units().map(<[_]>::to_vec),
+            limit: Some(LIST_LIMIT),
+            ..CardFilter::default()
+        })
+        .await?;
+    cards.sort_by_key(|c| (!c.is_open(), std::cmp::Reverse(c.id.0)));
+    Ok(CardsPartial {
+        t,
+        cards: cards.iter().map(|c| card_view(t, c)).collect(),
+        may_clear: caller.principal().may(Permission::Review),
+        csrf: csrf_of(caller),
+        back: format!("/tasks/{task}"),
+        show_task: false,
+        more: None,
+    })
+}
+
+/// The newest open cards the caller may see, for the dashboard.
+pub async fn dashboard_cards(
+    state: &AppState,
+    caller: &Caller,
+    t: T,
+) -> Result<CardsPartial, ApiError> {
+    let mut cards = state
+        .store
+        .cards(&CardFilter {
+            open: true,
+            visible_units: caller.visible_units().map(<[_]>::to_vec),
+            limit: Some(LIST_LIMIT + 1),
+            ..CardFilter::default()
+        })
+        .await?;
+    cards.sort_by_key(|c| std::cmp::Reverse(c.id.0));
+    let total = cards.len();
+    cards.truncate(DASHBOARD_CARDS as usize);
+    let more = (total > cards.len()).then(|| {
+        t.f(
+            "sup.cards_more",
+            &[(
+                "n",
+                &if total > LIST_LIMIT as usize {
+                    format!("{LIST_LIMIT}+")
+                } else {
+                    total.to_string()
+                },
+            )],
+        )
+    });
+    Ok(CardsPartial {
+        t,
+        cards: cards.iter().map(|c| card_view(t, c)).collect(),
+        may_clear: caller.principal().may(Permission::Review),
+        csrf: csrf_of(caller),
+        back: "/dashboard".to_owned(),
+        show_task: true,
+        more,
+    })
+}
+
+// ----- /supervision ----------------------------------------------------------------
+
+/// A task with a report due soon or missed.
+#[derive(Debug, Clone)]
+pub struct DueRow {
+    pub task: i64,
+    pub title: String,
+    pub lead: String,
+    pub cycle: String,
+    pub next_due: String,
+    pub missed: String,
+    pub missed_n: usize,
+    pub missed_label: String,
+    pub last_report: String,
+}
+
+/// A unit's line of the per-unit view.
+#[derive(Debug, Clone, Default)]
+pub struct UnitRow {
+    pub name: String,
+    pub href: String,
+    pub due: usize,
+    pub missed: usize,
+    pub yellow: usize,
+    pub red: usize,
+    pub other: usize,
+}
+
+#[derive(Template)]
+#[template(path = "supervision.html")]
+pub struct SupervisionPage {
+    pub t: T,
+    pub chrome: Chrome,
+    pub unit: String,
+    pub as_of: String,
+    pub due: Vec<DueRow>,
+    pub missed_total: usize,
+    pub due_soon: usize,
+    /// "只显示前 200 项…" when a list was cut.
+    pub truncated: Option<String>,
+    /// Unread notifications of the caller's units.
+    pub unread: usize,
+    pub cards: Vec<CardView>,
+    pub units: Vec<UnitRow>,
+    pub may_clear: bool,
+    pub may_report: bool,
+    pub csrf: String,
+    pub back: String,
+    pub error: Option<String>,
+    pub done: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UnitQuery {
+    unit: Option<String>,
+    done: Option<String>,
+}
+
+async fn supervision_page(
+    state: &AppState,
+    page: &Page,
+    unit: Option<&str>,
+    status: StatusCode,
+    error: Option<String>,
+    done: Option<String>,
+) -> Response {
+    let t = page.t;
+    let caller = &page.caller;
+    let today = state.store.clock().today();
+    let loaded = async {
+        let unit = unit
+            .map(|u| crate::routes::unit_name("unit", u))
+            .transpose()?;
+        let due = state
+            .store
+            .reports_due(
+                &DueFilter {
+                    unit: unit.clone(),
+                    visible_units: caller.visible_units().map(<[_]>::to_vec),
+                    limit: Some(LIST_LIMIT + 1),
+                    ..DueFilter::on(today)
+                },
+                &WarningRules::default(),
+            )
+            .await
+            .map_err(unknown_unit_in("unit"))?;
+        let cards = state
+            .store
+            .cards(&CardFilter {
+                unit,
+                open: true,
+                visible_units: caller.visible_units().map(<[_]>::to_vec),
+                limit: Some(LIST_LIMIT + 1),
+                ..CardFilter::default()
+            })
+            .await
+            .map_err(unknown_unit_in("unit"))?;
+        Ok::<_, ApiError>((due, cards))
+    }
+    .await;
+    let unread = match state
+        .store
+        .notifications(&NotificationFilter {
+            units: caller.visible_units().map(<[_]>::to_vec),
+            unread: true,
+            before: None,
+            limit: Some(LIST_LIMIT),
+        })
+        .await
+    {
+        Ok(n) => n.len(),
+        Err(e) => return error_page(t, Some(caller), &e.into()),
+    };
+    let (due, mut cards, error, status) = match loaded {
+        Ok((d, c)) => (d, c, error, status),
+        Err(e) if e.status.is_client_error() => {
+            (Vec::new(), Vec::new(), Some(error_text(t, &e)), e.status)
+        }
+        Err(e) => return error_page(t, Some(caller), &e),
+    };
+    // A list longer than a page is cut, and the page says so.
+    let truncated = due.len() > LIST_LIMIT as usize || cards.len() > LIST_LIMIT as usize;
+    let mut due = due;
+    due.truncate(LIST_LIMIT as usize);
+    cards.truncate(LIST_LIMIT as usize);
+    // Most severe first, then newest.
+    cards.sort_by_key(|c| (std::cmp::Reverse(c.tier_rank), std::cmp::Reverse(c.id.0)));
+    let mut units: BTreeMap<String, UnitRow> = BTreeMap::new();
+    fn row_of<'a>(units: &'a mut BTreeMap<String, UnitRow>, name: &str) -> &'a mut UnitRow {
+        units.entry(name.to_owned()).or_insert_with(|| UnitRow {
+            name: name.to_owned(),
+            href: format!(
+                "/supervision?{}",
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair("unit", name)
+                    .finish()
+            ),
+            ..UnitRow::default()
+        })
+    }
+    let rows: Vec<DueRow> = due
+        .iter()
+        .map(|d| {
+            let r = row_of(&mut units, d.lead.name.as_str());
+            if d.missed.is_empty() {
+                r.due += 1;
+            } else {
+                r.missed += 1;
+            }
+            DueRow {
+                task: d.task.0,
+                title: d.title.to_string(),
+                lead: d.lead.name.to_string(),
+                cycle: t.t(&format!("sup.cycle.{}", d.cycle.code())).to_owned(),
+                next_due: d.next_due.map(|d| d.to_string()).unwrap_or_default(),
+                missed: d
+                    .missed
+                    .iter()
+                    .map(Date::to_string)
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                missed_n: d.missed.len(),
+                missed_label: t.f("sup.missed_n", &[("n", &d.missed.len().to_string())]),
+                last_report: d
+                    .last_report
+                    .map_or_else(|| t.t("sup.never").to_owned(), |d| d.to_string()),
+            }
+        })
+        .collect();
+    for c in &cards {
+        let name = c.unit.as_ref().map_or("", |u| u.name.as_str());
+        let r = row_of(&mut units, name);
+        match c.tier.as_str() {
+            "yellow" => r.yellow += 1,
+            "red" => r.red += 1,
+            _ => r.other += 1,
+        }
+    }
+    let mut units: Vec<UnitRow> = units.into_values().collect();
+    units.sort_by(|a, b| {
+        (b.red, b.missed, b.yellow, b.due)
+            .cmp(&(a.red, a.missed, a.yellow, a.due))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let back = match unit {
+        Some(u) => format!(
+            "/supervision?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("unit", u)
+                .finish()
+        ),
+        None => "/supervision".to_owned(),
+    };
+    render(
+        status,
+        &SupervisionPage {
+            t,
+            chrome: Chrome::new(t, Some(caller), &page.here, "supervision"),
+            unit: unit.unwrap_or_default().to_owned(),
+            as_of: t.f("sup.as_of", &[("day", &today.to_string())]),
+            missed_total: rows.iter().filter(|r| r.missed_n > 0).count(),
+            due_soon: rows.iter().filter(|r| r.missed_n == 0).count(),
+            truncated: truncated.then(|| t.f("sup.truncated", &[("n", &LIST_LIMIT.to_string())])),
+            unread,
+            due: rows,
+            cards: cards.iter().map(|c| card_view(t, c)).collect(),
+            units,
+            may_clear: caller.principal().may(Permission::Review),
+            may_report: caller.principal().may(Permission::Report),
+            csrf: csrf_of(caller),
+            back,
+            error,
+            done,
+        },
+    )
+}
+
+/// 督办: reports due and missed, open cards, the per-unit view.
+pub async fn supervision(
+    State(state): State<Arc<AppState>>,
+    page: Page,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let q: UnitQuery = query(raw.as_deref());
+    let done = done_text(page.t, q.done.as_deref());
+    supervision_page(
+        &state,
+        &page,
+        given(q.unit.as_deref()),
+        StatusCode::OK,
+        None,
+        done,
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ClearForm {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Where a form may come back to: one of this site's pages.
+fn back_to(back: &str, fallback: &str) -> String {
+    if super::local_path(back) {
+        back.to_owned()
+    } else {
+        fallback.to_owned()
+    }
+}
+
+fn with_done(back: &str, done: &str) -> String {
+    let sep = if back.contains('?') { '&' } else { '?' };
+    format!("{back}{sep}done={done}")
+}
+
+/// Clears an open card with a reason, as `POST /api/v1/cards/{id}/clear`
+/// does (the office).
+pub async fn clear_card(
+    State(state): State<Arc<AppState>>,
+    page: Page,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let f: ClearForm = form(&body);
+    let caller = &page.caller;
+    let result = async {
+        caller.require(Permission::Review).await?;
+        let id = CardId::parse(&id).map_err(|e| ApiError::invalid("id", &e))?;
+        let reason = text_field("reason", &f.reason)?;
+        state
+            .store
+            .clear_card(caller.actor(), id, version_field(&f.version)?, &reason)
+            .await?;
+        Ok::<(), ApiError>(())
+    }
+    .await;
+    let back = back_to(&f.back, "/supervision");
+    match result {
+        Ok(()) => see_other(&with_done(&back, "card_cleared")),
+        Err(e) => {
+            let message = error_text(page.t, &e);
+            supervision_page(&state, &page, None, e.status, Some(message), None).await
+        }
+    }
+}
+
+// ----- /notifications ----------------------------------------------------------------
+
+/// An entry of the notification centre.
+#[derive(Debug, Clone)]
+pub struct NoteRow {
+    pub id: i64,
+    pub kind: String,
+    pub kind_code: &'static str,
+    pub unit: String,
+    pub task: i64,
+    pub due_on: String,
+    pub text: String,
+    pub created_at: String,
+    /// "已读（人，时间）".
+    pub read: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+pub struct NotificationsPage {
+    pub t: T,
+    pub chrome: Chrome,
+    pub rows: Vec<NoteRow>,
+    pub unread_only: bool,
+    pub unread: usize,
+    pub unread_label: String,
+    pub may_mark: bool,
+    pub csrf: String,
+    pub error: Option<String>,
+    pub done: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NoteQuery {
+    unread: Option<String>,
+    done: Option<String>,
+}
+
+async fn notifications_page(
+    state: &AppState,
+    page: &Page,
+    unread_only: bool,
+    status: StatusCode,
+    error: Option<String>,
+    done: Option<String>,
+) -> Response {
+    let t = page.t;
+    let caller = &page.caller;
+    let units = caller.visible_units().map(<[_]>::to_vec);
+    let list = state
+        .store
+        .notifications(&NotificationFilter {
+            units: units.clone(),
+            unread: unread_only,
+            before: None,
+            limit: Some(LIST_LIMIT),
+        })
+        .await;
+    let unread = state
+        .store
+        .notifications(&NotificationFilter {
+            units,
+            unread: true,
+            before: None,
+            limit: Some(LIST_LIMIT + 1),
+        })
+        .await;
+    let (list, unread) = match (list, unread) {
+        (Ok(l), Ok(u)) => (l, u.len()),
+        (Err(e), _) | (_, Err(e)) => return error_page(t, Some(caller), &e.into()),
+    };
+    let rows = list
+        .iter()
+        .map(|n| NoteRow {
+            id: n.id,
+            kind: t.t(&format!("notif.kind.{}", n.kind.code())).to_owned(),
+            kind_code: n.kind.code(),
+            unit: n.unit.name.to_string(),
+            task: n.task.0,
+            due_on: n.due_on.to_string(),
+            text: t.script(&n.text),
+            created_at: local_time(n.created_at),
+            read: n.read_at.map(|at| {
+                t.f(
+                    "notif.read_by",
+                    &[
+                        ("who", n.read_by.as_deref().unwrap_or("")),
+                        ("at", &local_time(at)),
+                    ],
+                )
+            }),
+        })
+        .collect();
+    render(
+        status,
+        &NotificationsPage {
+            t,
+            chrome: Chrome::new(t, Some(caller), &page.here, "supervision"),
+            rows,
+            unread_only,
+            unread_label: t.f("notif.unread_n", &[("n", &unread.to_string())]),
+            unread,
+            may_mark: caller.principal().may(Permission::Report),
+            csrf: csrf_of(caller),
+            error,
+            done,
+        },
+    )
+}
+
+/// The signed-in user's notification centre: a unit role's own units,
+/// every unit for roles that see all (as `GET /api/v1/me/notifications`).
+pub async fn notifications(
+    State(state): State<Arc<AppState>>,
+    page: Page,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let q: NoteQuery = query(raw.as_deref());
+    let unread_only = matches!(given(q.unread.as_deref()), Some("1" | "true" | "on"));
+    let done = done_text(page.t, q.done.as_deref());
+    notifications_page(&state, &page, unread_only, StatusCode::OK, None, done).await
+}
+
+/// Marks a notification read, as `POST /api/v1/me/notifications/{id}/read`
+/// does (people of the notified unit).
+pub async fn read_notification(
+    State(state): State<Arc<AppState>>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Response {
+    let caller = &page.caller;
+    let result = async {
+        caller.require(Permission::Report).await?;
+        let id = id
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "value_bad_id",
+                    "编号无效，应为正整数。",
+                )
+                .with_field("id")
+            })?;
+        state
+            .store
+            .mark_notification_read(id, caller.actor(), caller.visible_units())
+            .await?;
+        Ok::<(), ApiError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => see_other("/notifications?done=notification_read"),
+        Err(e) => {
+            let message = error_text(page.t, &e);
+            notifications_page(&state, &page, false, e.status, Some(message), None).await
+        }
+    }
+}
+
+/// Marks every unread notification of the caller's units read (each as
+/// `POST /api/v1/me/notifications/{id}/read` does; people of a unit).
+pub async fn read_all_notifications(State(state): State<Arc<AppState>>, page: Page) -> Response {
+    let caller = &page.caller;
+    let result = async {
+        caller.require(Permission::Report).await?;
+        let unread = state
+            .store
+            .notifications(&NotificationFilter {
+                units: caller.visible_units().map(<[_]>::to_vec),
+                unread: true,
+                before: None,
+                limit: Some(LIST_LIMIT),
+            })
+            .await?;
+        for n in &unread {
+            state
+                .store
+                .mark_notification_read(n.id, caller.actor(), caller.visible_units())
+                .await?;
+        }
+        Ok::<(), ApiError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => see_other("/notifications?done=notifications_read"),
+        Err(e) => {
+            let message = error_text(page.t, &e);
+            notifications_page(&state, &page, false, e.status, Some(message), None).await
+        }
+    }
+}
+
+// ----- /evaluation ---------------------------------------------------------------------
+
+/// A unit's line of the ranking.
+#[derive(Debug, Clone)]
+pub struct ScoreRow {
+    pub rank: u32,
+    pub unit: String,
+    pub score: String,
+    pub report_rate: String,
+    pub reports: String,
+    pub completion_rate: String,
+    pub tasks: String,
+    pub returned: u64,
+    pub cards: String,
+    pub consequences: String,
+    pub reports_asked: u64,
+    pub fields_asked: u64,
+    pub reports_filed: u64,
+    pub burden: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation.html")]
+pub struct EvaluationPage {
+    pub t: T,
+    pub chrome: Chrome,
+    pub period: String,
+    pub periods: Vec<Opt>,
+    pub range: String,
+    pub rows: Vec<ScoreRow>,
+    pub export_href: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PeriodQuery {
+    period: Option<String>,
+}
+
+/// The periods offered: this month and the eleven before it, this
+/// quarter and the three before it, this year and last year.
+fn periods_around(today: Date, chosen: &str) -> Vec<Opt> {
+    let mut v = Vec::new();
+    let (y, m) = (today.year(), today.month());
+    for back in 0..12 {
+        let months = y * 12 + (m - 1) - back;
+        v.push(format!("{}-{:02}", months / 12, months % 12 + 1));
+    }
+    let q = (m - 1) / 3;
+    for back in 0..4 {
+        let quarters = y * 4 + q - back;
+        v.push(format!("{}-Q{}", quarters / 4, quarters % 4 + 1));
+    }
+    v.push(y.to_string());
+    v.push((y - 1).to_string());
+    if !v.iter().any(|p| p == chosen) {
+        v.insert(0, chosen.to_owned());
+    }
+    v.into_iter()
+        .map(|p| Opt {
+            selected: p == chosen,
+            label: p.clone(),
+            value: p,
+        })
+        .collect()
+}
+
+/// The unit evaluation (考核) ranking of a period with the parts of each
+/// score and the reporting burden beside it, as `GET /api/v1/evaluation`
+/// (a unit's people see their own rows); the Excel export is the API's.
+pub async fn evaluation(
+    State(state): State<Arc<AppState>>,
+    page: Page,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let t = page.t;
+    let caller = &page.caller;
+    let q: PeriodQuery = query(raw.as_deref());
+    let today = state.store.clock().today();
+    let period_text = given(q.period.as_deref()).map_or_else(
+        || format!("{}-{:02}", today.year(), today.month()),
+        str::to_owned,
+    );
+    let result = async {
+        let period =
+            EvalPeriod::parse(&period_text).map_err(|e| ApiError::invalid("period", &e))?;
+        let e = state
+            .store
+            .evaluate(
+                period,
+                &EvaluationRules::default(),
+                &WarningRules::default(),
+            )
+            .await?;
+        Ok::<_, ApiError>(e)
+    }
+    .await;
+    let (e, error, status) = match result {
+        Ok(e) => (Some(e), None, StatusCode::OK),
+        Err(e) if e.status.is_client_error() => (None, Some(error_text(t, &e)), e.status),
+        Err(e) => return error_page(t, Some(caller), &e),
+    };
+    let visible = caller.visible_units();
+    let rows: Vec<ScoreRow> = e
+        .as_ref()
+        .map(|e| {
+            e.units
+                .iter()
+                .filter(|u| visible.is_none_or(|v| v.contains(&u.unit.id)))
+                .map(|u| ScoreRow {
+                    rank: u.rank,
+                    unit: u.unit.name.to_string(),
+                    score: num(u.score.score),
+                    report_rate: format!("{}%", num(u.score.report_rate)),
+                    reports: format!("{}/{}", u.facts.reports_on_time, u.facts.reports_due),
+                    completion_rate: format!("{}%", num(u.score.completion_rate)),
+                    tasks: format!("{}/{}", u.facts.tasks_on_time, u.facts.tasks_due),
+                    returned: u.facts.returned_reports,
+                    cards: u
+                        .facts
+                        .cards
+                        .iter()
+                        .filter(|(_, n)| *n > 0)
+                        .map(|(tier, n)| {
+                            let label = match tier.as_str() {
+                                "yellow" | "red" => t.t(&format!("sup.tier.{tier}")).to_owned(),
+                                other => other.to_owned(),
+                            };
+                            format!("{label} {n}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    consequences: u
+                        .score
+                        .consequences
+                        .iter()
+                        .filter(|c| c.count > 0)
+                        .map(|c| {
+                            t.f(
+                                "eval.consequence",
+                                &[
+                                    ("what", t.t(&format!("eval.cons.{}", c.code))),
+                                    ("n", &c.count.to_string()),
+                                    ("points", &num(c.points)),
+                                ],
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                    reports_asked: u.score.reports_asked,
+                    fields_asked: u.score.fields_asked,
+                    reports_filed: u.facts.reports_filed,
+                    burden: t.f(
+                        "eval.burden",
+                        &[
+                            ("asked", &u.score.reports_asked.to_string()),
+                            ("fields", &u.score.fields_asked.to_string()),
+                            ("filed", &u.facts.reports_filed.to_string()),
+                        ],
+                    ),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let range = e.as_ref().map_or_else(String::new, |e| {
+        t.f(
+            "eval.range",
+            &[
+                ("from", &e.period.from.to_string()),
+                ("to", &e.period.to.to_string()),
+                ("until", &e.counted_until.to_string()),
+            ],
+        )
+    });
+    let export_href = (e.is_some() && caller.principal().may(Permission::ReadAll)).then(|| {
+        format!(
+            "/api/v1/evaluation/export?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("period", &period_text)
+                .finish()
+        )
+    });
+    render(
+        status,
+        &EvaluationPage {
+            t,
+            chrome: Chrome::new(t, Some(caller), &page.here, "supervision"),
+            periods: periods_around(today, &period_text),
+            period: period_text,
+            range,
+            rows,
+            export_href,
+            error,
+        },
+    )
+}
+
+// ----- /status-report --------------------------------------------------------------------
+
+/// A task line of the printed report.
+#[derive(Debug, Clone)]
+pub struct ReportLine {
+    pub n: usize,
+    pub id: i64,
+    pub title: String,
+    pub lead: String,
+    pub deadline: String,
+    pub status: String,
+    pub status_code: &'static str,
+    pub overdue: bool,
+    /// "【2026-03】完成 40%：…".
+    pub latest: Option<String>,
+    pub next_steps: Option<String>,
+}
+
+/// A theme section (一、二、…).
+#[derive(Debug, Clone)]
+pub struct ReportSection {
+    pub heading: String,
+    pub completion: String,
+    pub lines: Vec<ReportLine>,
+}
+
+/// A problem line of the printed report.
+#[derive(Debug, Clone)]
+pub struct ReportProblem {
+    pub id: i64,
+    pub description: String,
+    pub unit: String,
+    pub root_cause: String,
+    pub status: String,
+    pub deadline: String,
+    pub overdue: bool,
+}
+
+/// An indicator line of the printed report.
+#[derive(Debug, Clone)]
+pub struct ReportIndicator {
+    pub name: String,
+    pub target: String,
+    pub latest: String,
+    pub reached: String,
+    pub elapsed: String,
+    pub behind: bool,
+}
+
+/// A document to choose.
+#[derive(Debug, Clone)]
+pub struct DocChoice {
+    pub id: i64,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "status_report.html")]
+pub struct StatusReportPage {
+    pub t: T,
+    pub chrome: Chrome,
+    /// Without a document: the documents to choose from.
+    pub documents: Vec<DocChoice>,
+    pub report: Option<StatusReportView>,
+    pub from: String,
+    pub to: String,
+    pub error: Option<String>,
+}
+
+/// The report of one document.
+#[derive(Debug, Clone)]
+pub struct StatusReportView {
+    pub document: i64,
+    pub title: String,
+    pub date: String,
+    pub overview: String,
+    pub sections: Vec<ReportSection>,
+    pub overdue: Vec<(String, Vec<ReportLine>)>,
+    pub cards: Vec<CardView>,
+    pub problems: Vec<ReportProblem>,
+    pub indicators: Vec<ReportIndicator>,
+    pub docx_href: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StatusQuery {
+    document: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn report_line(t: T, n: usize, l: &luoshi_core::TaskLine) -> ReportLine {
+    let task = &l.task;
+    let a = task.assignment.as_ref();
+    ReportLine {
+        n,
+        id: task.id.0,
+        title: task.title.to_string(),
+        lead: a.map(|a| a.lead.name.to_string()).unwrap_or_default(),
+        deadline: a.map(|a| a.deadline.to_string()).unwrap_or_default(),
+        status: status_text(t, task.status),
+        status_code: task.status.code(),
+        overdue: l.overdue,
+        latest: l.latest.as_ref().map(|r| {
+            t.f(
+                "sr.latest",
+                &[
+                    ("period", r.period.as_ref()),
+                    ("percent", &r.percent.value().to_string()),
+                    ("done", r.done.as_str()),
+                ],
+            )
+        }),
+        next_steps: l
+            .latest
+            .as_ref()
+            .and_then(|r| r.next_steps.as_ref())
+            .map(|s| s.to_string()),
+    }
+}
+
+fn opt_day(name: &str, s: Option<&str>) -> Result<Option<Date>, ApiError> {
+    given(s)
+        .map(|s| Date::parse(s).map_err(|e| ApiError::invalid(name, &e)))
+        .transpose()
+}
+
+/// The implementation status report of a document as a printable page:
+/// the same data as the .docx (`Store::status_data`), plus the problems
+/// and indicators of the document's tasks; roles that see every unit, as
+/// the .docx.
+pub async fn status_report(
+    State(state): State<Arc<AppState>>,
+    page: Page,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let t = page.t;
+    let caller = &page.caller;
+    if let Err(e) = caller.require(Permission::ReadAll).await {
+        return error_page(t, Some(caller), &e);
+    }
+    let q: StatusQuery = query(raw.as_deref());
+    let chrome = Chrome::new(t, Some(caller), &page.here, "supervision");
+    let (from_text, to_text) = (
+        given(q.from.as_deref()).unwrap_or("").to_owned(),
+        given(q.to.as_deref()).unwrap_or("").to_owned(),
+    );
+    let Some(doc) = given(q.document.as_deref()) else {
+        let documents = match state.store.documents(None, LIST_LIMIT).await {
+            Ok(d) => d
+                .iter()
+                .map(|d| DocChoice {
+                    id: d.id.0,
+                    label: d
+                        .title
+                        .clone()
+                        .or_else(|| d.name.clone())
+                        .unwrap_or_else(|| d.id.to_string()),
+                })
+                .collect(),
+            Err(e) => return error_page(t, Some(caller), &e.into()),
+        };
+        return render(
+            StatusCode::OK,
+            &StatusReportPage {
+                t,
+                chrome,
+                documents,
+                report: None,
+                from: from_text,
+                to: to_text,
+                error: None,
+            },
+        );
+    };
+    let result = async {
+        let id = DocumentId::parse(doc).map_err(|e| ApiError::invalid("document", &e))?;
+        if !caller.may_see_document(id).await? {
+            return Err(caller
+                .refuse("查看文件", "documents", None, hidden_document())
+                .await);
+        }
+        let from = opt_day("from", q.from.as_deref())?;
+        let to = opt_day("to", q.to.as_deref())?;
+        let day = state.store.clock().today();
+        let data = state.store.status_data(id, from, to, day).await?;
+        let task_ids: Vec<TaskId> = data
+            .themes
+            .iter()
+            .flat_map(|s| s.tasks.iter().map(|l| l.task.id))
+            .collect();
+        let problems = state
+            .store
+            .problems(&ProblemFilter {
+                visible_units: caller.visible_units().map(<[_]>::to_vec),
+                ..ProblemFilter::default()
+            })
+            .await?
+            .into_iter()
+            .filter(|p| p.task.is_some_and(|t| task_ids.contains(&t)))
+            .collect::<Vec<_>>();
+        let indicators = state
+            .store
+            .indicators(None, caller.visible_units().map(<[_]>::to_vec))
+            .await?
+            .into_iter()
+            .filter(|i| task_ids.contains(&i.task))
+            .collect::<Vec<_>>();
+        Ok((id, data, problems, indicators, day))
+    }
+    .await;
+    let (id, data, problems, indicators, day) = match result {
+        Ok(v) => v,
+        Err(e) => return error_page(t, Some(caller), &e),
+    };
+    let totals = data.totals;
+    let overview = t.f(
+        "sr.overview",
+        &[
+            ("tasks", &totals.tasks.to_string()),
+            ("assigned", &totals.assigned.to_string()),
+            ("in_progress", &totals.in_progress.to_string()),
+            ("closed", &totals.closed.to_string()),
+            ("overdue", &totals.overdue.to_string()),
+            ("rate", &num(totals.completion_rate())),
+        ],
+    );
+    let mut n_theme = 0;
+    let sections = data
+        .themes
+        .iter()
+        .filter(|s| s.theme.is_some() || !s.tasks.is_empty())
+        .map(|s| {
+            let heading = match &s.theme {
+                Some(th) => {
+                    n_theme += 1;
+                    format!("（{}）{}", luoshi_report::chinese_number(n_theme), th.title)
+                }
+                None => t.t("sr.loose").to_owned(),
+            };
+            ReportSection {
+                heading,
+                completion: t.f(
+                    "sr.theme_completion",
+                    &[(
+                        "rate",
+                        &luoshi_report::theme_completion(&s.tasks).to_string(),
+                    )],
+                ),
+                lines: s
+                    .tasks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| report_line(t, i + 1, l))
+                    .collect(),
+            }
+        })
+        .collect();
+    let overdue = data
+        .overdue_by_unit
+        .iter()
+        .map(|(u, lines)| {
+            (
+                u.name.to_string(),
+                lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| report_line(t, i + 1, l))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if !from_text.is_empty() {
+        query.append_pair("from", &from_text);
+    }
+    if !to_text.is_empty() {
+        query.append_pair("to", &to_text);
+    }
+    let query = query.finish();
+    let docx_href = if query.is_empty() {
+        format!("/api/v1/documents/{id}/status-report.docx")
+    } else {
+        format!("/api/v1/documents/{id}/status-report.docx?{query}")
+    };
+    let view = StatusReportView {
+        document: id.0,
+        title: t.script(&luoshi_report::title(&data)),
+        date: luoshi_report::chinese_date(day),
+        overview,
+        sections,
+        overdue,
+        cards: data.cards.iter().map(|c| card_view(t, c)).collect(),
+        problems: problems
+            .iter()
+            .map(|p| ReportProblem {
+                id: p.id,
+                description: p.description.to_string(),
+                unit: p.unit.name.to_string(),
+                root_cause: t
+                    .t(&format!("prob.cause.{}", p.root_cause.code()))
+                    .to_owned(),
+                status: t.t(&format!("prob.status.{}", p.status.code())).to_owned(),
+                deadline: p.deadline.to_string(),
+                overdue: p.is_overdue(day),
+            })
+            .collect(),
+        indicators: indicators
+            .iter()
+            .map(|i| ReportIndicator {
+                name: i.name.to_string(),
+                target: format!("{} {}", num(i.annual_target), i.measure),
+                latest: i.values.last().map_or_else(
+                    || t.t("ind.no_value").to_owned(),
+                    |v| format!("{} {}（{}）", num(v.value), i.measure, v.period_end),
+                ),
+                reached: format!("{}%", num(i.progress.reached)),
+                elapsed: format!("{}%", num(i.progress.elapsed)),
+                behind: i.progress.gap < 0.0,
+            })
+            .collect(),
+        docx_href,
+    };
+    render(
+        StatusCode::OK,
+        &StatusReportPage {
+            t,
+            chrome,
+            documents: Vec::new(),
+            report: Some(view),
+            from: from_text,
+            to: to_text,
+            error: None,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_offer_months_quarters_and_years() {
+        let today = Date::parse("2026-02-10").unwrap();
+        let p = periods_around(today, "2026-02");
+        let values: Vec<&str> = p.iter().map(|o| o.value.as_str()).collect();
+        assert_eq!(values[0], "2026-02");
+        assert_eq!(values[1], "2026-01");
+        assert_eq!(values[2], "2025-12");
+        assert!(values.contains(&"2026-Q1"));
+        assert!(values.contains(&"2025-Q2"));
+        assert!(values.contains(&"2025"));
+        assert_eq!(p.iter().filter(|o| o.selected).count(), 1);
+        // A period typed by hand is offered too.
+        let p = periods_around(today, "2020-Q3");
+        assert_eq!(p[0].value, "2020-Q3");
+        assert!(p[0].selected);
+    }
+
+    fn view(id: i64, tier: &str, open: bool) -> CardView {
+        CardView {
+            id,
+            version: 1,
+            tier: tier.to_owned(),
+            tier_label: if tier == "red" { "红牌" } else { "黄牌" }.to_owned(),
+            reasons: vec!["连续 2 次未按期报送进展".to_owned()],
+            task: 7,
+            task_title: "推动产业升级".to_owned(),
+            unit: "省水利厅".to_owned(),
+            raised_on: "2026-07-01".to_owned(),
+            open,
+            cleared: (!open).then(|| "已解除：已约谈（张三，2026-07-02 09:00）".to_owned()),
+        }
+    }
+
+    #[test]
+    fn the_cards_partial_offers_clearing_to_the_office_only() {
+        let t = T::new(crate::error::Lang::Hans);
+        let mut partial = CardsPartial {
+            t,
+            cards: vec![view(1, "red", true), view(2, "yellow", false)],
+            may_clear: true,
+            csrf: "tok".to_owned(),
+            back: "/tasks/7".to_owned(),
+            show_task: false,
+            more: None,
+        };
+        let html = partial.html();
+        assert!(html.contains("tier-red") && html.contains("红牌"));
+        assert!(html.contains("连续 2 次未按期报送进展"));
+        assert!(html.contains("action=\"/cards/1/clear\""), "the open card");
+        assert!(
+            !html.contains("action=\"/cards/2/clear\""),
+            "not the cleared one"
+        );
+        assert!(html.contains("name=\"back\" value=\"/tasks/7\""));
+        assert!(html.contains("已解除：已约谈"));
+        assert!(
+            !html.contains("href=\"/tasks/7\""),
+            "no task link on its own page"
+        );
+        partial.may_clear = false;
+        partial.show_task = true;
+        let html = partial.html();
+        assert!(!html.contains("/clear\""));
+        assert!(html.contains("href=\"/tasks/7\""));
+        partial.cards.clear();
+        assert!(partial.html().contains("没有未解除的预警"));
+    }
+
+    #[test]
+    fn forms_come_back_only_to_local_pages() {
+        assert_eq!(back_to("/tasks/3", "/supervision"), "/tasks/3");
+        assert_eq!(back_to("//evil.example", "/supervision"), "/supervision");
+        assert_eq!(
+            with_done("/supervision?unit=x", "a"),
+            "/supervision?unit=x&done=a"
+        );
+        assert_eq!(with_done("/dashboard", "a"), "/dashboard?done=a");
+    }
 }

@@ -1,0 +1,1050 @@
+//! The supervision pages (督办, notifications, problems, indicators,
+//! evaluation, status report) over HTTP, as a browser without JavaScript
+//! uses them: cookies, forms, redirects. An office user and a unit's
+//! staff walk the same pages: the staff member sees only the unit's
+//! cards, reports due, problems, indicators, notifications and ranking
+//! rows, and is refused what the API refuses; every form needs its CSRF
+//! token; a problem typed in Traditional script finds its Simplified twin
+//! before it is saved. (SQLite: the storage questions are the API
+//! suite's.)
+
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+use helpers::{COMMUNIQUE, Engine, PASSWORD, TestServer};
+use luoshi_core::{
+    CardFilter, CardId, Date, NotificationFilter, ProblemFilter, ProblemStatus, Role, TaskId,
+    WarningRules,
+};
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// A browser without JavaScript: its cookies, no automatic redirects.
+struct Visitor<'a> {
+    s: &'a TestServer,
+    client: reqwest::Client,
+    cookies: Vec<(String, String)>,
+    lang: Option<&'static str>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: String,
+    html: String,
+}
+
+impl Page {
+    /// The CSRF token the page's forms carry.
+    fn csrf(&self) -> String {
+        let at = self
+            .html
+            .find("name=\"csrf\" value=\"")
+            .expect("a form with csrf");
+        let rest = &self.html[at + 19..];
+        rest[..rest.find('"').unwrap()].to_owned()
+    }
+
+    /// No catalogue key of this area shows as text.
+    fn no_raw_keys(&self) {
+        for prefix in ["sup.", "prob.", "notif.", "eval.", "ind.", "sr."] {
+            for (i, _) in self.html.match_indices(prefix) {
+                let before = self.html[..i].chars().next_back().unwrap_or(' ');
+                let after = self.html[i + prefix.len()..].chars().next().unwrap_or(' ');
+                assert!(
+                    !(before == '>' || before == ' ') || !after.is_ascii_lowercase(),
+                    "a raw key near {}",
+                    &self.html[i.saturating_sub(40)..(i + 40).min(self.html.len())]
+                );
+            }
+        }
+    }
+}
+
+impl<'a> Visitor<'a> {
+    fn new(s: &'a TestServer) -> Self {
+        Visitor {
+            s,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Vec::new(),
+            lang: None,
+        }
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut req = req.header("cookie", cookie);
+        if let Some(l) = self.lang {
+            req = req.header("accept-language", l);
+        }
+        let r = req.send().await.unwrap();
+        for c in r.headers().get_all("set-cookie") {
+            let c = c.to_str().unwrap();
+            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            if !v.is_empty() {
+                self.cookies.push((k.to_owned(), v.to_owned()));
+            }
+        }
+        let status = r.status();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        if status.is_success() || status.is_client_error() {
+            let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+            assert!(ct.starts_with("text/html"), "pages answer in HTML: {ct}");
+        }
+        let html = r.text().await.unwrap();
+        assert!(
+            !status.is_server_error(),
+            "{status} on a page: {}",
+            &html[..html.len().min(400)]
+        );
+        Page {
+            status,
+            location,
+            html,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let req = self.client.get(self.s.url(path));
+        let p = self.send(req).await;
+        if p.status.is_success() {
+            p.no_raw_keys();
+        }
+        p
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let req = self
+            .client
+            .post(self.s.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(req).await
+    }
+
+    async fn login(&mut self, login: &str) {
+        let p = self
+            .post("/login", &[("login", login), ("password", PASSWORD)])
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    }
+}
+
+/// Two units with one assigned task each; staff of the first; on
+/// 2026-07-01 (a day after both deadlines) a card on each task, a
+/// notification for each unit, a problem each, an indicator each.
+struct Fixture {
+    task_a: i64,
+    task_c: i64,
+    title_a: String,
+    title_c: String,
+    document: i64,
+    card_a: i64,
+    card_c: i64,
+    note_a: i64,
+    note_c: i64,
+    problem_a: i64,
+    problem_c: i64,
+}
+
+const PROBLEM_A: &str = "审批时限超标，企业办事来回跑多次";
+const PROBLEM_A_HANT: &str = "審批時限超標，企業辦事來回跑多次";
+const PROBLEM_C: &str = "专项资金拨付滞后，项目无法按期开工";
+
+async fn fixture(s: &TestServer) -> Fixture {
+    for unit in ["甲单位", "丙单位"] {
+        s.ok_post_as(&s.admin_token, "/api/v1/units", &json!({"name": unit}), 201)
+            .await;
+    }
+    let doc = s
+        .ok_post(
+            "/api/v1/documents",
+            &json!({"text": COMMUNIQUE, "name": "省委常委会会议通稿"}),
+            201,
+        )
+        .await;
+    let task_a = doc["tasks"][1]["id"].as_i64().unwrap();
+    let task_c = doc["tasks"][2]["id"].as_i64().unwrap();
+    let title_a = doc["tasks"][1]["title"].as_str().unwrap().to_owned();
+    let title_c = doc["tasks"][2]["title"].as_str().unwrap().to_owned();
+    for (task, lead) in [(task_a, "甲单位"), (task_c, "丙单位")] {
+        s.ok_post(
+            &format!("/api/v1/tasks/{task}/assign"),
+            &json!({"expected_version": 1, "lead": lead, "deadline": "2026-06-30", "owner": "李四"}),
+            200,
+        )
+        .await;
+    }
+    s.account("a-staff", Role::UnitStaff, Some("甲单位")).await;
+    let mut problems = Vec::new();
+    for (task, text, cause, class) in [
+        (task_a, PROBLEM_A, "执行不力", "审批效率"),
+        (task_c, PROBLEM_C, "资源不足", "资金拨付"),
+    ] {
+        let p = s
+            .ok_post(
+                "/api/v1/problems",
+                &json!({"description": text, "found_by": "督查", "root_cause": cause,
+                        "deadline": "2026-05-31", "task": task, "class": class}),
+                201,
+            )
+            .await;
+        problems.push(p["problem"]["id"].as_i64().unwrap());
+    }
+    for (task, name) in [(task_a, "新增实验室"), (task_c, "新增用地指标")] {
+        let i = s
+            .ok_post(
+                &format!("/api/v1/tasks/{task}/indicators"),
+                &json!({"name": name, "measure": "家", "year": 2026, "annual_target": 10}),
+                201,
+            )
+            .await;
+        s.ok_post(
+            &format!("/api/v1/indicators/{}/values", i["id"]),
+            &json!({"period": "2026-05", "value": 3}),
+            200,
+        )
+        .await;
+    }
+    let day = Date::parse("2026-07-01").unwrap();
+    s.clock.advance_days(113);
+    assert_eq!(s.store.clock().today(), day);
+    let rules = WarningRules::default();
+    s.store.assess(day, &rules).await.unwrap();
+    s.store
+        .record_reminders(Date::parse("2026-06-30").unwrap(), 3, &[], &rules)
+        .await
+        .unwrap();
+    let card = |task: i64| {
+        let store = s.store.clone();
+        async move {
+            store
+                .cards(&CardFilter {
+                    task: Some(TaskId(task)),
+                    open: true,
+                    ..CardFilter::default()
+                })
+                .await
+                .unwrap()[0]
+                .id
+                .0
+        }
+    };
+    let notes = s
+        .store
+        .notifications(&NotificationFilter::default())
+        .await
+        .unwrap();
+    let note = |task: i64| notes.iter().find(|n| n.task.0 == task).unwrap().id;
+    Fixture {
+        task_a,
+        task_c,
+        title_a,
+        title_c,
+        document: doc["document"]["id"].as_i64().unwrap(),
+        card_a: card(task_a).await,
+        card_c: card(task_c).await,
+        note_a: note(task_a),
+        note_c: note(task_c),
+        problem_a: problems[0],
+        problem_c: problems[1],
+    }
+}
+
+async fn card_open(s: &TestServer, id: i64) -> bool {
+    s.store.card(CardId(id)).await.unwrap().is_open()
+}
+
+#[tokio::test]
+async fn the_office_supervises_through_the_pages() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    let f = fixture(&s).await;
+    let mut v = Visitor::new(&s);
+    v.login("office").await;
+
+    // 督办: reports missed, both cards, the per-unit view, the links.
+    let p = v.get("/supervision").await;
+    assert_eq!(p.status, StatusCode::OK);
+    for needle in [
+        f.title_a.as_str(),
+        f.title_c.as_str(),
+        "甲单位",
+        "丙单位",
+        "红牌",
+        "应报未报",
+        "href=\"/notifications\"",
+        "href=\"/status-report\"",
+        "href=\"/evaluation\"",
+        "href=\"/indicators\"",
+    ] {
+        assert!(p.html.contains(needle), "{needle} missing");
+    }
+    assert!(
+        p.html
+            .contains(&format!("action=\"/cards/{}/clear\"", f.card_c))
+    );
+    let csrf = p.csrf();
+    // Filtered by unit.
+    let p = v.get("/supervision?unit=%E4%B8%99%E5%8D%95%E4%BD%8D").await;
+    assert!(p.html.contains(&f.title_c) && !p.html.contains(&f.title_a));
+    let p = v
+        .get("/supervision?unit=%E6%97%A0%E6%AD%A4%E5%8D%95%E4%BD%8D")
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.html.contains("notice error"));
+
+    // Clearing a card: no CSRF token, no reason, then done.
+    let path = format!("/cards/{}/clear", f.card_c);
+    let p = v
+        .post(&path, &[("version", "1"), ("reason", "已约谈")])
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(card_open(&s, f.card_c).await);
+    let p = v
+        .post(&path, &[("csrf", &csrf), ("version", "1"), ("reason", " ")])
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.html.contains("notice error"), "{}", p.html);
+    assert!(card_open(&s, f.card_c).await);
+    let p = v
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("version", "1"),
+                ("reason", "已约谈，单位已提交整改计划"),
+                ("back", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    assert_eq!(p.location, "/supervision?done=card_cleared");
+    assert!(!card_open(&s, f.card_c).await);
+    let p = v.get(&p.location).await;
+    assert!(p.html.contains("预警已解除"));
+    assert!(
+        !p.html
+            .contains(&format!("action=\"/cards/{}/clear\"", f.card_c))
+    );
+    // Cleared twice: a conflict, said plainly.
+    let p = v
+        .post(
+            &path,
+            &[("csrf", &csrf), ("version", "2"), ("reason", "再次解除")],
+        )
+        .await;
+    assert!(p.status.is_client_error(), "{}", p.status);
+    assert!(p.html.contains("notice error"));
+    // The task page's partial lists the cleared card with its reason.
+    let partial = {
+        let caller_page = v.get("/supervision").await;
+        assert_eq!(caller_page.status, StatusCode::OK);
+        s.store
+            .cards(&CardFilter {
+                task: Some(TaskId(f.task_c)),
+                ..CardFilter::default()
+            })
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        partial[0].clear_reason.as_deref(),
+        Some("已约谈，单位已提交整改计划")
+    );
+
+    // Notifications: every unit's; the office marks none read.
+    let p = v.get("/notifications").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains("甲单位") && p.html.contains("丙单位"));
+    assert!(
+        !p.html.contains("/read\""),
+        "no mark-read form for the office"
+    );
+    let p = v
+        .post(
+            &format!("/notifications/{}/read", f.note_a),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+
+    // The problem list and its filters.
+    let p = v.get("/problems").await;
+    assert!(p.html.contains(PROBLEM_A) && p.html.contains(PROBLEM_C));
+    assert!(p.html.contains("href=\"/problems/new\""));
+    let p = v.get("/problems?root_cause=resources").await;
+    assert!(!p.html.contains(PROBLEM_A) && p.html.contains(PROBLEM_C));
+    let p = v.get("/problems?found_by=self_check").await;
+    assert!(!p.html.contains(PROBLEM_A) && !p.html.contains(PROBLEM_C));
+    let p = v
+        .get("/problems?unit=%E7%94%B2%E5%8D%95%E4%BD%8D&status=open")
+        .await;
+    assert!(p.html.contains(PROBLEM_A) && !p.html.contains(PROBLEM_C));
+    let p = v
+        .get("/problems?class=%E8%B5%84%E9%87%91%E6%8B%A8%E4%BB%98")
+        .await;
+    assert!(!p.html.contains(PROBLEM_A) && p.html.contains(PROBLEM_C));
+    let p = v.get("/problems?status=nonsense").await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Filing: the Traditional text finds its Simplified twin first.
+    let p = v.get("/problems/new").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        !p.html.contains("value=\"save\""),
+        "no save before the check"
+    );
+    let before = s
+        .store
+        .problems(&ProblemFilter::default())
+        .await
+        .unwrap()
+        .len();
+    let fields = |step: &'static str, deadline: &'static str| {
+        vec![
+            ("description", PROBLEM_A_HANT),
+            ("found_by", "self_check"),
+            ("root_cause", "mechanism"),
+            ("unit", "甲单位"),
+            ("deadline", deadline),
+            ("class", "审批效率"),
+            ("step", step),
+        ]
+    };
+    let mut bad = fields("check", "2026-13-01");
+    bad.push(("csrf", &csrf));
+    let p = v.post("/problems/new", &bad).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.html.contains("notice error") && p.html.contains(PROBLEM_A_HANT));
+    let p = v
+        .post("/problems/new", &fields("check", "2026-09-30"))
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let mut check = fields("check", "2026-09-30");
+    check.push(("csrf", &csrf));
+    let p = v.post("/problems/new", &check).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.html);
+    assert!(p.html.contains("已有相似问题"));
+    assert!(
+        p.html.contains(PROBLEM_A),
+        "the Simplified twin is suggested"
+    );
+    assert!(
+        p.html
+            .contains(&format!("href=\"/problems/{}\"", f.problem_a))
+    );
+    assert!(p.html.contains("value=\"save\""));
+    assert!(
+        p.html.contains(PROBLEM_A_HANT),
+        "the form keeps what was typed"
+    );
+    let after_check = s.store.problems(&ProblemFilter::default()).await.unwrap();
+    assert_eq!(after_check.len(), before, "checking saves nothing");
+    let mut save = fields("save", "2026-09-30");
+    save.push(("csrf", &csrf));
+    let p = v.post("/problems/new", &save).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let filed: i64 = p
+        .location
+        .strip_prefix("/problems/")
+        .unwrap()
+        .strip_suffix("?done=problem_filed")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let p = v.get(&p.location).await;
+    assert!(p.html.contains("问题已登记") && p.html.contains(PROBLEM_A_HANT));
+    assert!(p.html.contains(PROBLEM_A), "its twin is listed as similar");
+
+    // Its life cycle: rectify, class, close.
+    let p = v
+        .post(
+            &format!("/problems/{filed}/rectify"),
+            &[
+                ("csrf", &csrf),
+                ("version", "1"),
+                ("measures", "推行一窗受理"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        p.location,
+        format!("/problems/{filed}?done=problem_rectified")
+    );
+    let p = v
+        .post(
+            &format!("/problems/{filed}/class"),
+            &[("csrf", &csrf), ("version", "2"), ("class", "审批效率")],
+        )
+        .await;
+    assert_eq!(
+        p.location,
+        format!("/problems/{filed}?done=problem_classified")
+    );
+    // A stale version: refused, said plainly.
+    let p = v
+        .post(
+            &format!("/problems/{filed}/close"),
+            &[("csrf", &csrf), ("version", "1"), ("evidence", "台账")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::CONFLICT);
+    assert!(p.html.contains("notice error"));
+    // The class closes together: the two 审批效率 problems, not the other.
+    let p = v.get("/problems").await;
+    assert!(p.html.contains("action=\"/problems/classes/close\""));
+    let p = v
+        .post(
+            "/problems/classes/close",
+            &[("class", "审批效率"), ("evidence", "整改报告")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let p = v
+        .post(
+            "/problems/classes/close",
+            &[
+                ("csrf", &csrf),
+                ("class", "审批效率"),
+                ("evidence", "整改报告"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    assert!(p.location.ends_with("done=class_closed"));
+    for (id, closed) in [(f.problem_a, true), (filed, true), (f.problem_c, false)] {
+        let status = s.store.problem(id).await.unwrap().status;
+        assert_eq!(status == ProblemStatus::Closed, closed, "problem {id}");
+    }
+    // One problem closed alone.
+    let p = v
+        .post(
+            &format!("/problems/{}/close", f.problem_c),
+            &[("csrf", &csrf), ("version", "1"), ("evidence", " ")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let p = v
+        .post(
+            &format!("/problems/{}/close", f.problem_c),
+            &[
+                ("csrf", &csrf),
+                ("version", "1"),
+                ("evidence", "资金已拨付"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        p.location,
+        format!("/problems/{}?done=problem_closed", f.problem_c)
+    );
+    let p = v.get(&p.location).await;
+    assert!(p.html.contains("已销号") && !p.html.contains("/close\""));
+
+    // Indicators: both, progress against time, a value recorded.
+    let p = v.get("/indicators").await;
+    assert!(p.html.contains("新增实验室") && p.html.contains("新增用地指标"));
+    assert!(p.html.contains("30%"), "3 of 10 reached");
+    assert!(p.html.contains("滞后"), "behind half a year elapsed");
+    let ind = s
+        .store
+        .indicators(Some(TaskId(f.task_a)), None)
+        .await
+        .unwrap()[0]
+        .id;
+    let p = v
+        .post(
+            &format!("/indicators/{ind}/values"),
+            &[("csrf", &csrf), ("period", "2026-06"), ("value", "abc")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let p = v
+        .post(
+            &format!("/indicators/{ind}/values"),
+            &[("csrf", &csrf), ("period", "2026-06"), ("value", "8")],
+        )
+        .await;
+    assert_eq!(p.location, "/indicators?done=indicator_recorded");
+    let p = v.get(&format!("/indicators?task={}", f.task_a)).await;
+    assert!(p.html.contains("80%") && !p.html.contains("新增用地指标"));
+    let p = v
+        .post(
+            "/indicators/new",
+            &[
+                ("csrf", &csrf),
+                ("task", &f.task_c.to_string()),
+                ("name", "用地报批件数"),
+                ("measure", "件"),
+                ("year", "2026"),
+                ("target", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location, "/indicators?done=indicator_added");
+
+    // Evaluation: both units, the burden beside the score, the export.
+    let p = v.get("/evaluation?period=2026-06").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains("甲单位") && p.html.contains("丙单位"));
+    assert!(p.html.contains("应报") && p.html.contains("报送负担"));
+    assert!(
+        p.html
+            .contains("href=\"/api/v1/evaluation/export?period=2026-06\"")
+    );
+    let p = v.get("/evaluation?period=2026-13").await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.html.contains("notice error"));
+    let x = v
+        .client
+        .get(s.url("/api/v1/evaluation/export?period=2026-06"));
+    let cookie = v
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let r = x.header("cookie", cookie).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the export link works by cookie"
+    );
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+
+    // The status report: choose the document, then the printable page.
+    let p = v.get("/status-report").await;
+    assert!(
+        p.html
+            .contains(&format!("href=\"/status-report?document={}\"", f.document))
+    );
+    let p = v
+        .get(&format!("/status-report?document={}", f.document))
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    for needle in [
+        "贯彻落实情况的汇报",
+        f.title_a.as_str(),
+        f.title_c.as_str(),
+        "逾期事项",
+        PROBLEM_C,
+        "新增实验室",
+        &format!("/api/v1/documents/{}/status-report.docx", f.document),
+    ] {
+        assert!(p.html.contains(needle), "{needle} missing");
+    }
+    let p = v
+        .get(&format!(
+            "/status-report?document={}&from=2026-99-01",
+            f.document
+        ))
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let p = v.get("/status-report?document=999").await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+
+    // Every other form without its CSRF token: refused, nothing written.
+    let ind_c = s
+        .store
+        .indicators(Some(TaskId(f.task_c)), None)
+        .await
+        .unwrap()[0]
+        .clone();
+    for (path, form) in [
+        (
+            format!("/problems/{}/rectify", f.problem_c),
+            vec![("version", "2"), ("measures", "x")],
+        ),
+        (
+            format!("/problems/{}/class", f.problem_c),
+            vec![("version", "2"), ("class", "x")],
+        ),
+        (
+            format!("/indicators/{}/values", ind_c.id),
+            vec![("period", "2026-06"), ("value", "5")],
+        ),
+        (
+            "/indicators/new".to_owned(),
+            vec![
+                ("task", "2"),
+                ("name", "x"),
+                ("year", "2026"),
+                ("target", "1"),
+            ],
+        ),
+        ("/notifications/read-all".to_owned(), vec![]),
+    ] {
+        let p = v.post(&path, &form).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(
+        s.store
+            .indicators(Some(TaskId(f.task_c)), None)
+            .await
+            .unwrap()[0]
+            .values,
+        ind_c.values
+    );
+
+    // Bad ids and values: a plain 4xx page, never a 5xx (the visitor
+    // checks), nothing written.
+    for path in [
+        "/problems/abc",
+        "/problems/-1",
+        "/problems/99999999999999999999",
+        "/indicators?task=abc",
+        "/evaluation?period=%00",
+        "/status-report?document=abc",
+        "/supervision?unit=%20%20",
+    ] {
+        let p = v.get(path).await;
+        assert!(
+            p.status.is_client_error() || p.status == StatusCode::OK,
+            "{path}: {}",
+            p.status
+        );
+    }
+    for (path, form) in [
+        (
+            "/cards/abc/clear",
+            vec![("csrf", csrf.as_str()), ("version", "1"), ("reason", "x")],
+        ),
+        (
+            "/cards/1/clear",
+            vec![("csrf", csrf.as_str()), ("version", "x"), ("reason", "x")],
+        ),
+        (
+            "/cards/999/clear",
+            vec![("csrf", csrf.as_str()), ("version", "1"), ("reason", "x")],
+        ),
+        ("/notifications/abc/read", vec![("csrf", csrf.as_str())]),
+        (
+            "/indicators/abc/values",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("period", "2026-06"),
+                ("value", "1"),
+            ],
+        ),
+        (
+            "/indicators/999/values",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("period", "2026-06"),
+                ("value", "1"),
+            ],
+        ),
+        (
+            "/indicators/new",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("task", "999"),
+                ("name", "x"),
+                ("year", "2026"),
+                ("target", "1"),
+            ],
+        ),
+        (
+            "/indicators/new",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("task", "1"),
+                ("name", "x"),
+                ("year", "twenty"),
+                ("target", "1"),
+            ],
+        ),
+        (
+            "/problems/new",
+            vec![("csrf", csrf.as_str()), ("step", "save")],
+        ),
+        (
+            "/problems/new",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("description", "x"),
+                ("found_by", "督查"),
+                ("root_cause", "其他"),
+                ("deadline", "2026-09-30"),
+                ("task", "999"),
+                ("step", "save"),
+            ],
+        ),
+        (
+            "/problems/new",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("description", "x"),
+                ("found_by", "督查"),
+                ("root_cause", "其他"),
+                ("deadline", "2026-09-30"),
+                ("unit", "无此单位"),
+                ("step", "save"),
+            ],
+        ),
+        (
+            "/problems/classes/close",
+            vec![("csrf", csrf.as_str()), ("class", ""), ("evidence", "x")],
+        ),
+        (
+            "/problems/abc/rectify",
+            vec![("csrf", csrf.as_str()), ("version", "1"), ("measures", "x")],
+        ),
+    ] {
+        let p = v.post(path, &form).await;
+        assert!(p.status.is_client_error(), "{path}: {}", p.status);
+        assert!(
+            p.html.contains("notice error") || p.html.contains("出错"),
+            "{path}: {}",
+            p.html
+        );
+    }
+    assert_eq!(
+        s.store
+            .problems(&ProblemFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        3,
+        "nothing filed by the bad forms"
+    );
+
+    // The other languages.
+    v.lang = Some("en");
+    let p = v.get("/supervision").await;
+    assert!(p.html.contains("Reports due and missed") && p.html.contains("Red card"));
+    let p = v.get("/problems").await;
+    assert!(p.html.contains("Root cause"));
+    v.lang = Some("zh-TW");
+    let p = v.get("/supervision").await;
+    assert!(
+        p.html.contains("應報未報") || p.html.contains("督辦"),
+        "{}",
+        &p.html[..600]
+    );
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn a_units_staff_sees_only_its_own_unit() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    let f = fixture(&s).await;
+    let mut v = Visitor::new(&s);
+    v.login("a-staff").await;
+
+    let p = v.get("/supervision").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains(&f.title_a), "its own task");
+    assert!(!p.html.contains(&f.title_c), "not the other unit's task");
+    assert!(!p.html.contains("丙单位"));
+    assert!(!p.html.contains("/clear\""), "no clearing form");
+    let csrf = p.csrf();
+    for card in [f.card_a, f.card_c] {
+        let p = v
+            .post(
+                &format!("/cards/{card}/clear"),
+                &[("csrf", &csrf), ("version", "1"), ("reason", "自行解除")],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert!(card_open(&s, card).await);
+    }
+
+    // Notifications: its unit's only; it marks its own read, not others'.
+    let p = v.get("/notifications").await;
+    assert!(p.html.contains("甲单位") && !p.html.contains("丙单位"));
+    assert!(
+        p.html
+            .contains(&format!("action=\"/notifications/{}/read\"", f.note_a))
+    );
+    let p = v
+        .post(&format!("/notifications/{}/read", f.note_a), &[])
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let p = v
+        .post(
+            &format!("/notifications/{}/read", f.note_a),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(p.location, "/notifications?done=notification_read");
+    let p = v
+        .post(
+            &format!("/notifications/{}/read", f.note_c),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(!p.html.contains(&f.title_c));
+    let unread = s
+        .store
+        .notifications(&NotificationFilter {
+            unread: true,
+            ..NotificationFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(unread.iter().any(|n| n.id == f.note_c));
+    assert!(!unread.iter().any(|n| n.id == f.note_a));
+    let p = v.get("/notifications?unread=1").await;
+    assert!(
+        p.html.contains("未读 1 条"),
+        "the other reminder of its task"
+    );
+    assert!(
+        !p.html
+            .contains(&format!("action=\"/notifications/{}/read\"", f.note_a))
+    );
+    // All of its unit's marked read at once; the other unit's stay unread.
+    let p = v.post("/notifications/read-all", &[("csrf", &csrf)]).await;
+    assert_eq!(p.location, "/notifications?done=notifications_read");
+    let p = v.get("/notifications?unread=1").await;
+    assert!(p.html.contains("暂无提醒") && p.html.contains("未读 0 条"));
+    let unread = s
+        .store
+        .notifications(&NotificationFilter {
+            unread: true,
+            ..NotificationFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(!unread.is_empty() && unread.iter().all(|n| n.unit.name.as_str() == "丙单位"));
+
+    // Problems: its own only; it rectifies its own, nothing else.
+    let p = v.get("/problems").await;
+    assert!(p.html.contains(PROBLEM_A) && !p.html.contains(PROBLEM_C));
+    assert!(!p.html.contains("/problems/new") && !p.html.contains("classes/close"));
+    let p = v.get(&format!("/problems/{}", f.problem_c)).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(!p.html.contains(PROBLEM_C));
+    let p = v.get("/problems/999").await;
+    assert_eq!(
+        p.status,
+        StatusCode::FORBIDDEN,
+        "the same as another unit's"
+    );
+    let p = v.get("/problems/new").await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = v
+        .post(
+            "/problems/new",
+            &[
+                ("csrf", &csrf),
+                ("description", "本单位自查问题"),
+                ("found_by", "self_check"),
+                ("root_cause", "other"),
+                ("deadline", "2026-09-30"),
+                ("step", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = v.get(&format!("/problems/{}", f.problem_a)).await;
+    assert!(p.html.contains("/rectify\"") && !p.html.contains("/close\""));
+    let p = v
+        .post(
+            &format!("/problems/{}/rectify", f.problem_c),
+            &[("csrf", &csrf), ("version", "1"), ("measures", "越权整改")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = v
+        .post(
+            &format!("/problems/{}/rectify", f.problem_a),
+            &[
+                ("csrf", &csrf),
+                ("version", "1"),
+                ("measures", "压缩审批环节"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        p.location,
+        format!("/problems/{}?done=problem_rectified", f.problem_a)
+    );
+    for (path, form) in [
+        (
+            format!("/problems/{}/close", f.problem_a),
+            vec![("csrf", csrf.as_str()), ("version", "2"), ("evidence", "x")],
+        ),
+        (
+            format!("/problems/{}/class", f.problem_a),
+            vec![("csrf", csrf.as_str()), ("version", "2"), ("class", "x")],
+        ),
+        (
+            "/problems/classes/close".to_owned(),
+            vec![
+                ("csrf", csrf.as_str()),
+                ("class", "资金拨付"),
+                ("evidence", "x"),
+            ],
+        ),
+    ] {
+        let p = v.post(&path, &form).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(
+        s.store.problem(f.problem_c).await.unwrap().status,
+        ProblemStatus::Open
+    );
+
+    // Indicators: its own task's only; no forms; another task refused.
+    let p = v.get("/indicators").await;
+    assert!(p.html.contains("新增实验室") && !p.html.contains("新增用地指标"));
+    assert!(!p.html.contains("/values\""));
+    let p = v.get(&format!("/indicators?task={}", f.task_c)).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+
+    // Evaluation: its own row; no export. The status report: refused.
+    let p = v.get("/evaluation?period=2026-06").await;
+    assert!(p.html.contains("甲单位") && !p.html.contains("丙单位"));
+    assert!(!p.html.contains("/export"));
+    let p = v
+        .get(&format!("/status-report?document={}", f.document))
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = v.get("/status-report").await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn a_card_shows_its_tier_reason_and_task_to_its_unit() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    let f = fixture(&s).await;
+    let cards = s
+        .store
+        .cards(&CardFilter {
+            task: Some(TaskId(f.task_a)),
+            ..CardFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(cards.len(), 1);
+    assert_eq!(cards[0].tier, "red");
+    let mut v = Visitor::new(&s);
+    v.login("a-staff").await;
+    let p = v.get("/supervision").await;
+    assert!(p.html.contains("tier-red"));
+    assert!(p.html.contains(&cards[0].reasons[0].text));
+    assert!(p.html.contains(&format!("href=\"/tasks/{}\"", f.task_a)));
+    assert!(!p.html.contains(&format!("href=\"/tasks/{}\"", f.task_c)));
+    s.finish().await;
+}
