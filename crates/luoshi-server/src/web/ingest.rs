@@ -63,6 +63,9 @@ pub const SCRIPT: &str = include_str!("static/ingest.js");
 /// a progress page instead of within the request.
 pub const LARGE_CHARS: usize = 20_000;
 
+/// The most tasks a posted draft may hold (a long plan has hundreds).
+const MAX_DRAFT_TASKS: usize = 10_000;
+
 /// How long a finished job stays readable.
 const JOB_TTL: Duration = Duration::from_secs(3600);
 
@@ -945,10 +948,10 @@ pub struct Piece {
     pub anchor: Option<String>,
 }
 
+/// A theme a task may be moved under.
 pub struct Opt {
     pub value: String,
     pub label: String,
-    pub selected: bool,
 }
 
 pub struct Row {
@@ -958,9 +961,9 @@ pub struct Row {
     pub theme: bool,
     pub title: String,
     pub text: String,
-    pub cue: String,
     pub due: String,
-    pub parents: Vec<Opt>,
+    /// The parent's id, empty for none.
+    pub parent: String,
     pub may_move: bool,
 }
 
@@ -975,7 +978,7 @@ pub struct ReviewPage {
     pub pieces: Vec<Piece>,
     pub rows: Vec<Row>,
     pub dropped: Vec<Row>,
-    pub roots: Vec<Opt>,
+    pub targets: Vec<Opt>,
     pub m_title: String,
     pub m_date: String,
     pub m_body: String,
@@ -1042,39 +1045,25 @@ fn pieces(draft: &Draft, spans: &[(String, [usize; 2])]) -> Vec<Piece> {
     out
 }
 
-fn task_row(t: T, draft: &Draft, i: usize, number: String, depth: usize) -> Row {
+fn task_row(
+    draft: &Draft,
+    with_children: &HashSet<&str>,
+    i: usize,
+    number: String,
+    depth: usize,
+) -> Row {
     let task = &draft.tasks[i];
-    let roots: Vec<Opt> = std::iter::once(Opt {
-        value: String::new(),
-        label: t.t("ingest.top_level").to_owned(),
-        selected: task.parent.is_none(),
-    })
-    .chain(
-        draft
-            .ordered()
-            .into_iter()
-            .filter(|(j, d)| *d == 0 && *j != i)
-            .map(|(j, _)| {
-                let p = &draft.tasks[j];
-                Opt {
-                    value: p.id.clone(),
-                    label: p.title.chars().take(24).collect(),
-                    selected: task.parent.as_deref() == Some(p.id.as_str()),
-                }
-            }),
-    )
-    .collect();
+    let heads = with_children.contains(task.id.as_str());
     Row {
         id: task.id.clone(),
         number,
         depth: depth.min(3),
-        theme: task.kind == "theme" || draft.has_children(&task.id),
+        theme: task.kind == "theme" || heads,
         title: task.title.clone(),
         text: task.text.clone(),
-        cue: task.cue.clone(),
         due: task.due_text.clone().unwrap_or_default(),
-        parents: roots,
-        may_move: !draft.has_children(&task.id),
+        parent: task.parent.clone().unwrap_or_default(),
+        may_move: !heads,
     }
 }
 
@@ -1087,6 +1076,12 @@ fn review_page(
 ) -> Response {
     let t = page.t;
     let order = draft.ordered();
+    let with_children: HashSet<&str> = draft
+        .tasks
+        .iter()
+        .filter(|t| !t.dropped)
+        .filter_map(|t| t.parent.as_deref())
+        .collect();
     let rows: Vec<Row> = order
         .iter()
         .copied()
@@ -1101,28 +1096,30 @@ fn review_page(
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(".");
-            Some(task_row(t, draft, i, number, depth))
+            Some(task_row(draft, &with_children, i, number, depth))
         })
         .collect();
     let dropped: Vec<Row> = (0..draft.tasks.len())
         .filter(|&i| draft.tasks[i].dropped)
-        .map(|i| task_row(t, draft, i, String::new(), 0))
+        .map(|i| task_row(draft, &with_children, i, String::new(), 0))
         .collect();
     let spans: Vec<(String, [usize; 2])> = order
         .iter()
         .map(|&(i, _)| (draft.tasks[i].id.clone(), draft.tasks[i].span))
         .collect();
-    let roots = std::iter::once(Opt {
-        value: String::new(),
-        label: t.t("ingest.top_level").to_owned(),
-        selected: true,
-    })
-    .chain(order.iter().filter(|(_, d)| *d == 0).map(|&(i, _)| Opt {
-        value: draft.tasks[i].id.clone(),
-        label: draft.tasks[i].title.chars().take(24).collect(),
-        selected: false,
-    }))
-    .collect();
+    // Move targets: the top-level themes (a task goes one level down).
+    let targets: Vec<Opt> = rows
+        .iter()
+        .filter(|r| r.depth == 0 && r.theme)
+        .map(|r| Opt {
+            value: r.id.clone(),
+            label: format!(
+                "{} {}",
+                r.number,
+                r.title.chars().take(20).collect::<String>()
+            ),
+        })
+        .collect();
     let themes = rows.iter().filter(|r| r.theme).count();
     let summary = t.f(
         "ingest.summary",
@@ -1142,7 +1139,7 @@ fn review_page(
         pieces: pieces(draft, &spans),
         rows,
         dropped,
-        roots,
+        targets,
         m_title: draft.meeting.title.clone().unwrap_or_default(),
         m_date: draft.meeting.date.clone().unwrap_or_default(),
         m_body: draft.meeting.body.clone().unwrap_or_default(),
@@ -1180,6 +1177,7 @@ pub async fn review(
     let Some(mut draft) = fields
         .get("draft")
         .and_then(|d| serde_json::from_str::<Draft>(&d).ok())
+        .filter(|d| d.tasks.len() <= MAX_DRAFT_TASKS)
     else {
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -1541,6 +1539,9 @@ pub async fn job_page(page: Page, Path(id): Path<String>) -> Response {
         JobState::Running(phase) => {
             p.running = true;
             match (job.kind, phase) {
+                (JobKind::Import, Phase::Running) if total == 0 => {
+                    p.phase = t.t("ingest.job.opening").to_owned();
+                }
                 (JobKind::Import, Phase::Running) => {
                     p.progress = rows;
                     p.bar = (total > 0).then_some((done, total));
