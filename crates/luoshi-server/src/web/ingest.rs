@@ -665,30 +665,45 @@ fn add(draft: &mut Draft, fields: &Fields) -> Result<(), EditError> {
     }
     let n = draft.chars();
     let offset = |f: &str| fields.get(f).and_then(|v| v.trim().parse::<usize>().ok());
+    let display = draft.display();
+    let src: Vec<char> = draft.source.chars().collect();
+    // Where the source form of the character shown at offset `o` ends: a
+    // character reference (`&ldquo;`) ends at its ';', so a span never
+    // cuts one in two.
+    let after = |o: usize| {
+        let i = display.partition_point(|(_, x)| *x < o);
+        let reference =
+            display.get(i).is_some_and(|(c, x)| *x == o && *c != '&') && src.get(o) == Some(&'&');
+        let end = if reference {
+            src[o..]
+                .iter()
+                .position(|c| *c == ';')
+                .map_or(o + 1, |p| o + p + 1)
+        } else {
+            o + 1
+        };
+        end.min(n)
+    };
     let span = match (offset("add_start"), offset("add_end")) {
-        (Some(s), Some(e)) if s < e && e <= n => [s, e],
+        (Some(s), Some(e)) if s < e && e <= n => [s, after(e - 1)],
         _ => {
-            let display = draft.display();
             let wanted: Vec<char> = typed.chars().filter(|c| !c.is_whitespace()).collect();
-            let shown: Vec<(char, usize)> = display
-                .into_iter()
-                .filter(|(c, _)| !c.is_whitespace())
+            // Indices of the characters shown, whitespace left out.
+            let shown: Vec<usize> = (0..display.len())
+                .filter(|&i| !display[i].0.is_whitespace())
                 .collect();
             let at = (0..shown.len().saturating_sub(wanted.len()) + 1)
                 .find(|&k| {
                     shown.len() >= k + wanted.len()
                         && shown[k..k + wanted.len()]
                             .iter()
-                            .map(|(c, _)| *c)
+                            .map(|&i| display[i].0)
                             .eq(wanted.iter().copied())
                 })
                 .filter(|_| !wanted.is_empty())
                 .ok_or_else(|| refuse("ingest.err.add_not_found"))?;
-            let last = shown[at + wanted.len() - 1].1;
-            let end = shown
-                .get(at + wanted.len())
-                .map_or(last + 1, |(_, o)| (*o).min(last + 1).max(last + 1));
-            [shown[at].1, end.min(n)]
+            let last = shown[at + wanted.len() - 1];
+            [display[shown[at]].1, after(display[last].1)]
         }
     };
     let text = draft.text_of(span);
@@ -1769,6 +1784,42 @@ mod tests {
                 assert!(ex.tasks[..i].iter().any(|q| &q.id == p));
             }
         }
+    }
+
+    #[test]
+    fn an_added_span_in_html_never_cuts_a_character_reference() {
+        let html = "<html><body><p>会议要求，要建设&ldquo;高地&rdquo;。</p></body></html>";
+        let source = luoshi_extract::decode(html.as_bytes()).unwrap();
+        let ex = luoshi_extract::extract(&source);
+        let mut d = Draft::new(None, &source, &ex);
+        let chars: Vec<char> = html.chars().collect();
+        let amp = html[..html.rfind("&rdquo;").unwrap()].chars().count();
+        // The script's offsets: one past the reference's '&'.
+        let start = html[..html.find("建设").unwrap()].chars().count();
+        let (s, e) = (start.to_string(), (amp + 1).to_string());
+        edit(
+            &mut d,
+            &fields(&[
+                ("add_text", "建设“高地”"),
+                ("add_start", &s),
+                ("add_end", &e),
+            ]),
+            "add",
+        )
+        .unwrap();
+        let span = d.tasks.last().unwrap().span;
+        assert_eq!(
+            chars[span[0]..span[1]].iter().collect::<String>(),
+            "建设&ldquo;高地&rdquo;"
+        );
+        assert_eq!(d.tasks.last().unwrap().text, "建设“高地”");
+        // Without the script: found in the text shown.
+        edit(&mut d, &fields(&[("add_text", "“高地”。")]), "add").unwrap();
+        let span = d.tasks.last().unwrap().span;
+        assert_eq!(
+            chars[span[0]..span[1]].iter().collect::<String>(),
+            "&ldquo;高地&rdquo;。"
+        );
     }
 
     #[test]
