@@ -366,6 +366,9 @@ pub const CODES: &[&str] = &[
     "card_already_cleared",
     "card_superseded",
     "docx_write_failed",
+    // the pages' own
+    "payload_too_large",
+    "job_not_found",
 ];
 
 /// The English text of a code.
@@ -477,6 +480,10 @@ pub fn english(code: &str) -> Option<&'static str> {
         "card_already_cleared" => "The warning card has already been cleared.",
         "card_superseded" => "The warning card was replaced by a more severe one.",
         "docx_write_failed" => "The Word file could not be produced.",
+        "payload_too_large" => "The form or upload is too large; shorten it or split the file.",
+        "job_not_found" => {
+            "This job was not found: it may have expired (an hour after it ended) or belong to another user. Upload the file again."
+        }
         _ => return None,
     })
 }
