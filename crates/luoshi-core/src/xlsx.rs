@@ -665,6 +665,15 @@ fn column_letter(col: usize) -> String {
 /// Reads a ledger sheet from .xlsx bytes. Every row is validated; when any
 /// cell is bad the result lists them all and no row is returned.
 pub fn read(bytes: &[u8]) -> Result<ImportSheet, XlsxError> {
+    read_with_progress(bytes, &mut |_, _| {})
+}
+
+/// [`read`], telling `on_row(rows validated, rows below the header)`
+/// after each row, so that a page can show how far a long import is.
+pub fn read_with_progress(
+    bytes: &[u8],
+    on_row: &mut dyn FnMut(usize, usize),
+) -> Result<ImportSheet, XlsxError> {
     let mut book: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| XlsxError::Open(e.to_string()))?;
     let names = book.sheet_names();
@@ -723,7 +732,9 @@ pub fn read(bytes: &[u8]) -> Result<ImportSheet, XlsxError> {
 
     let mut rows = Vec::new();
     let mut errors = Vec::new();
+    let below_header = grid.len() - header_at - 1;
     for (i, cells) in grid.iter().enumerate().skip(header_at + 1) {
+        on_row(i - header_at - 1, below_header);
         let excel_row = u32::try_from(top + i + 1).unwrap_or(u32::MAX);
         let get = |h: &str| -> &Data {
             columns
@@ -950,6 +961,7 @@ pub fn read(bytes: &[u8]) -> Result<ImportSheet, XlsxError> {
             });
         }
     }
+    on_row(below_header, below_header);
     if !errors.is_empty() {
         return Err(XlsxError::Cells(errors));
     }

@@ -370,6 +370,9 @@ pub const CODES: &[&str] = &[
     "nothing_selected",
     "too_many_tasks",
     "token_not_found",
+    // the pages' own
+    "payload_too_large",
+    "job_not_found",
 ];
 
 /// The English text of a code.
@@ -484,6 +487,10 @@ pub fn english(code: &str) -> Option<&'static str> {
         "nothing_selected" => "Tick the tasks to assign first.",
         "too_many_tasks" => "Too many tasks at once; submit them in smaller batches.",
         "token_not_found" => "No such token: you can only revoke your own API tokens.",
+        "payload_too_large" => "The form or upload is too large; shorten it or split the file.",
+        "job_not_found" => {
+            "This job was not found: it may have expired (an hour after it ended) or belong to another user. Upload the file again."
+        }
         _ => return None,
     })
 }

@@ -37,7 +37,7 @@ const TOP_UNITS: usize = 20;
 const OVERDUE_PROBE: u32 = 1000;
 
 /// What a `?done=` parameter may name (anything else is ignored).
-const DONE: [&str; 8] = [
+const DONE: [&str; 9] = [
     "report_filed",
     "close_requested",
     "closed",
@@ -46,6 +46,7 @@ const DONE: [&str; 8] = [
     "report_returned",
     "password_changed",
     "logged_out",
+    "ingested",
 ];
 
 /// Renders a template as an HTML response.
