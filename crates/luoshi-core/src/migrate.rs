@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_reminders.sql"),
         postgres: include_str!("../migrations/postgres/0006_reminders.sql"),
     },
+    Migration {
+        version: 9,
+        name: "notices",
+        sqlite: include_str!("../migrations/sqlite/0009_notices.sql"),
+        postgres: include_str!("../migrations/postgres/0009_notices.sql"),
+    },
 ];
 
 /// The newest schema version this build knows: the largest in the list.

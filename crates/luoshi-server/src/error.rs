@@ -366,6 +366,11 @@ pub const CODES: &[&str] = &[
     "card_already_cleared",
     "card_superseded",
     "docx_write_failed",
+    // the status report and supervision notices
+    "report_bad_range",
+    "notice_nothing_due",
+    "notice_task_not_open",
+    "notice_bad_reply_by",
 ];
 
 /// The English text of a code.
@@ -477,6 +482,12 @@ pub fn english(code: &str) -> Option<&'static str> {
         "card_already_cleared" => "The warning card has already been cleared.",
         "card_superseded" => "The warning card was replaced by a more severe one.",
         "docx_write_failed" => "The Word file could not be produced.",
+        "report_bad_range" => "The start of the range is after its end.",
+        "notice_nothing_due" => "The unit leads no overdue or carded task; no notice is needed.",
+        "notice_task_not_open" => {
+            "The task is not assigned or already closed; no notice can be issued."
+        }
+        "notice_bad_reply_by" => "The reply deadline is before the day of issue.",
         _ => return None,
     })
 }
