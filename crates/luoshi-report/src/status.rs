@@ -24,6 +24,8 @@ use crate::{
 
 /// Past this many themes, section 二 is a table by theme.
 pub const DETAIL_THEMES: usize = 60;
+/// Rows of the table by theme.
+pub const THEME_ROWS: usize = 100;
 /// Tasks listed under one theme.
 pub const TASKS_PER_THEME: usize = 40;
 /// Entries listed in the problem, card and next-step sections.
@@ -248,22 +250,35 @@ pub fn status_outline(r: &StatusReport) -> Outline {
         blocks.push(Block::Paragraph("暂无具体任务。".to_owned()));
     } else if with_tasks.len() > DETAIL_THEMES {
         tables += 1;
-        blocks.push(Block::Paragraph(format!(
-            "共{}个主题，各主题任务推进情况见表{tables}。",
-            with_tasks.len()
-        )));
-        let rows = with_tasks
+        // The themes with most overdue tasks first, then in document order.
+        let mut ranked: Vec<(usize, &&ThemeSection, usize)> = with_tasks
             .iter()
             .enumerate()
-            .map(|(i, s)| {
+            .map(|(i, s)| (i, s, s.tasks.iter().filter(|l| l.overdue).count()))
+            .collect();
+        ranked.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        let shown = ranked.len().min(THEME_ROWS);
+        blocks.push(Block::Paragraph(format!(
+            "共{}个主题，各主题任务推进情况见表{tables}{}。",
+            with_tasks.len(),
+            if shown < ranked.len() {
+                format!("（按逾期任务数列出前{shown}个）")
+            } else {
+                String::new()
+            }
+        )));
+        let rows = ranked
+            .iter()
+            .take(THEME_ROWS)
+            .enumerate()
+            .map(|(k, (_, s, overdue))| {
                 let closed = s
                     .tasks
                     .iter()
                     .filter(|l| l.task.status == Status::Closed)
                     .count();
-                let overdue = s.tasks.iter().filter(|l| l.overdue).count();
                 vec![
-                    (i + 1).to_string(),
+                    (k + 1).to_string(),
                     theme_name(s),
                     s.tasks.len().to_string(),
                     closed.to_string(),
@@ -278,8 +293,11 @@ pub fn status_outline(r: &StatusReport) -> Outline {
                 .map(str::to_owned)
                 .to_vec(),
             rows,
-            shares: vec![6, 44, 12, 12, 12, 14],
+            shares: vec![8, 42, 12, 12, 12, 14],
         });
+        if let Some(m) = more(THEME_ROWS, ranked.len(), "个主题") {
+            blocks.push(Block::Paragraph(m));
+        }
     } else {
         for (k, s) in with_tasks.iter().enumerate() {
             blocks.push(Block::Subheading(format!(

@@ -524,3 +524,64 @@ fn chinese_numbers_for_headings() {
         ["一", "九", "十", "十一", "二十", "二十三", "九十九", "100"]
     );
 }
+
+#[tokio::test]
+async fn a_seeded_ledger_gives_a_readable_report() {
+    let dir = std::env::temp_dir().join(format!("luoshi_report_seeded_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("luoshi.db").display());
+    let clock = std::sync::Arc::new(luoshi_core::ManualClock::at_noon(day("2026-07-08")));
+    let store = luoshi_core::Store::open(&url, clock).await.unwrap();
+    let actor = PersonName::parse("bench").unwrap();
+    let seeded = store
+        .seed(
+            &actor,
+            &luoshi_core::SeedPlan {
+                units: 60,
+                tasks: 3_000,
+                reports: 6_000,
+                seed: 7,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .assess(day("2026-07-08"), &luoshi_core::WarningRules::default())
+        .await
+        .unwrap();
+    let r = store
+        .status_report(&query(ReportScope::Ledger, "2026-07-08"))
+        .await
+        .unwrap();
+    assert_eq!(r.documents.len() as u64, seeded.documents);
+    let themes = r.themes.iter().filter(|s| s.theme.is_some()).count() as u64;
+    assert_eq!(
+        r.totals.tasks + themes,
+        seeded.tasks,
+        "every row is a theme or a task"
+    );
+    assert!(r.totals.overdue > 0 && !r.overdue_by_unit.is_empty());
+    let outline = luoshi_report::status_outline(&r);
+    // Long lists are cut, and say so.
+    for b in &outline.blocks {
+        match b {
+            luoshi_report::Block::Table { rows, .. } => assert!(rows.len() <= 100),
+            luoshi_report::Block::Paragraph(p) => assert!(p.chars().count() < 2_000, "{p}"),
+            _ => {}
+        }
+    }
+    let cut = outline
+        .blocks
+        .iter()
+        .filter(|b| matches!(b, luoshi_report::Block::Paragraph(p) if p.contains("未列出")))
+        .count();
+    assert!(cut >= 1, "{outline:?}");
+    let bytes = luoshi_report::status_docx(&r).unwrap();
+    let (_, paragraphs, tables) = read_back(&bytes);
+    assert!(tables >= 2, "{tables}");
+    assert!(paragraphs.iter().any(|p| p == "二、各项任务推进情况"));
+    assert!(bytes.len() < 2_000_000, "{} bytes", bytes.len());
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
