@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::clock::CHINA_OFFSET_MINUTES;
 use crate::db::Arg;
-use crate::error::{Entity, StoreError};
+use crate::error::StoreError;
 use crate::lifecycle::Status;
 use crate::model::{Meeting, ProgressReport, Task, TaskFilter, TaskKind, UnitRef};
 use crate::problem_store::{Indicator, ProblemEntry, ProblemFilter};
@@ -108,7 +108,7 @@ fn day_ms(d: Date, end: bool) -> i64 {
 impl Store {
     /// The data of the implementation status report for `q`. An unknown
     /// document or task is `NotFound`; a theme must be a task with
-    /// children or of kind theme (else `NotFound` of a theme).
+    /// children or of kind theme (else `value_bad_choice`).
     pub async fn status_report(&self, q: &ReportQuery) -> Result<StatusReport, StoreError> {
         let mut tx = self.pool().read().await?;
         let (document, theme) = match q.scope {
@@ -133,7 +133,14 @@ impl Store {
         if let Some(theme) = &theme {
             tasks = subtree(tasks, theme.id);
             if tasks.len() <= 1 && theme.kind != TaskKind::Theme {
-                return Err(StoreError::not_found(Entity::Task, theme.id));
+                return Err(crate::error::ValueError::BadChoice {
+                    field: "theme",
+                    detail: format!(
+                        "任务 {} 不是主题（没有下级任务），请指定一个主题的任务号，或按文件汇报。",
+                        theme.id
+                    ),
+                }
+                .into());
             }
         }
 

@@ -266,12 +266,12 @@ async fn a_theme_and_the_whole_ledger_are_reported_too() {
         .iter()
         .find(|t| t.kind == TaskKind::Task && !tasks.iter().any(|c| c.parent == Some(t.id)))
         .unwrap();
-    assert!(matches!(
-        store
-            .status_report(&query(ReportScope::Theme(leaf.id), "2026-07-08"))
-            .await,
-        Err(StoreError::NotFound { .. })
-    ));
+    let e = store
+        .status_report(&query(ReportScope::Theme(leaf.id), "2026-07-08"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "value_bad_choice");
+    assert!(e.to_string().contains("不是主题"), "{e}");
     // The whole ledger, and a range that ends before any report: no
     // latest progress, the same tasks.
     let all = store
