@@ -274,9 +274,29 @@ pub(crate) const REPORT_BATCHES: TableSpec = TableSpec {
     digested: &[],
 };
 
+/// Supervision notices (督办通知) issued (migration 9).
+pub(crate) const NOTICES: TableSpec = TableSpec {
+    name: "notices",
+    columns: &[
+        "id",
+        "version",
+        "year",
+        "number",
+        "unit_id",
+        "task_id",
+        "task_ids",
+        "issued_on",
+        "reply_by",
+        "office",
+        "created_at",
+        "created_by",
+    ],
+    digested: &[],
+};
+
 /// Every table whose rows the trail vouches for. (`sessions` and
 /// `login_failures` change on every login and are not audited.)
-pub(crate) const AUDITED: [&TableSpec; 14] = [
+pub(crate) const AUDITED: [&TableSpec; 15] = [
     &DOCUMENTS,
     &MEETINGS,
     &UNITS,
@@ -291,6 +311,7 @@ pub(crate) const AUDITED: [&TableSpec; 14] = [
     &INDICATORS,
     &INDICATOR_VALUES,
     &REPORT_BATCHES,
+    &NOTICES,
 ];
 
 /// The names of the audited tables (schema_migrations and audit_events

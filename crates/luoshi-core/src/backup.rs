@@ -51,6 +51,7 @@ const TABLES: &[&str] = &[
     "unit_contacts",
     "reminders",
     "notifications",
+    "notices",
     "audit_events",
 ];
 

@@ -81,6 +81,12 @@ pub enum ValueError {
     BadEvaluationRules { detail: String },
     #[error("合并反馈至少要包含两项不同的任务。")]
     BatchTooSmall,
+    #[error("单位“{unit}”目前没有逾期或被预警的牵头任务，无需发督办通知。")]
+    NoticeNothingDue { unit: String },
+    #[error("任务 {task} {reason}，不能发督办通知。")]
+    NoticeTaskNotOpen { task: i64, reason: &'static str },
+    #[error("回复时限 {reply_by} 早于发文日期 {issued}，请填写发文当日或之后的日期。")]
+    NoticeReplyBy { reply_by: String, issued: String },
 }
 
 impl ValueError {
@@ -119,6 +125,9 @@ impl ValueError {
             ValueError::BadEvalPeriod { .. } => "bad_evaluation_period",
             ValueError::BadEvaluationRules { .. } => "bad_evaluation_rules",
             ValueError::BatchTooSmall => "batch_too_small",
+            ValueError::NoticeNothingDue { .. } => "notice_nothing_due",
+            ValueError::NoticeTaskNotOpen { .. } => "notice_task_not_open",
+            ValueError::NoticeReplyBy { .. } => "notice_bad_reply_by",
         }
     }
 }

@@ -50,9 +50,11 @@ mod ledger;
 pub mod lifecycle;
 mod migrate;
 pub mod model;
+pub mod notice;
 pub mod problem_store;
 pub mod problems;
 pub mod remind;
+pub mod report_data;
 pub mod seed;
 mod store;
 pub mod supervise;
@@ -78,6 +80,7 @@ pub use model::{
     NewAssignment, NewDocument, NewReport, ProgressReport, ReportKind, ReviewState, Span, Task,
     TaskDetail, TaskFilter, TaskKind, TaskSort, Unit, UnitRef, UnitStatusCount,
 };
+pub use notice::{NewNotice, Notice, NoticeItem, NoticeTarget};
 pub use problem_store::{
     Evaluation, FiledProblem, Indicator, IndicatorValue, NewIndicator, NewProblem, ProblemEntry,
     ProblemFilter, SimilarProblem, UnitEvaluation,
@@ -86,6 +89,9 @@ pub use problems::{EvalPeriod, EvaluationRules, FoundBy, ProblemStatus, RootCaus
 pub use remind::{
     Channel, Delivery, Notification, NotificationFilter, Recorded, ReminderKind, SentReminder,
     UpcomingReminder,
+};
+pub use report_data::{
+    ReportDocument, ReportIndicator, ReportProblem, ReportQuery, ReportScope, StatusReport,
 };
 pub use seed::{SeedPlan, SeedSummary};
 pub use store::Store;

@@ -1064,7 +1064,7 @@ fn cycle_row(r: &Row) -> Result<ReportCycle, StoreError> {
     })
 }
 
-async fn load_cards(tx: &mut Tx, filter: &CardFilter) -> Result<Vec<Card>, StoreError> {
+pub(crate) async fn load_cards(tx: &mut Tx, filter: &CardFilter) -> Result<Vec<Card>, StoreError> {
     let mut conditions: Vec<String> = Vec::new();
     let mut values: Vec<Arg> = Vec::new();
     if let Some(task) = filter.task {

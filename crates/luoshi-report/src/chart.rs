@@ -9,6 +9,8 @@ use std::io::Write;
 
 /// The chart's size in pixels.
 pub const SIZE: (u32, u32) = (720, 360);
+/// The most bars the chart draws legibly (a digit label per bar).
+pub const MAX_BARS: usize = 30;
 
 const WHITE: u8 = 0;
 const BLACK: u8 = 1;

@@ -373,6 +373,11 @@ pub const CODES: &[&str] = &[
     // the pages' own
     "payload_too_large",
     "job_not_found",
+    // the status report and supervision notices
+    "report_bad_range",
+    "notice_nothing_due",
+    "notice_task_not_open",
+    "notice_bad_reply_by",
 ];
 
 /// The English text of a code.
@@ -491,6 +496,12 @@ pub fn english(code: &str) -> Option<&'static str> {
         "job_not_found" => {
             "This job was not found: it may have expired (an hour after it ended) or belong to another user. Upload the file again."
         }
+        "report_bad_range" => "The start of the range is after its end.",
+        "notice_nothing_due" => "The unit leads no overdue or carded task; no notice is needed.",
+        "notice_task_not_open" => {
+            "The task is not assigned or already closed; no notice can be issued."
+        }
+        "notice_bad_reply_by" => "The reply deadline is before the day of issue.",
         _ => return None,
     })
 }

@@ -227,6 +227,9 @@ fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(routes_supervision::read_notification))
         .routes(routes!(routes_supervision::status_report))
         .routes(routes!(routes_supervision::scheduler_status))
+        .routes(routes!(routes_supervision::scoped_status_report))
+        .routes(routes!(routes_supervision::task_notice))
+        .routes(routes!(routes_supervision::unit_notice))
 }
 
 /// The OpenAPI 3.1 document of the API, generated from the handlers.

@@ -13,8 +13,9 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use luoshi_core::{
-    Card, CardFilter, CardId, Cycle, Date, DocumentId, DueFilter, DueReport, Ledger, Notification,
-    NotificationFilter, Permission, ReportCycle, TaskId, UnitRef, Version, WarningRules,
+    Card, CardFilter, CardId, Cycle, Date, DocumentId, DueFilter, DueReport, Ledger, NewNotice,
+    Notice, NoticeTarget, Notification, NotificationFilter, Permission, ReportCycle, ReportQuery,
+    ReportScope, TaskId, UnitRef, Version, WarningRules,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -604,35 +605,7 @@ pub async fn status_report(
     }
     let from = opt_day("from", q.from.as_deref())?;
     let to = opt_day("to", q.to.as_deref())?;
-    let data = state
-        .store
-        .status_data(id, from, to, today(&state.store))
-        .await?;
-    let bytes = blocking(move || {
-        luoshi_report::status_docx(&data).map_err(|e| {
-            eprintln!("luoshi serve: status report failed: {e}");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "docx_write_failed",
-                "无法生成 Word 文件，请稍后重试。",
-            )
-        })
-    })
-    .await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"status-report.docx\"; filename*=UTF-8''%E8%B4%AF%E5%BD%BB%E8%90%BD%E5%AE%9E%E6%83%85%E5%86%B5%E6%B1%87%E6%8A%A5.docx",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    status_report_response(&state, ReportScope::Document(id), from, to).await
 }
 
 /// What the reminder scheduler last did (roles that see every unit).
@@ -650,4 +623,203 @@ pub async fn scheduler_status(
     caller.require(Permission::ReadAll).await?;
     let status: SchedulerStatus = state.scheduler.status();
     Ok(ok(&status))
+}
+
+// ----- the status report by scope and the supervision notice ----------------------
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ScopedReportQuery {
+    /// Only this document's tasks.
+    pub document: Option<String>,
+    /// Only this theme (a task id) and the tasks below it.
+    pub theme: Option<String>,
+    /// Only reports, cards and problems from this day (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Up to this day (default today).
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NoticeQuery {
+    /// 回复时限 (YYYY-MM-DD; default seven days after today).
+    pub reply_by: Option<String>,
+    /// The issuing office (落款; default 督查室).
+    pub office: Option<String>,
+}
+
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+fn docx_failed(e: &luoshi_report::ReportError) -> ApiError {
+    eprintln!("luoshi serve: writing a Word file failed: {e}");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "docx_write_failed",
+        "无法生成 Word 文件，请稍后重试。",
+    )
+}
+
+/// A .docx download; `ascii` is the fallback file name, `encoded` the
+/// percent-encoded UTF-8 one.
+fn docx_response(bytes: Vec<u8>, ascii: &str, encoded: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, DOCX.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn status_report_response(
+    state: &crate::routes::AppState,
+    scope: ReportScope,
+    from: Option<Date>,
+    to: Option<Date>,
+) -> Result<Response, ApiError> {
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "report_bad_range",
+            format!("统计起始日期 {f} 晚于截止日期 {t}，请调换或改正。"),
+        )
+        .with_field("from"));
+    }
+    let data = state
+        .store
+        .status_report(&ReportQuery {
+            scope,
+            from,
+            to,
+            day: to.unwrap_or_else(|| today(&state.store)),
+        })
+        .await?;
+    let bytes =
+        blocking(move || luoshi_report::status_docx(&data).map_err(|e| docx_failed(&e))).await?;
+    Ok(docx_response(
+        bytes,
+        "status-report.docx",
+        "%E8%B4%AF%E5%BD%BB%E8%90%BD%E5%AE%9E%E6%83%85%E5%86%B5%E6%B1%87%E6%8A%A5.docx",
+    ))
+}
+
+/// The implementation status report (贯彻落实情况汇报) as a Word file, for
+/// one document, one theme, or — with neither — every task of the ledger
+/// (roles that see every unit).
+#[utoipa::path(
+    get, path = "/api/v1/status-report.docx", tag = "supervision",
+    params(ScopedReportQuery),
+    responses(
+        (status = 200, description = "The report (.docx)", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", body = Vec<u8>),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn scoped_status_report(
+    State(state): AppStateRef,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ScopedReportQuery>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::ReadAll).await?;
+    let scope = match (q.document.as_deref(), q.theme.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_value",
+                "document 与 theme 只能指定其一。",
+            )
+            .with_field("theme"));
+        }
+        (Some(d), None) => ReportScope::Document(field("document", DocumentId::parse(d.trim()))?),
+        (None, Some(t)) => ReportScope::Theme(field("theme", TaskId::parse(t.trim()))?),
+        (None, None) => ReportScope::Ledger,
+    };
+    let from = opt_day("from", q.from.as_deref())?;
+    let to = opt_day("to", q.to.as_deref())?;
+    status_report_response(&state, scope, from, to).await
+}
+
+async fn notice_response(
+    state: &crate::routes::AppState,
+    caller: &Caller,
+    target: NoticeTarget,
+    q: &NoticeQuery,
+) -> Result<Response, ApiError> {
+    let reply_by = opt_day("reply_by", q.reply_by.as_deref())?;
+    let notice: Notice = state
+        .store
+        .issue_notice(
+            caller.actor(),
+            &NewNotice {
+                target,
+                issued_on: today(&state.store),
+                reply_by,
+                office: q.office.clone(),
+            },
+        )
+        .await?;
+    let ascii = format!("notice-{}-{}.docx", notice.year, notice.number);
+    let bytes =
+        blocking(move || luoshi_report::notice_docx(&notice).map_err(|e| docx_failed(&e))).await?;
+    // 督办通知.docx
+    Ok(docx_response(
+        bytes,
+        &ascii,
+        "%E7%9D%A3%E5%8A%9E%E9%80%9A%E7%9F%A5.docx",
+    ))
+}
+
+/// Issues a supervision notice (督办通知) about one task, addressed to its
+/// lead unit, as a Word file. Each call issues a new notice under the
+/// year's next number (督〔2026〕N号) and is an audit event. Roles that see
+/// every unit; a unit's own people cannot issue notices.
+#[utoipa::path(
+    get, path = "/api/v1/tasks/{id}/notice.docx", tag = "supervision",
+    params(("id" = i64, Path, description = "Task id"), NoticeQuery),
+    responses(
+        (status = 200, description = "The notice (.docx)", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", body = Vec<u8>),
+        (status = 422, description = "The task is not assigned or already closed", body = ErrorBody),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn task_notice(
+    State(state): AppStateRef,
+    caller: Caller,
+    id: PathParam,
+    ApiQuery(q): ApiQuery<NoticeQuery>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::ReadAll).await?;
+    let id = task_id(&id)?;
+    notice_response(&state, &caller, NoticeTarget::Task(id), &q).await
+}
+
+/// Issues a supervision notice (督办通知) to a unit about every task it
+/// leads that is overdue or carries an open card, as a Word file (as for
+/// a task's notice; 422 when the unit has no such task).
+#[utoipa::path(
+    get, path = "/api/v1/units/{name}/notice.docx", tag = "supervision",
+    params(("name" = String, Path, description = "Unit name (URL-encoded)"), NoticeQuery),
+    responses(
+        (status = 200, description = "The notice (.docx)", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", body = Vec<u8>),
+        (status = 422, description = "Nothing overdue or carded", body = ErrorBody),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn unit_notice(
+    State(state): AppStateRef,
+    caller: Caller,
+    name: PathParam,
+    ApiQuery(q): ApiQuery<NoticeQuery>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::ReadAll).await?;
+    let name = unit_name("name", &name.0)?;
+    notice_response(&state, &caller, NoticeTarget::Unit(name), &q).await
 }

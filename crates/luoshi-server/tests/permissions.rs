@@ -98,6 +98,12 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/me/notifications/{id}/read", [401, 403, 403, 403, 200, 200, 403], [401, 403, 403, 403, 404, 404, 403]),
     ("GET", "/api/v1/documents/{id}/status-report.docx", [401, 403, 200, 200, 403, 403, 200], [401, 403, 200, 200, 403, 403, 200]),
     ("GET", "/api/v1/scheduler", [401, 403, 200, 200, 403, 403, 200], [401, 403, 200, 200, 403, 403, 200]),
+    // The status report by scope and supervision notices: roles that see
+    // every unit; a unit's people neither read the whole report nor issue
+    // notices (each notice takes a number of the office's register).
+    ("GET", "/api/v1/status-report.docx", [401, 403, 200, 200, 403, 403, 200], [401, 403, 200, 200, 403, 403, 200]),
+    ("GET", "/api/v1/tasks/{id}/notice.docx", [401, 403, 200, 200, 403, 403, 200], [401, 403, 200, 200, 403, 403, 200]),
+    ("GET", "/api/v1/units/{name}/notice.docx", [401, 403, 200, 200, 403, 403, 200], [401, 403, 200, 200, 403, 403, 200]),
 ];
 
 /// The records a cell is about: of unit A (the unit roles' own) and of

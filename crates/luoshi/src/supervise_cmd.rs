@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use luoshi_core::{
-    CardFilter, CardId, Channel, Cycle, Date, DocumentId, DueFilter, Store, SystemClock, UnitName,
-    Version, WarningRules,
+    CardFilter, CardId, Channel, Cycle, Date, DocumentId, DueFilter, NewNotice, NoticeTarget,
+    ReportQuery, ReportScope, Store, SystemClock, UnitName, Version, WarningRules,
 };
 use serde_json::{Value, json};
 
@@ -59,9 +59,14 @@ pub struct DueArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("scope").required(true).args(["document", "theme", "all"])))]
 pub struct StatusArgs {
     #[arg(long, value_name = "文件号", help = "汇报哪份文件的贯彻落实情况")]
-    document: String,
+    document: Option<String>,
+    #[arg(long, value_name = "任务号", help = "只汇报这个主题（及其下各项任务）")]
+    theme: Option<String>,
+    #[arg(long, help = "汇报全部文件的全部任务")]
+    all: bool,
     #[arg(long, value_name = "文件", help = "写出的 Word 文档（.docx）")]
     docx: PathBuf,
     #[arg(long, value_name = "YYYY-MM-DD", help = "统计起始日期（含）")]
@@ -72,6 +77,27 @@ pub struct StatusArgs {
         help = "统计截止日期（含）；默认为今天"
     )]
     to: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["task", "unit"])))]
+pub struct NoticeArgs {
+    #[arg(long, value_name = "任务号", help = "督办这项任务（发给其牵头单位）")]
+    task: Option<String>,
+    #[arg(
+        long,
+        value_name = "单位",
+        help = "督办该单位牵头的全部逾期、被预警任务"
+    )]
+    unit: Option<String>,
+    #[arg(long, value_name = "文件", help = "写出的 Word 文档（.docx）")]
+    docx: PathBuf,
+    #[arg(long, value_name = "YYYY-MM-DD", help = "发文日期；默认为今天")]
+    day: Option<String>,
+    #[arg(long, value_name = "YYYY-MM-DD", help = "回复时限；默认为发文后 7 天")]
+    reply_by: Option<String>,
+    #[arg(long, value_name = "名称", help = "发文单位（落款）；默认为督查室")]
+    office: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -121,6 +147,11 @@ pub enum SuperviseCommand {
         )]
         channel: Option<String>,
     },
+    /// Issues a supervision notice (督办通知) as a Word file.
+    #[command(
+        about = "发督办通知（Word）：针对一项任务（--task）或一个单位的全部逾期、被预警任务（--unit）；每次发文占用当年一个文号并留痕"
+    )]
+    Notice(NoticeArgs),
     /// Sets the e-mail address a unit's reminders go to.
     #[command(about = "设置单位接收催办邮件的地址")]
     Contact {
@@ -253,6 +284,7 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
             }
             Ok(())
         }
+        Command::Supervise(SuperviseCommand::Notice(args)) => notice(store, global, args).await,
         Command::Supervise(SuperviseCommand::Contact { unit, email }) => {
             let unit = value(UnitName::parse(&unit))?;
             store
@@ -559,7 +591,11 @@ pub async fn due(store: &Store, global: &Global, args: DueArgs) -> Result<(), Us
 
 /// `luoshi report status`.
 pub async fn status(store: &Store, global: &Global, args: StatusArgs) -> Result<(), UserError> {
-    let document = value(DocumentId::parse(&args.document))?;
+    let scope = match (&args.document, &args.theme) {
+        (Some(d), _) => ReportScope::Document(value(DocumentId::parse(d))?),
+        (None, Some(t)) => ReportScope::Theme(task_id(t)?),
+        (None, None) => ReportScope::Ledger,
+    };
     let from = args
         .from
         .as_deref()
@@ -570,9 +606,22 @@ pub async fn status(store: &Store, global: &Global, args: StatusArgs) -> Result<
         .as_deref()
         .map(|d| value(Date::parse(d)))
         .transpose()?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(user_error(
+            "report_bad_range",
+            format!("统计起始日期 {f} 晚于截止日期 {t}，请调换或改正。"),
+        ));
+    }
     let day = to.unwrap_or_else(|| luoshi_core::Clock::today(store.clock()));
     let data = store
-        .status_data(document, from, to, day)
+        .status_report(&ReportQuery {
+            scope,
+            from,
+            to,
+            day,
+        })
         .await
         .map_err(store_error)?;
     let bytes =
@@ -583,20 +632,94 @@ pub async fn status(store: &Store, global: &Global, args: StatusArgs) -> Result<
         print_json(&json!({
             "file": args.docx.display().to_string(),
             "title": luoshi_report::title(&data),
+            "documents": data.documents.len(),
             "tasks": data.totals.tasks,
             "closed": data.totals.closed,
             "overdue": data.totals.overdue,
             "cards": data.cards.len(),
+            "problems": data.problems.len(),
+            "indicators": data.indicators.len(),
         }));
     } else {
         println!(
-            "已生成《{}》：{}（任务 {} 项，已销号 {} 项，逾期 {} 项，预警 {} 张）",
+            "已生成《{}》：{}（任务 {} 项，已销号 {} 项，逾期 {} 项，预警 {} 张，问题 {} 个，指标 {} 项）",
             luoshi_report::title(&data),
             args.docx.display(),
             data.totals.tasks,
             data.totals.closed,
             data.totals.overdue,
-            data.cards.len()
+            data.cards.len(),
+            data.problems.len(),
+            data.indicators.len()
+        );
+    }
+    Ok(())
+}
+
+/// `luoshi supervise notice`.
+pub async fn notice(store: &Store, global: &Global, args: NoticeArgs) -> Result<(), UserError> {
+    let target = match (&args.task, &args.unit) {
+        (Some(t), _) => NoticeTarget::Task(task_id(t)?),
+        (None, Some(u)) => NoticeTarget::Unit(value(UnitName::parse(u))?),
+        (None, None) => {
+            return Err(user_error(
+                "notice_target_missing",
+                "请用 --task 指定任务，或用 --unit 指定单位。".to_owned(),
+            ));
+        }
+    };
+    let issued_on = day_or_today(store, args.day.as_deref())?;
+    let reply_by = args
+        .reply_by
+        .as_deref()
+        .map(|d| value(Date::parse(d)))
+        .transpose()?;
+    // A notice whose file cannot be written should not take a number:
+    // check the folder before issuing.
+    if let Some(dir) = args.docx.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(user_error(
+            "io_write",
+            format!("无法写入 {}：目录不存在。", args.docx.display()),
+        ));
+    }
+    let n = store
+        .issue_notice(
+            &actor(global)?,
+            &NewNotice {
+                target,
+                issued_on,
+                reply_by,
+                office: args.office.clone(),
+            },
+        )
+        .await
+        .map_err(store_error)?;
+    let bytes = luoshi_report::notice_docx(&n).map_err(|e| user_error(e.code(), e.to_string()))?;
+    std::fs::write(&args.docx, bytes)
+        .map_err(|e| user_error("io_write", format!("无法写入 {}：{e}", args.docx.display())))?;
+    if global.json {
+        print_json(&json!({
+            "file": args.docx.display().to_string(),
+            "id": n.id,
+            "reference": n.reference(),
+            "year": n.year,
+            "number": n.number,
+            "unit": n.unit.name.to_string(),
+            "tasks": n.items.iter().map(|i| i.task.id.0).collect::<Vec<_>>(),
+            "issued_on": n.issued_on.to_string(),
+            "reply_by": n.reply_by.to_string(),
+        }));
+    } else {
+        println!(
+            "已发督办通知 {}（{}）：{}，致 {}，督办任务 {} 项，回复时限 {}",
+            n.reference(),
+            luoshi_report::notice_title(&n),
+            args.docx.display(),
+            n.unit.name,
+            n.items.len(),
+            n.reply_by
         );
     }
     Ok(())

@@ -176,6 +176,132 @@ fn supervision_and_the_status_report_from_the_command_line() {
     );
     let bad = l.run(&["report", "status", "--document", "999", "--docx", "x.docx"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("[not_found]"));
+    // The whole ledger, one theme, and refused scopes and ranges.
+    let all = l.json(&["report", "status", "--all", "--docx", "all.docx"]);
+    assert_eq!(all["documents"], 1);
+    assert_eq!(all["tasks"], s["tasks"]);
+    let theme = ingested["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "theme")
+        .map(|t| t["id"].as_i64().unwrap().to_string());
+    if let Some(theme) = theme {
+        let t = l.json(&[
+            "report",
+            "status",
+            "--theme",
+            &theme,
+            "--docx",
+            "theme.docx",
+        ]);
+        assert!(t["title"].as_str().unwrap().starts_with("关于“"), "{t}");
+    }
+    let none = l.run(&["report", "status", "--docx", "x.docx"]);
+    assert!(!none.status.success());
+    assert!(!l.dir.join("x.docx").exists());
+    let range = l.run(&[
+        "report",
+        "status",
+        "--all",
+        "--from",
+        "2026-05-01",
+        "--to",
+        "2026-04-01",
+        "--docx",
+        "x.docx",
+    ]);
+    assert!(String::from_utf8_lossy(&range.stderr).contains("[report_bad_range]"));
+
+    // Supervision notices: numbered per year, never reused, audited.
+    let n1 = l.json(&[
+        "supervise",
+        "notice",
+        "--task",
+        &tasks[0],
+        "--docx",
+        "n1.docx",
+        "--day",
+        "2026-11-28",
+    ]);
+    assert_eq!(n1["reference"], "督〔2026〕1号");
+    assert_eq!(n1["unit"], "省农业农村厅");
+    assert_eq!(n1["reply_by"], "2026-12-05");
+    let n2 = l.json(&[
+        "supervise",
+        "notice",
+        "--unit",
+        "省农业农村厅",
+        "--docx",
+        "n2.docx",
+        "--day",
+        "2026-11-28",
+        "--reply-by",
+        "2026-12-10",
+        "--office",
+        "省政府督查室",
+    ]);
+    assert_eq!(n2["reference"], "督〔2026〕2号");
+    assert_eq!(n2["tasks"][0].as_i64().unwrap().to_string(), tasks[0]);
+    let mut xml = String::new();
+    zip::ZipArchive::new(std::io::Cursor::new(
+        std::fs::read(l.dir.join("n2.docx")).unwrap(),
+    ))
+    .unwrap()
+    .by_name("word/document.xml")
+    .unwrap()
+    .read_to_string(&mut xml)
+    .unwrap();
+    assert!(xml.contains("督〔2026〕2号") && xml.contains("省政府督查室"));
+    assert!(xml.contains("2026年12月10日前"));
+    let text = l.ok(&[
+        "supervise",
+        "notice",
+        "--task",
+        &tasks[1],
+        "--docx",
+        "n3.docx",
+        "--day",
+        "2026-11-28",
+    ]);
+    assert!(
+        text.contains("督〔2026〕3号") && text.contains("省水利厅"),
+        "{text}"
+    );
+    let nothing = l.run(&["unit", "add", "省统计局"]);
+    assert!(nothing.status.success());
+    let refused = l.run(&[
+        "supervise",
+        "notice",
+        "--unit",
+        "省统计局",
+        "--docx",
+        "n4.docx",
+        "--day",
+        "2026-11-28",
+    ]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("[notice_nothing_due]"));
+    assert!(!l.dir.join("n4.docx").exists());
+    let no_dir = l.run(&[
+        "supervise",
+        "notice",
+        "--task",
+        &tasks[0],
+        "--docx",
+        "nowhere/n.docx",
+    ]);
+    assert!(String::from_utf8_lossy(&no_dir.stderr).contains("[io_write]"));
+    let n5 = l.json(&[
+        "supervise",
+        "notice",
+        "--task",
+        &tasks[0],
+        "--docx",
+        "n5.docx",
+        "--day",
+        "2026-11-29",
+    ]);
+    assert_eq!(n5["number"], 4, "refusals took no number: {n5}");
 
     let verified = l.json(&["audit", "verify"]);
     assert_eq!(
