@@ -34,7 +34,7 @@ use docx_rs::{
 use luoshi_core::Date;
 
 pub use notice::{notice_docx, notice_title};
-pub use status::{Block, Outline, status_docx, status_outline, title};
+pub use status::{Block, Outline, status_docx, status_outline, theme_completion, title};
 
 /// A report that could not be written.
 #[derive(Debug, thiserror::Error)]

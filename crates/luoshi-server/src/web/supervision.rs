@@ -1252,7 +1252,9 @@ pub async fn status_report(
     };
     let view = StatusReportView {
         document: id.0,
-        title: t.script(&luoshi_report::title(&data)),
+        title: t.script(&luoshi_report::title(&luoshi_core::StatusReport::from(
+            data.clone(),
+        ))),
         date: luoshi_report::chinese_date(day),
         overview,
         sections,
