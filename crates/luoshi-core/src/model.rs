@@ -397,13 +397,13 @@ pub struct PendingReport {
     pub task_lead: Option<UnitRef>,
 }
 
-/// Open tasks (assigned or in progress) by deadline on a day
-/// ([`crate::Store::deadline_counts`]).
+/// Tasks by deadline on a day ([`crate::Store::deadline_counts`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DeadlineCounts {
-    /// Deadline before the day.
+    /// Assigned or in progress, deadline before the day.
     pub overdue: i64,
-    /// Deadline on the day or within the following days asked for.
+    /// Not closed, deadline on the day or within the following days asked
+    /// for.
     pub at_risk: i64,
 }
 

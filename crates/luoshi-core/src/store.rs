@@ -1772,10 +1772,12 @@ impl Store {
         Ok(days.into_values().collect())
     }
 
-    /// Open tasks (assigned or in progress, the overdue rule of
-    /// [`crate::lifecycle::is_overdue`]) whose deadline is before `day`
-    /// (overdue) or from `day` to `within_days` after it (at risk): one
-    /// range read of the partial index `tasks_open_deadline`.
+    /// Overdue tasks on `day` (assigned or in progress with the deadline
+    /// before it: the rule of [`crate::lifecycle::is_overdue`], a range
+    /// read of the partial index `tasks_open_deadline`) and tasks at risk
+    /// (not closed, deadline from `day` to `within_days` after it: a range
+    /// read of `tasks_deadline`, the ledger's `status=open` with that
+    /// deadline range).
     pub async fn deadline_counts(
         &self,
         day: Date,
@@ -1783,31 +1785,45 @@ impl Store {
         units: Option<&[UnitId]>,
     ) -> Result<DeadlineCounts, StoreError> {
         let until = day.add_days(i64::from(within_days)).unwrap_or(day);
-        let mut values: Vec<Arg> = vec![day.to_string().into(), until.to_string().into()];
-        let scope = match units {
-            None => String::new(),
-            Some(units) => format!(" AND {}", visibility(units, &mut values)),
+        let mut overdue_values: Vec<Arg> = vec![day.to_string().into()];
+        let mut risk_values: Vec<Arg> = vec![day.to_string().into(), until.to_string().into()];
+        let (overdue_scope, risk_scope) = match units {
+            None => (String::new(), String::new()),
+            Some(units) => (
+                format!(" AND {}", visibility(units, &mut overdue_values)),
+                format!(" AND {}", visibility(units, &mut risk_values)),
+            ),
         };
         let mut tx = self.pool.read().await?;
-        let row = tx
+        let overdue = tx
             .fetch_optional(
                 &format!(
-                    "SELECT SUM(CASE WHEN t.deadline < $1 THEN 1 ELSE 0 END) AS overdue,
-                            SUM(CASE WHEN t.deadline >= $1 THEN 1 ELSE 0 END) AS at_risk
-                     FROM tasks t
-                     WHERE t.status IN ('{}', '{}') AND t.deadline <= $2{scope}",
+                    "SELECT COUNT(*) AS n FROM tasks t
+                     WHERE t.status IN ('{}', '{}') AND t.deadline < $1{overdue_scope}",
                     OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
                 ),
-                values,
+                overdue_values,
+            )
+            .await?;
+        let at_risk = tx
+            .fetch_optional(
+                &format!(
+                    "SELECT COUNT(*) AS n FROM tasks t
+                     WHERE t.deadline >= $1 AND t.deadline <= $2 AND t.status <> 'closed'{risk_scope}"
+                ),
+                risk_values,
             )
             .await?;
         tx.commit().await?;
-        Ok(match row {
-            Some(r) => DeadlineCounts {
-                overdue: r.opt_int("overdue")?.unwrap_or(0),
-                at_risk: r.opt_int("at_risk")?.unwrap_or(0),
-            },
-            None => DeadlineCounts::default(),
+        let n = |r: Option<Row>| -> Result<i64, StoreError> {
+            Ok(match r {
+                Some(r) => r.int("n")?,
+                None => 0,
+            })
+        };
+        Ok(DeadlineCounts {
+            overdue: n(overdue)?,
+            at_risk: n(at_risk)?,
         })
     }
 
