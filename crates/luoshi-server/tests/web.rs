@@ -583,7 +583,10 @@ async fn theme_deadline_dashboard_and_review_pages_stay_scoped() {
         )
     );
     assert!(
-        p.html.contains("<td>2026-03</td><td>3</td><td>0</td>"),
+        p.html.contains(&format!(
+            "<th scope=\"row\">交办</th>{}<td>3</td></tr>",
+            "<td>0</td>".repeat(11)
+        )),
         "three assignments this month"
     );
     // The office's ledger by theme offers the export of exactly that.
@@ -644,6 +647,82 @@ async fn theme_deadline_dashboard_and_review_pages_stay_scoped() {
     let p = office.get(&format!("/tasks/{}", f.task_a)).await;
     assert!(p.html.contains("佐证材料") && p.html.contains("选址批复文件"));
     assert!(p.html.contains("下次反馈截止"), "{}", p.html);
+    s.finish().await;
+}
+
+/// The pages of this area in a real headless Chromium, at 1280 px and at
+/// 390 px: screenshots under `target/screenshots/pages-*.png` to be looked
+/// at, and no sideways scrolling on a phone.
+#[tokio::test(flavor = "multi_thread")]
+async fn ledger_dashboard_and_review_pages_in_a_browser() {
+    use helpers::browser::{h1, login, open_browser, shot};
+    let s = TestServer::start(Engine::Sqlite).await;
+    let f = fixture(&s).await;
+    let doc = s.ok_get("/api/v1/tasks?document=1").await;
+    let theme = doc["items"][0]["id"].as_i64().unwrap();
+    let root = doc["items"][3]["id"].as_i64().unwrap();
+    s.ok_post(
+        &format!("/api/v1/tasks/{root}/assign"),
+        &json!({"expected_version": 1, "lead": "丙单位", "deadline": "2026-03-15", "owner": "王五"}),
+        200,
+    )
+    .await;
+    let a_token = s
+        .account("a-staff2", Role::UnitStaff, Some("甲单位"))
+        .await
+        .1;
+    let c_token = s
+        .account("c-staff", Role::UnitStaff, Some("丙单位"))
+        .await
+        .1;
+    for (token, task, text) in [
+        (
+            &a_token,
+            f.task_a,
+            "完成实验室选址，签订共建协议，启动一期工程招标。",
+        ),
+        (&c_token, f.task_c, "出台产业升级实施方案征求意见稿。"),
+    ] {
+        let r = s
+            .post_as(
+                token,
+                &format!("/api/v1/tasks/{task}/reports"),
+                &json!({"period": "2026年3月", "percent": 30, "done": text, "evidence": "会议纪要（2026年第3号）"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let (driver, c) = open_browser().await;
+    let base = s.base.clone();
+    login(&c, &base, "office", PASSWORD).await;
+    let pages = [
+        ("ledger-theme", format!("/ledger?document=1&theme={theme}")),
+        (
+            "ledger-range",
+            "/ledger?deadline_from=2026-03-01&deadline_to=2026-06-30&sort=deadline".to_owned(),
+        ),
+        ("dashboard", "/dashboard".to_owned()),
+        ("review", "/review".to_owned()),
+        ("task", format!("/tasks/{}", f.task_a)),
+    ];
+    for (width, suffix) in [(1280, ""), (390, "-390")] {
+        c.set_window_size(width, 844).await.unwrap();
+        for (name, path) in &pages {
+            c.goto(&format!("{base}{path}")).await.unwrap();
+            assert!(!h1(&c).await.is_empty(), "{path}");
+            shot(&c, &format!("pages-{name}{suffix}")).await;
+            if width == 390 {
+                let w: serde_json::Value = c
+                    .execute("return document.documentElement.scrollWidth;", vec![])
+                    .await
+                    .unwrap();
+                assert!(w.as_i64().unwrap() <= 400, "{path} scrolls sideways: {w}");
+            }
+        }
+    }
+    c.set_window_size(1280, 800).await.unwrap();
+    c.close().await.unwrap();
+    drop(driver);
     s.finish().await;
 }
 

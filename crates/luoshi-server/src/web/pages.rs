@@ -1500,14 +1500,10 @@ pub async fn dashboard(
             Err(e) => return error_page(t, Some(caller), &e.into()),
         };
         for d in docs.iter().rev() {
-            let label = format!(
-                "{} {}",
-                d.id,
-                d.title
-                    .clone()
-                    .or_else(|| d.name.clone())
-                    .unwrap_or_default()
-            );
+            let label = match d.title.clone().or_else(|| d.name.clone()) {
+                Some(title) => format!("{} {title}", d.id),
+                None => t.f("dashboard.document_n", &[("id", &d.id.to_string())]),
+            };
             let selected = document == Some(d.id);
             if selected {
                 document_label = Some(label.clone());
