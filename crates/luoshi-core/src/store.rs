@@ -1794,11 +1794,20 @@ impl Store {
                 format!(" AND {}", visibility(units, &mut risk_values)),
             ),
         };
+        // SQLite's planner prefers tasks_status (a table read per open
+        // task: 31-90 ms at 100,000 tasks) to the partial index, which
+        // answers from the index alone (1-3 ms): name it when every task
+        // is counted. A scoped count starts from the reader's few tasks.
+        let hint = if units.is_none() && self.engine() == Engine::Sqlite {
+            " INDEXED BY tasks_open_deadline"
+        } else {
+            ""
+        };
         let mut tx = self.pool.read().await?;
         let overdue = tx
             .fetch_optional(
                 &format!(
-                    "SELECT COUNT(*) AS n FROM tasks t
+                    "SELECT COUNT(*) AS n FROM tasks t{hint}
                      WHERE t.status IN ('{}', '{}') AND t.deadline < $1{overdue_scope}",
                     OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
                 ),
