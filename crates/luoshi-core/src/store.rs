@@ -1708,7 +1708,7 @@ impl Store {
             None => "SELECT MAX(id) AS id FROM documents".to_owned(),
             Some(units) => format!(
                 "SELECT MAX(t.document_id) AS id FROM tasks t WHERE {}",
-                visibility(units, &mut values)
+                lead_or_co(units, &mut values)
             ),
         };
         let mut tx = self.pool.read().await?;
@@ -1735,7 +1735,7 @@ impl Store {
             None => (String::new(), String::new()),
             Some(units) => (
                 " JOIN tasks t ON t.id = e.task_id".to_owned(),
-                format!(" AND {}", visibility(units, &mut values)),
+                format!(" AND {}", lead_or_co(units, &mut values)),
             ),
         };
         let bucket = format!("(e.at + {BEIJING_OFFSET_MS}) / {DAY_MS}");
@@ -1790,8 +1790,8 @@ impl Store {
         let (overdue_scope, risk_scope) = match units {
             None => (String::new(), String::new()),
             Some(units) => (
-                format!(" AND {}", visibility(units, &mut overdue_values)),
-                format!(" AND {}", visibility(units, &mut risk_values)),
+                format!(" AND {}", lead_or_co(units, &mut overdue_values)),
+                format!(" AND {}", lead_or_co(units, &mut risk_values)),
             ),
         };
         // SQLite's planner prefers tasks_status (a table read per open
@@ -1895,6 +1895,26 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The half of [`visibility`] for tasks with a lead unit: its lead unit
+/// or an active co-unit is one of `units`. Enough where themes (which have
+/// no lead unit, deadline or assignment) cannot match anyway, and about a
+/// fifth of the cost: it skips the theme half's table reads.
+pub(crate) fn lead_or_co(units: &[UnitId], values: &mut Vec<Arg>) -> String {
+    if units.is_empty() {
+        return "1 = 0".to_owned();
+    }
+    let first = values.len() + 1;
+    values.extend(units.iter().map(|u| Arg::from(u.0)));
+    let list = (first..first + units.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "t.id IN (SELECT id FROM tasks WHERE lead_unit_id IN ({list})
+                  UNION SELECT task_id FROM task_co_units WHERE unit_id IN ({list}) AND state = 'active')"
+    )
 }
 
 /// The SQL condition on `t` (a row of tasks) that holds when the task is
