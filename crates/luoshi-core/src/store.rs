@@ -1663,7 +1663,7 @@ impl Store {
         let mut values: Vec<Arg> = vec![document.0.into()];
         let scope = match units {
             None => String::new(),
-            Some(units) => format!(" AND {}", visibility(units, &mut values)),
+            Some(units) => format!(" AND {}", lead_or_co(units, &mut values)),
         };
         let mut tx = self.pool.read().await?;
         let rows = tx
