@@ -76,9 +76,10 @@ pub use lifecycle::{
 };
 pub use migrate::SCHEMA_VERSION;
 pub use model::{
-    Assignment, AuditEvent, Document, DocumentKind, DocumentSummary, Imported, Ingested, Meeting,
-    NewAssignment, NewDocument, NewReport, ProgressReport, ReportKind, ReviewState, Span, Task,
-    TaskDetail, TaskFilter, TaskKind, TaskSort, Unit, UnitRef, UnitStatusCount,
+    Assignment, AuditEvent, DayActivity, DeadlineCounts, Document, DocumentKind, DocumentSummary,
+    Imported, Ingested, Meeting, NewAssignment, NewDocument, NewReport, PendingReport,
+    ProgressReport, ReportKind, ReviewState, Span, Task, TaskDetail, TaskFilter, TaskKind,
+    TaskSort, ThemeCount, Unit, UnitRef, UnitStatusCount,
 };
 pub use notice::{NewNotice, Notice, NoticeItem, NoticeTarget};
 pub use problem_store::{

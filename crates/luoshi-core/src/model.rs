@@ -359,6 +359,52 @@ pub struct TaskFilter {
     pub sort: TaskSort,
     /// Offset paging for orders other than by id: skip this many tasks.
     pub offset: Option<u32>,
+    /// Only this task and the tasks below it in its tree (a theme: its
+    /// tasks). Walks `tasks_parent`.
+    pub theme: Option<TaskId>,
+    /// Only tasks whose deadline is on or after this day.
+    pub deadline_from: Option<Date>,
+    /// Only tasks whose deadline is on or before this day.
+    pub deadline_to: Option<Date>,
+}
+
+/// A theme of a document with the tasks below it that a reader may see
+/// ([`crate::Store::theme_counts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThemeCount {
+    pub theme: TaskId,
+    pub title: Text,
+    /// Tasks (kind task) below the theme.
+    pub total: i64,
+    pub closed: i64,
+}
+
+/// Assignments and closures on one day (Beijing time), from the audit
+/// trail ([`crate::Store::activity_by_day`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayActivity {
+    pub day: Date,
+    pub assigned: i64,
+    pub closed: i64,
+}
+
+/// A progress report waiting for review, with its task's title
+/// ([`crate::Store::submitted_reports`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingReport {
+    pub report: ProgressReport,
+    pub task_title: Text,
+    pub task_lead: Option<UnitRef>,
+}
+
+/// Tasks by deadline on a day ([`crate::Store::deadline_counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeadlineCounts {
+    /// Assigned or in progress, deadline before the day.
+    pub overdue: i64,
+    /// Not closed, deadline on the day or within the following days asked
+    /// for.
+    pub at_risk: i64,
 }
 
 /// The order of a task list; ties are broken by id.

@@ -21,9 +21,10 @@ use crate::ledger::Ledger;
 use crate::lifecycle::{Action, OVERDUE_STATUSES, Status, StatusFilter, review_report, transition};
 use crate::migrate;
 use crate::model::{
-    Assignment, Document, DocumentKind, DocumentSummary, Imported, Ingested, Meeting,
-    NewAssignment, NewDocument, NewReport, ProgressReport, ReportKind, ReviewState, Span, Task,
-    TaskDetail, TaskFilter, TaskSort, Unit, UnitRef, UnitStatusCount,
+    Assignment, DayActivity, DeadlineCounts, Document, DocumentKind, DocumentSummary, Imported,
+    Ingested, Meeting, NewAssignment, NewDocument, NewReport, PendingReport, ProgressReport,
+    ReportKind, ReviewState, Span, Task, TaskDetail, TaskFilter, TaskSort, ThemeCount, Unit,
+    UnitRef, UnitStatusCount,
 };
 use crate::value::{
     Date, DocumentId, MeetingId, Percent, Period, PersonName, ReportId, TaskId, Text, Timestamp,
@@ -1474,6 +1475,26 @@ pub(crate) async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<T
         values.push(after.0.into());
         conditions.push(format!("t.id > ${}", values.len()));
     }
+    if let Some(theme) = filter.theme {
+        // The theme and every task below it, however deep: a walk down
+        // tasks_parent from the theme.
+        values.push(theme.0.into());
+        conditions.push(format!(
+            "t.id IN (WITH RECURSIVE sub(id) AS (
+                 SELECT id FROM tasks WHERE id = ${}
+                 UNION ALL SELECT c.id FROM tasks c JOIN sub ON c.parent_id = sub.id)
+             SELECT id FROM sub)",
+            values.len()
+        ));
+    }
+    if let Some(from) = filter.deadline_from {
+        values.push(from.to_string().into());
+        conditions.push(format!("t.deadline >= ${}", values.len()));
+    }
+    if let Some(to) = filter.deadline_to {
+        values.push(to.to_string().into());
+        conditions.push(format!("t.deadline <= ${}", values.len()));
+    }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // Script-insensitive: the query as given and in both scripts, each
         // as a LIKE pattern with its wildcards escaped.
@@ -1529,6 +1550,282 @@ pub(crate) async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<T
         .zip(&ids)
         .map(|(r, id)| task_of(r, co.remove(id).unwrap_or_default()))
         .collect()
+}
+
+/// Beijing time (UTC+8) in milliseconds: the day an event belongs to.
+const BEIJING_OFFSET_MS: i64 = 8 * 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// The queries of the web pages (总览, 审核), each one statement backed by
+/// an index of migration 7 or an older one, each restricted to what a
+/// scoped reader may see (`units`: `None` sees every unit, see
+/// [`crate::Accounts::visible_units`]).
+impl Store {
+    /// The themes of `document` (top-level rows with tasks below them, in
+    /// document order) with how many of the tasks below each — at any
+    /// depth, themes below themes not counted — there are and are closed.
+    /// A scoped reader counts only the tasks it may see, and sees only
+    /// themes with at least one.
+    pub async fn theme_counts(
+        &self,
+        document: DocumentId,
+        units: Option<&[UnitId]>,
+    ) -> Result<Vec<ThemeCount>, StoreError> {
+        let mut values: Vec<Arg> = vec![document.0.into()];
+        let scope = match units {
+            None => String::new(),
+            Some(units) => format!(" AND {}", lead_or_co(units, &mut values)),
+        };
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .fetch_all(
+                &format!(
+                    "WITH RECURSIVE tree(root, id) AS (
+                         SELECT id, id FROM tasks WHERE document_id = $1 AND parent_id IS NULL
+                         UNION ALL SELECT tree.root, c.id FROM tasks c JOIN tree ON c.parent_id = tree.id)
+                     SELECT p.id, p.title, p.ordinal, COUNT(t.id) AS total,
+                            SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END) AS closed
+                     FROM tree JOIN tasks t ON t.id = tree.id JOIN tasks p ON p.id = tree.root
+                     WHERE tree.id <> tree.root AND t.kind = 'task'{scope}
+                     GROUP BY p.id, p.title, p.ordinal
+                     ORDER BY p.ordinal"
+                ),
+                values,
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                let id = r.int("id")?;
+                Ok(ThemeCount {
+                    theme: TaskId(id),
+                    title: Text::parse(&r.text("title")?)
+                        .map_err(|_| StoreError::corrupt("tasks", id, "title"))?,
+                    total: r.int("total")?,
+                    closed: r.opt_int("closed")?.unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    /// The newest document with a task the reader may see (any document
+    /// for readers of every unit), or `None`.
+    pub async fn latest_document(
+        &self,
+        units: Option<&[UnitId]>,
+    ) -> Result<Option<DocumentId>, StoreError> {
+        let mut values: Vec<Arg> = Vec::new();
+        let sql = match units {
+            None => "SELECT MAX(id) AS id FROM documents".to_owned(),
+            Some(units) => format!(
+                "SELECT MAX(t.document_id) AS id FROM tasks t WHERE {}",
+                lead_or_co(units, &mut values)
+            ),
+        };
+        let mut tx = self.pool.read().await?;
+        let row = tx.fetch_optional(&sql, values).await?;
+        tx.commit().await?;
+        Ok(match row {
+            Some(r) => r.opt_int("id")?.map(DocumentId),
+            None => None,
+        })
+    }
+
+    /// Assignments (交办, re-assignments included) and closures (销号) per
+    /// day in Beijing time from `since` on, from the audit trail (index
+    /// `audit_events_activity`); days without either are left out. A
+    /// scoped reader counts only the tasks it may see now.
+    pub async fn activity_by_day(
+        &self,
+        since: Date,
+        units: Option<&[UnitId]>,
+    ) -> Result<Vec<DayActivity>, StoreError> {
+        let mut values: Vec<Arg> =
+            vec![(since.days_since_epoch() * DAY_MS - BEIJING_OFFSET_MS).into()];
+        let (join, scope) = match units {
+            None => (String::new(), String::new()),
+            Some(units) => (
+                " JOIN tasks t ON t.id = e.task_id".to_owned(),
+                format!(" AND {}", lead_or_co(units, &mut values)),
+            ),
+        };
+        let bucket = format!("(e.at + {BEIJING_OFFSET_MS}) / {DAY_MS}");
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .fetch_all(
+                &format!(
+                    "SELECT e.action, {bucket} AS d, COUNT(*) AS n
+                     FROM audit_events e{join}
+                     WHERE e.entity_table = 'tasks' AND e.action IN ('assign', 'close')
+                       AND e.at >= $1{scope}
+                     GROUP BY e.action, {bucket}"
+                ),
+                values,
+            )
+            .await?;
+        tx.commit().await?;
+        let mut days: std::collections::BTreeMap<i64, DayActivity> = Default::default();
+        for r in &rows {
+            let d = r.int("d")?;
+            let Some(day) = Date::from_days_since_epoch(d) else {
+                continue;
+            };
+            let entry = days.entry(d).or_insert(DayActivity {
+                day,
+                assigned: 0,
+                closed: 0,
+            });
+            match r.text("action")?.as_str() {
+                "assign" => entry.assigned += r.int("n")?,
+                _ => entry.closed += r.int("n")?,
+            }
+        }
+        Ok(days.into_values().collect())
+    }
+
+    /// Overdue tasks on `day` (assigned or in progress with the deadline
+    /// before it: the rule of [`crate::lifecycle::is_overdue`], a range
+    /// read of the partial index `tasks_open_deadline`) and tasks at risk
+    /// (not closed, deadline from `day` to `within_days` after it: a range
+    /// read of `tasks_deadline`, the ledger's `status=open` with that
+    /// deadline range).
+    pub async fn deadline_counts(
+        &self,
+        day: Date,
+        within_days: u32,
+        units: Option<&[UnitId]>,
+    ) -> Result<DeadlineCounts, StoreError> {
+        let until = day.add_days(i64::from(within_days)).unwrap_or(day);
+        let mut overdue_values: Vec<Arg> = vec![day.to_string().into()];
+        let mut risk_values: Vec<Arg> = vec![day.to_string().into(), until.to_string().into()];
+        let (overdue_scope, risk_scope) = match units {
+            None => (String::new(), String::new()),
+            Some(units) => (
+                format!(" AND {}", lead_or_co(units, &mut overdue_values)),
+                format!(" AND {}", lead_or_co(units, &mut risk_values)),
+            ),
+        };
+        // SQLite's planner prefers tasks_status (a table read per open
+        // task: 31-90 ms at 100,000 tasks) to the partial index, which
+        // answers from the index alone (1-3 ms): name it when every task
+        // is counted. A scoped count starts from the reader's few tasks.
+        let hint = if units.is_none() && self.engine() == Engine::Sqlite {
+            " INDEXED BY tasks_open_deadline"
+        } else {
+            ""
+        };
+        let mut tx = self.pool.read().await?;
+        let overdue = tx
+            .fetch_optional(
+                &format!(
+                    "SELECT COUNT(*) AS n FROM tasks t{hint}
+                     WHERE t.status IN ('{}', '{}') AND t.deadline < $1{overdue_scope}",
+                    OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
+                ),
+                overdue_values,
+            )
+            .await?;
+        let at_risk = tx
+            .fetch_optional(
+                &format!(
+                    "SELECT COUNT(*) AS n FROM tasks t
+                     WHERE t.deadline >= $1 AND t.deadline <= $2 AND t.status <> 'closed'{risk_scope}"
+                ),
+                risk_values,
+            )
+            .await?;
+        tx.commit().await?;
+        let n = |r: Option<Row>| -> Result<i64, StoreError> {
+            Ok(match r {
+                Some(r) => r.int("n")?,
+                None => 0,
+            })
+        };
+        Ok(DeadlineCounts {
+            overdue: n(overdue)?,
+            at_risk: n(at_risk)?,
+        })
+    }
+
+    /// Progress reports waiting for review (submitted, not completion
+    /// reports: those are reviewed through their task), newest first, at
+    /// most `limit` after skipping `offset`. A scoped reader gets the
+    /// reports on tasks it may see.
+    pub async fn submitted_reports(
+        &self,
+        units: Option<&[UnitId]>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<PendingReport>, StoreError> {
+        let mut values: Vec<Arg> = Vec::new();
+        let scope = match units {
+            None => String::new(),
+            Some([]) => " AND 1 = 0".to_owned(),
+            Some(units) => {
+                // Driven from the reader's tasks (few) through
+                // progress_reports_task, not from every submitted report.
+                values.extend(units.iter().map(|u| Arg::from(u.0)));
+                let list = (1..=units.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(
+                    " AND r.task_id IN (SELECT id FROM tasks WHERE lead_unit_id IN ({list})
+                         UNION SELECT task_id FROM task_co_units WHERE unit_id IN ({list}) AND state = 'active')"
+                )
+            }
+        };
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .fetch_all(
+                &format!(
+                    "SELECT r.id, r.version, r.task_id, r.unit_id, u.name AS unit_name, r.kind, r.period,
+                        r.done, r.next_steps, r.percent, r.problems, r.evidence, r.review_state,
+                        r.review_note, r.reviewed_by, r.reviewed_at, r.reported_by, r.created_at,
+                        t.title AS task_title, t.lead_unit_id, l.name AS lead_name
+                     FROM progress_reports r
+                     JOIN tasks t ON t.id = r.task_id
+                     LEFT JOIN units u ON u.id = r.unit_id
+                     LEFT JOIN units l ON l.id = t.lead_unit_id
+                     WHERE r.review_state = 'submitted' AND r.kind = 'progress'{scope}
+                     ORDER BY r.id DESC LIMIT {limit} OFFSET {offset}"
+                ),
+                values,
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                let report = report_of(r)?;
+                Ok(PendingReport {
+                    task_title: Text::parse(&r.text("task_title")?)
+                        .map_err(|_| StoreError::corrupt("tasks", report.task.0, "title"))?,
+                    task_lead: unit_ref(r.opt_int("lead_unit_id")?, r.opt_text("lead_name")?)?,
+                    report,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The half of [`visibility`] for tasks with a lead unit: its lead unit
+/// or an active co-unit is one of `units`. Enough where themes (which have
+/// no lead unit, deadline or assignment) cannot match anyway, and about a
+/// fifth of the cost: it skips the theme half's table reads.
+pub(crate) fn lead_or_co(units: &[UnitId], values: &mut Vec<Arg>) -> String {
+    if units.is_empty() {
+        return "1 = 0".to_owned();
+    }
+    let first = values.len() + 1;
+    values.extend(units.iter().map(|u| Arg::from(u.0)));
+    let list = (first..first + units.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "t.id IN (SELECT id FROM tasks WHERE lead_unit_id IN ({list})
+                  UNION SELECT task_id FROM task_co_units WHERE unit_id IN ({list}) AND state = 'active')"
+    )
 }
 
 /// The SQL condition on `t` (a row of tasks) that holds when the task is

@@ -114,6 +114,12 @@ pub struct TaskQuery {
     pub document: Option<i64>,
     /// Text in the title or text of the task, in either script.
     pub q: Option<String>,
+    /// Only this theme (a task id) and the tasks below it.
+    pub theme: Option<i64>,
+    /// Only tasks due on or after this day (YYYY-MM-DD).
+    pub deadline_from: Option<String>,
+    /// Only tasks due on or before this day (YYYY-MM-DD).
+    pub deadline_to: Option<String>,
     /// id (default), deadline, status or updated; `-` before it for descending.
     pub sort: Option<String>,
     /// Page size, 1–200 (default 50).
@@ -134,6 +140,9 @@ pub struct ExportQuery {
     pub overdue: Option<bool>,
     pub document: Option<i64>,
     pub q: Option<String>,
+    pub theme: Option<i64>,
+    pub deadline_from: Option<String>,
+    pub deadline_to: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

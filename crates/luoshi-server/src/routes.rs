@@ -374,6 +374,37 @@ pub(crate) fn base_filter(
     })
 }
 
+/// Adds the theme and deadline-range conditions (the ledger page's and
+/// the API's `theme`, `deadline_from`, `deadline_to`) to `filter`.
+pub(crate) fn range_filter(
+    filter: &mut TaskFilter,
+    theme: Option<i64>,
+    deadline_from: Option<&str>,
+    deadline_to: Option<&str>,
+) -> Result<(), ApiError> {
+    if let Some(theme) = theme {
+        filter.theme = Some(field("theme", TaskId::parse(&theme.to_string()))?);
+    }
+    let day = |name: &str, s: Option<&str>| {
+        s.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| field(name, Date::parse(s)))
+            .transpose()
+    };
+    filter.deadline_from = day("deadline_from", deadline_from)?;
+    filter.deadline_to = day("deadline_to", deadline_to)?;
+    if let (Some(from), Some(to)) = (filter.deadline_from, filter.deadline_to)
+        && from > to
+    {
+        return Err(unprocessable(
+            "invalid_value",
+            "deadline_to",
+            "完成时限的截止日期早于起始日期，请调换或改正。",
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn sort_of(s: Option<&str>) -> Result<TaskSort, ApiError> {
     Ok(match s.map(str::trim).unwrap_or("id") {
         "id" | "" => TaskSort::Id,
@@ -414,6 +445,12 @@ pub async fn list_tasks(
         query.overdue,
         query.document,
         query.q.as_deref(),
+    )?;
+    range_filter(
+        &mut filter,
+        query.theme,
+        query.deadline_from.as_deref(),
+        query.deadline_to.as_deref(),
     )?;
     filter.sort = sort_of(query.sort.as_deref())?;
     let limit = page_limit(query.limit)?;
@@ -829,6 +866,12 @@ pub async fn export(
         query.overdue,
         query.document,
         query.q.as_deref(),
+    )?;
+    range_filter(
+        &mut filter,
+        query.theme,
+        query.deadline_from.as_deref(),
+        query.deadline_to.as_deref(),
     )?;
     caller.scope(&mut filter);
     let bytes = xlsx::export(&state.store, &filter, today(&state.store))

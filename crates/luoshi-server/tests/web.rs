@@ -488,6 +488,244 @@ async fn the_office_reviews_closes_and_exports_through_the_pages() {
     s.finish().await;
 }
 
+#[tokio::test]
+async fn theme_deadline_dashboard_and_review_pages_stay_scoped() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    let f = fixture(&s).await;
+    let doc = s.ok_get("/api/v1/tasks?document=1").await;
+    let theme = doc["items"][0]["id"].as_i64().unwrap();
+    let root = doc["items"][3]["id"].as_i64().unwrap();
+    // The root task: 丙单位's, due in five days (at risk).
+    s.ok_post(
+        &format!("/api/v1/tasks/{root}/assign"),
+        &json!({"expected_version": 1, "lead": "丙单位", "deadline": "2026-03-15", "owner": "王五"}),
+        200,
+    )
+    .await;
+    let link = |id: i64| format!("href=\"/tasks/{id}\"");
+
+    let mut staff = Visitor::new(&s);
+    staff.login("a-staff", PASSWORD).await;
+    // By theme: the theme and 甲单位's task under it, not 丙单位's.
+    let p = staff.get(&format!("/ledger?theme={theme}")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains(&link(f.task_a)) && p.html.contains(&link(theme)));
+    assert!(!p.html.contains(&link(f.task_c)), "{}", p.html);
+    assert!(p.html.contains("打造科技创新高地"), "the theme's title");
+    // Another unit's task as the "theme": nothing, and not even its title.
+    let p = staff.get(&format!("/ledger?theme={}", f.task_c)).await;
+    assert!(!p.html.contains(&link(f.task_c)));
+    assert!(!p.html.contains("推动产业升级"), "{}", p.html);
+    // By deadline range: 丙单位's tasks stay out whatever the range.
+    for q in [
+        "/ledger?deadline_from=2026-06-01&deadline_to=2026-06-30",
+        "/ledger?deadline_from=2026-01-01&sort=deadline",
+        "/ledger?deadline_to=2026-03-31",
+    ] {
+        let p = staff.get(q).await;
+        assert_eq!(p.status, StatusCode::OK, "{q}");
+        assert!(
+            !p.html.contains(&link(f.task_c)) && !p.html.contains(&link(root)),
+            "{q}"
+        );
+    }
+    let p = staff
+        .get("/ledger?deadline_from=2026-06-01&deadline_to=2026-06-30")
+        .await;
+    assert!(p.html.contains(&link(f.task_a)));
+    assert!(
+        p.html.contains("value=\"2026-06-01\""),
+        "the range is kept in the form"
+    );
+    // Bad input: a clear error, no 5xx.
+    for q in [
+        "/ledger?theme=abc",
+        "/ledger?deadline_from=2026-13-01",
+        "/ledger?deadline_from=2026-07-01&deadline_to=2026-06-01",
+    ] {
+        let p = staff.get(q).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}");
+        assert!(p.html.contains("notice error"), "{q}");
+    }
+    // The dashboard: 甲单位's one task under the theme, none at risk, no
+    // trace of 丙单位.
+    let p = staff.get("/dashboard").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains("打造科技创新高地"));
+    assert!(
+        p.html.contains("<td>1</td><td>0</td><td>0%</td>"),
+        "{}",
+        p.html
+    );
+    assert!(
+        p.html
+            .contains("14 天内到期（未销号）</div><div class=\"tile-value\">0<")
+    );
+    assert!(!p.html.contains("丙单位") && !p.html.contains("加强水利建设"));
+    assert!(p.html.contains("近 12 个月进展") && p.html.contains("2026-03"));
+    assert_eq!(staff.get("/review").await.status, StatusCode::FORBIDDEN);
+    // The office sees both tasks under the theme and the task at risk.
+    let mut office = Visitor::new(&s);
+    office.login("office", PASSWORD).await;
+    let p = office.get("/dashboard").await;
+    assert!(
+        p.html.contains("<td>2</td><td>0</td><td>0%</td>"),
+        "{}",
+        p.html
+    );
+    assert!(
+        p.html
+            .contains("14 天内到期（未销号）</div><div class=\"tile-value\">1<")
+    );
+    assert!(
+        p.html.contains(
+            "/ledger?status=open&#38;deadline_from=2026-03-10&#38;deadline_to=2026-03-24"
+        )
+    );
+    assert!(
+        p.html.contains(&format!(
+            "<th scope=\"row\">交办</th>{}<td>3</td></tr>",
+            "<td>0</td>".repeat(11)
+        )),
+        "three assignments this month"
+    );
+    // The office's ledger by theme offers the export of exactly that.
+    let p = office
+        .get(&format!("/ledger?document=1&theme={theme}"))
+        .await;
+    assert!(p.html.contains(&link(f.task_c)));
+    assert!(
+        p.html.contains(&format!(
+            "/api/v1/tasks/export?document=1&#38;theme={theme}"
+        )),
+        "{}",
+        p.html
+    );
+    let x = s
+        .get(&format!("/api/v1/tasks/export?document=1&theme={theme}"))
+        .await;
+    assert_eq!(x.status, StatusCode::OK);
+    let bad = s.get("/api/v1/tasks?deadline_from=2026-02-30").await;
+    assert_eq!(bad.error_code(), "value_bad_date");
+    assert_eq!(bad.field(), Some("deadline_from"));
+
+    // The review queue: a report filed by the unit waits there, with its
+    // form; accepting it comes back to the queue.
+    let csrf = staff.get(&format!("/tasks/{}", f.task_a)).await.csrf();
+    staff
+        .post(
+            &format!("/tasks/{}/report", f.task_a),
+            &[
+                ("csrf", &csrf),
+                ("period", "2026年3月"),
+                ("percent", "30"),
+                ("done", "完成实验室选址"),
+                ("evidence", "选址批复文件"),
+            ],
+        )
+        .await;
+    let p = office.get("/review").await;
+    assert!(p.html.contains("完成实验室选址") && p.html.contains(&link(f.task_a)));
+    let report = s.ok_get(&format!("/api/v1/tasks/{}", f.task_a)).await["reports"][0].clone();
+    let rid = report["id"].as_i64().unwrap();
+    let p = office
+        .post(
+            &format!("/reports/{rid}/review"),
+            &[
+                ("csrf", &p.csrf()),
+                ("version", &report["version"].as_i64().unwrap().to_string()),
+                ("task", &f.task_a.to_string()),
+                ("back", "review"),
+                ("decision", "accept"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location, "/review?done=report_accepted");
+    let p = office.get(&p.location.clone()).await;
+    assert!(p.html.contains("目前没有待审核的进展反馈"));
+    // The task page shows the evidence and the next report due.
+    let p = office.get(&format!("/tasks/{}", f.task_a)).await;
+    assert!(p.html.contains("佐证材料") && p.html.contains("选址批复文件"));
+    assert!(p.html.contains("下次反馈截止"), "{}", p.html);
+    s.finish().await;
+}
+
+/// The pages of this area in a real headless Chromium, at 1280 px and at
+/// 390 px: screenshots under `target/screenshots/pages-*.png` to be looked
+/// at, and no sideways scrolling on a phone.
+#[tokio::test(flavor = "multi_thread")]
+async fn ledger_dashboard_and_review_pages_in_a_browser() {
+    use helpers::browser::{h1, login, open_browser, shot};
+    let s = TestServer::start(Engine::Sqlite).await;
+    let f = fixture(&s).await;
+    let doc = s.ok_get("/api/v1/tasks?document=1").await;
+    let theme = doc["items"][0]["id"].as_i64().unwrap();
+    let root = doc["items"][3]["id"].as_i64().unwrap();
+    s.ok_post(
+        &format!("/api/v1/tasks/{root}/assign"),
+        &json!({"expected_version": 1, "lead": "丙单位", "deadline": "2026-03-15", "owner": "王五"}),
+        200,
+    )
+    .await;
+    let a_token = s
+        .account("a-staff2", Role::UnitStaff, Some("甲单位"))
+        .await
+        .1;
+    let c_token = s
+        .account("c-staff", Role::UnitStaff, Some("丙单位"))
+        .await
+        .1;
+    for (token, task, text) in [
+        (
+            &a_token,
+            f.task_a,
+            "完成实验室选址，签订共建协议，启动一期工程招标。",
+        ),
+        (&c_token, f.task_c, "出台产业升级实施方案征求意见稿。"),
+    ] {
+        let r = s
+            .post_as(
+                token,
+                &format!("/api/v1/tasks/{task}/reports"),
+                &json!({"period": "2026年3月", "percent": 30, "done": text, "evidence": "会议纪要（2026年第3号）"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let (driver, c) = open_browser().await;
+    let base = s.base.clone();
+    login(&c, &base, "office", PASSWORD).await;
+    let pages = [
+        ("ledger-theme", format!("/ledger?document=1&theme={theme}")),
+        (
+            "ledger-range",
+            "/ledger?deadline_from=2026-03-01&deadline_to=2026-06-30&sort=deadline".to_owned(),
+        ),
+        ("dashboard", "/dashboard".to_owned()),
+        ("review", "/review".to_owned()),
+        ("task", format!("/tasks/{}", f.task_a)),
+    ];
+    for (width, suffix) in [(1280, ""), (390, "-390")] {
+        c.set_window_size(width, 844).await.unwrap();
+        for (name, path) in &pages {
+            c.goto(&format!("{base}{path}")).await.unwrap();
+            assert!(!h1(&c).await.is_empty(), "{path}");
+            shot(&c, &format!("pages-{name}{suffix}")).await;
+            if width == 390 {
+                let w: serde_json::Value = c
+                    .execute("return document.documentElement.scrollWidth;", vec![])
+                    .await
+                    .unwrap();
+                assert!(w.as_i64().unwrap() <= 400, "{path} scrolls sideways: {w}");
+            }
+        }
+    }
+    c.set_window_size(1280, 800).await.unwrap();
+    c.close().await.unwrap();
+    drop(driver);
+    s.finish().await;
+}
+
 /// The page's content, without the header (which carries the session's token).
 fn main_of(html: &str) -> &str {
     let start = html.find("<main").unwrap();

@@ -87,6 +87,104 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
     svg
 }
 
+/// One group of columns (a month): its label and one value per series.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub label: String,
+    pub values: Vec<i64>,
+}
+
+const COL_H: u32 = 160;
+const COL_TOP: u32 = 36;
+const COL_GROUP_W: u32 = 64;
+const COL_LEFT: u32 = 8;
+
+/// Grouped vertical columns over time (one group per period, one column
+/// per series), as an `<svg>` element: the series are told apart by fill
+/// and by a hatching that survives black-and-white printing, a legend
+/// names them, and every non-zero value is written above its column.
+pub fn columns(title: &str, series: &[&str], groups: &[Group]) -> String {
+    let n_groups = u32::try_from(groups.len()).unwrap_or(0);
+    let width = COL_LEFT * 2 + COL_GROUP_W * n_groups.max(1);
+    let height = COL_TOP + COL_H + 24;
+    let max = groups
+        .iter()
+        .flat_map(|g| g.values.iter().copied())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let n_series = u32::try_from(series.len()).unwrap_or(1).max(1);
+    let col_w = (COL_GROUP_W - 12) / n_series;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart columns" role="img" viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg"><title>{}</title><defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="chart-bar2"/><line x1="0" y1="0" x2="0" y2="6" class="chart-hatch"/></pattern></defs>"#,
+        escape(title)
+    );
+    // The legend.
+    for (i, name) in series.iter().enumerate() {
+        let x = COL_LEFT + 150 * u32::try_from(i).unwrap_or(0);
+        let fill = if i == 0 {
+            r#"class="chart-bar""#
+        } else {
+            r#"fill="url(#hatch)" class="chart-series2""#
+        };
+        let _ = write!(
+            svg,
+            r#"<rect x="{x}" y="6" width="14" height="14" {fill}/><text x="{tx}" y="18" class="chart-label">{}</text>"#,
+            escape(name),
+            tx = x + 20,
+        );
+    }
+    let base = COL_TOP + COL_H;
+    let _ = write!(
+        svg,
+        r#"<line x1="{COL_LEFT}" y1="{base}" x2="{x2}" y2="{base}" class="chart-axis"/>"#,
+        x2 = width - COL_LEFT
+    );
+    for (g, group) in groups.iter().enumerate() {
+        let gx = COL_LEFT + COL_GROUP_W * u32::try_from(g).unwrap_or(0) + 6;
+        for (i, v) in group.values.iter().enumerate() {
+            let v = (*v).max(0);
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss
+            )]
+            let h = ((v as f64 / max as f64) * f64::from(COL_H)).round() as u32;
+            let x = gx + col_w * u32::try_from(i).unwrap_or(0);
+            let fill = if i == 0 {
+                r#"class="chart-bar""#
+            } else {
+                r#"fill="url(#hatch)" class="chart-series2""#
+            };
+            let _ = write!(
+                svg,
+                r#"<rect x="{x}" y="{y}" width="{w}" height="{h}" {fill}/>"#,
+                y = base - h,
+                w = col_w - 2,
+            );
+            if v > 0 {
+                let _ = write!(
+                    svg,
+                    r#"<text x="{cx}" y="{ty}" text-anchor="middle" class="chart-value small">{v}</text>"#,
+                    cx = x + col_w / 2,
+                    ty = base - h - 3,
+                );
+            }
+        }
+        let _ = write!(
+            svg,
+            r#"<text x="{cx}" y="{ty}" text-anchor="middle" class="chart-label small">{}</text>"#,
+            escape(&clip(&group.label, 10)),
+            cx = gx + (COL_GROUP_W - 12) / 2,
+            ty = base + 16,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +220,34 @@ mod tests {
         assert_eq!(clip("Completion requested", 36), "Completion requested");
         assert_eq!(clip("省发展和改革委员会", 36), "省发展和改革委员会");
         assert_eq!(clip(&"很".repeat(30), 36).chars().count(), 18);
+    }
+
+    #[test]
+    fn columns_scale_to_the_largest_value_and_label_each() {
+        let svg = columns(
+            "进展<趋势>",
+            &["交办", "销号"],
+            &[
+                Group {
+                    label: "2026-01".into(),
+                    values: vec![10, 0],
+                },
+                Group {
+                    label: "2026-02".into(),
+                    values: vec![5, -3],
+                },
+            ],
+        );
+        assert!(svg.contains("<title>进展&lt;趋势&gt;</title>"));
+        // The largest value fills the whole height; zero and negative draw
+        // nothing and write no value.
+        assert!(svg.contains(&format!(r#"height="{COL_H}""#)));
+        assert!(svg.contains(r#"height="80""#));
+        assert!(svg.contains(">10</text>") && svg.contains(">5</text>"));
+        assert!(!svg.contains(">0</text>") && !svg.contains(">-3</text>"));
+        assert!(svg.contains("2026-02") && svg.contains("销号"));
+        // No groups: still a well-formed, empty chart.
+        let empty = columns("x", &["a"], &[]);
+        assert!(empty.starts_with("<svg") && empty.ends_with("</svg>"));
     }
 }

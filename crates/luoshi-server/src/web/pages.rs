@@ -13,9 +13,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use luoshi_core::{
-    Accounts, AuthError, AuthFailure, Date, Ledger, NewReport, Password, Percent, Period,
-    Permission, ProgressReport, ReportId, ReportKind, ReviewState, Status, StatusFilter, Task,
-    TaskFilter, TaskId, TaskKind, TaskSort, Timestamp, Version,
+    Accounts, AuthError, AuthFailure, Date, DocumentId, Ledger, NewReport, Password, Percent,
+    Period, Permission, ProgressReport, ReportId, ReportKind, ReviewState, Status, StatusFilter,
+    StoreError, Task, TaskFilter, TaskId, TaskKind, TaskSort, Timestamp, Version,
 };
 use serde::Deserialize;
 
@@ -25,16 +25,15 @@ use super::{Chrome, Page, PageLang, SelfPage, error_page, error_text, local_path
 use crate::accounts::ClientIp;
 use crate::auth::{cleared_cookie, session_cookie};
 use crate::error::{ApiError, unknown_unit_in};
-use crate::routes::{AppState, base_filter, field, opt_text, reporting_unit, sort_of, text};
+use crate::routes::{
+    AppState, base_filter, field, opt_text, range_filter, reporting_unit, sort_of, text,
+};
 
 /// Tasks on one page of the ledger.
 pub const PAGE_SIZE: u32 = 50;
 
 /// Bars in the dashboard's chart of units.
 const TOP_UNITS: usize = 20;
-
-/// Overdue tasks the dashboard counts exactly; beyond it says "more than".
-const OVERDUE_PROBE: u32 = 1000;
 
 /// What a `?done=` parameter may name (anything else is ignored).
 const DONE: [&str; 9] = [
@@ -409,6 +408,9 @@ pub struct LedgerQuery {
     pub document: Option<String>,
     pub overdue: Option<String>,
     pub q: Option<String>,
+    pub theme: Option<String>,
+    pub deadline_from: Option<String>,
+    pub deadline_to: Option<String>,
     pub sort: Option<String>,
     pub page: Option<String>,
     pub done: Option<String>,
@@ -423,6 +425,9 @@ impl LedgerQuery {
             ("status", &self.status),
             ("document", &self.document),
             ("q", &self.q),
+            ("theme", &self.theme),
+            ("deadline_from", &self.deadline_from),
+            ("deadline_to", &self.deadline_to),
         ] {
             if let Some(x) = non_empty(val) {
                 v.push((k, x.to_owned()));
@@ -469,6 +474,11 @@ pub struct LedgerPage {
     pub statuses: Vec<Opt>,
     pub sorts: Vec<Opt>,
     pub documents: Vec<Opt>,
+    /// The themes of the chosen document (empty without one).
+    pub themes: Vec<Opt>,
+    /// The theme filtered by, when it is not among `themes`: its title and
+    /// the link that drops it.
+    pub theme_chip: Option<(String, String)>,
     pub page_label: String,
     pub showing: String,
     pub prev_href: Option<String>,
@@ -520,6 +530,24 @@ pub async fn ledger(
             document,
             non_empty(&q.q),
         )?;
+        let theme = non_empty(&q.theme)
+            .map(|d| {
+                d.parse::<i64>().map_err(|_| {
+                    ApiError::invalid(
+                        "theme",
+                        &luoshi_core::ValueError::BadId {
+                            input: d.chars().take(40).collect(),
+                        },
+                    )
+                })
+            })
+            .transpose()?;
+        range_filter(
+            &mut filter,
+            theme,
+            non_empty(&q.deadline_from),
+            non_empty(&q.deadline_to),
+        )?;
         filter.sort = sort_of(Some(&sort_code))?;
         filter.offset = Some((page_no - 1) * PAGE_SIZE).filter(|o| *o > 0);
         filter.limit = Some(PAGE_SIZE + 1);
@@ -561,6 +589,10 @@ pub async fn ledger(
         }
     } else {
         Vec::new()
+    };
+    let (themes, theme_chip) = match ledger_themes(&state, caller, &q).await {
+        Ok(v) => v,
+        Err(e) => return error_page(t, Some(caller), &e),
     };
     let status_sel = non_empty(&q.status).unwrap_or("");
     let mut statuses = vec![
@@ -623,11 +655,67 @@ pub async fn ledger(
         statuses,
         sorts,
         documents,
+        themes,
+        theme_chip,
         error,
         done: done_text(t, q.done.as_deref()),
         q,
     };
     render(status, &p)
+}
+
+/// The theme choices of the ledger's filter: the themes of the chosen
+/// document that the caller may see (`Store::theme_counts`, scoped), and
+/// when the theme asked for is not among them, its title if the caller
+/// may see it (nothing is said about a theme it may not see).
+async fn ledger_themes(
+    state: &AppState,
+    caller: &crate::caller::Caller,
+    q: &LedgerQuery,
+) -> Result<(Vec<Opt>, Option<(String, String)>), ApiError> {
+    let chosen = non_empty(&q.theme).and_then(|v| v.parse::<i64>().ok());
+    let document = non_empty(&q.document).and_then(|d| d.parse::<i64>().ok());
+    let themes: Vec<Opt> = match document.filter(|d| *d > 0) {
+        Some(doc) => state
+            .store
+            .theme_counts(DocumentId(doc), caller.visible_units())
+            .await?
+            .into_iter()
+            .map(|c| Opt {
+                value: c.theme.to_string(),
+                label: c.title.to_string(),
+                selected: chosen == Some(c.theme.0),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let Some(id) = chosen.filter(|c| *c > 0 && !themes.iter().any(|o| o.selected)) else {
+        return Ok((themes, None));
+    };
+    let id = TaskId(id);
+    let visible = match caller.visible_units() {
+        None => true,
+        Some(units) => match state.store.task_visible(id, units).await {
+            Ok(v) => v,
+            Err(StoreError::NotFound { .. }) => false,
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let title = if visible {
+        match state.store.task(id).await {
+            Ok(task) => task.title.to_string(),
+            Err(StoreError::NotFound { .. }) => id.to_string(),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        id.to_string()
+    };
+    let without = LedgerQuery {
+        theme: None,
+        ..q.clone()
+    };
+    let sort = non_empty(&q.sort).map(str::to_owned);
+    Ok((themes, Some((title, without.href(sort.as_deref(), 1)))))
 }
 
 // ----- task ------------------------------------------------------------------------
@@ -697,6 +785,15 @@ pub struct TaskPage {
     pub office_form: bool,
     /// "N progress reports wait for review" when there are any.
     pub pending_reviews: Option<String>,
+    /// The task's open warning cards, one line each.
+    pub cards: Vec<String>,
+    /// The reporting cycle, the next report due and the reports missed
+    /// (tasks being worked on only).
+    pub cycle: Option<String>,
+    pub next_due: Option<String>,
+    pub missed: Option<String>,
+    /// Evidence given in reports and completion requests: (when, what).
+    pub evidence: Vec<(String, String)>,
     pub error: Option<String>,
     pub done: Option<String>,
 }
@@ -775,6 +872,39 @@ async fn task_page(
     let task = &detail.task;
     let p = caller.principal();
     let today = state.store.clock().today();
+    let (cards, cycle_info) = match supervision_of(state, task, &detail.reports, today).await {
+        Ok(v) => v,
+        Err(e) => return error_page(t, Some(caller), &e.into()),
+    };
+    let cards: Vec<String> = cards
+        .iter()
+        .map(|c| {
+            t.f(
+                "task.card_raised",
+                &[
+                    ("tier", &c.tier_label),
+                    ("date", &c.raised_on.to_string()),
+                    (
+                        "reasons",
+                        &c.reasons
+                            .iter()
+                            .map(|r| r.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join("；"),
+                    ),
+                ],
+            )
+        })
+        .collect();
+    let evidence: Vec<(String, String)> = detail
+        .reports
+        .iter()
+        .filter_map(|r| {
+            r.evidence
+                .as_ref()
+                .map(|e| (local_time(r.created_at), e.to_string()))
+        })
+        .collect();
     let a = task.assignment.as_ref();
     let mine = a.is_some_and(|a| {
         caller.sees_unit(a.lead.id) || a.co_units.iter().any(|u| caller.sees_unit(u.id))
@@ -884,10 +1014,71 @@ async fn task_page(
         close_form: p.may(Permission::Report) && lead_mine && task.status == Status::InProgress,
         office_form: may_review && task.status == Status::CompletionRequested,
         pending_reviews,
+        cards,
+        cycle: cycle_info.as_ref().map(|c| c.0.clone()),
+        next_due: cycle_info.as_ref().and_then(|c| c.1.map(|d| d.to_string())),
+        missed: cycle_info
+            .as_ref()
+            .filter(|c| c.2 > 0)
+            .map(|c| t.f("task.missed", &[("n", &c.2.to_string())])),
+        evidence,
         error,
         done,
     };
     render(status, &page)
+}
+
+/// The task's open warning cards, and for a task being worked on its
+/// reporting cycle (its own or the default one of the rules the API
+/// uses), the next report due and how many were missed in a row: two
+/// indexed reads by task id and the pure rule `supervise::cycle_state`
+/// over the reports already loaded.
+async fn supervision_of(
+    state: &AppState,
+    task: &Task,
+    reports: &[ProgressReport],
+    today: Date,
+) -> Result<
+    (
+        Vec<luoshi_core::Card>,
+        Option<(String, Option<Date>, usize)>,
+    ),
+    StoreError,
+> {
+    let cards = state
+        .store
+        .cards(&luoshi_core::CardFilter {
+            task: Some(task.id),
+            open: true,
+            limit: Some(10),
+            ..luoshi_core::CardFilter::default()
+        })
+        .await?;
+    if !matches!(task.status, Status::Assigned | Status::InProgress) || task.assignment.is_none() {
+        return Ok((cards, None));
+    }
+    let rules = luoshi_core::WarningRules::default();
+    let start_of = |ms: i64| {
+        Timestamp::from_millis(ms)
+            .date_at_offset(480)
+            .unwrap_or(today)
+    };
+    let (cycle, start) = match state.store.cycle(task.id).await? {
+        Some(c) => (c.cycle, c.starts_on),
+        None => match rules.default_cycle() {
+            Ok(Some(c)) => (c, start_of(task.created_at.millis())),
+            _ => return Ok((cards, None)),
+        },
+    };
+    let days: Vec<Date> = reports
+        .iter()
+        .map(|r| start_of(r.created_at.millis()))
+        .collect();
+    let st = luoshi_core::supervise::cycle_state(&cycle, start, &days, today, &rules.due);
+    Ok((
+        cards,
+        Some((cycle.label().to_owned(), st.next_due, st.missed.len())),
+    ))
 }
 
 pub async fn task(
@@ -988,6 +1179,9 @@ pub struct VersionForm {
     decision: String,
     #[serde(default)]
     task: String,
+    /// `review` when the form was on the review queue: go back there.
+    #[serde(default)]
+    back: String,
 }
 
 fn version_of(f: &VersionForm) -> Result<Version, ApiError> {
@@ -1132,15 +1326,14 @@ pub async fn review_report(
         Ok(report.task)
     }
     .await;
+    let done = if accept {
+        "report_accepted"
+    } else {
+        "report_returned"
+    };
     match result {
-        Ok(task_id) => task_done(
-            task_id,
-            if accept {
-                "report_accepted"
-            } else {
-                "report_returned"
-            },
-        ),
+        Ok(_) if f.back == "review" => see_other(&format!("/review?done={done}")),
+        Ok(task_id) => task_done(task_id, done),
         Err(e) => {
             if TaskId::parse(&f.task).is_ok() {
                 refused(&state, &page, &f.task, &e, None).await
@@ -1162,19 +1355,60 @@ pub struct UnitLine {
     pub rate: String,
 }
 
+/// A theme's line in the dashboard's table.
+#[derive(Debug, Clone)]
+pub struct ThemeLine {
+    pub id: i64,
+    pub title: String,
+    pub total: i64,
+    pub closed: i64,
+    pub rate: String,
+}
+
+/// A month's line under the chart of progress over time.
+#[derive(Debug, Clone)]
+pub struct MonthLine {
+    pub month: String,
+    pub assigned: i64,
+    pub closed: i64,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
     pub t: T,
     pub chrome: Chrome,
     pub total: i64,
-    pub overdue: String,
+    pub overdue: i64,
     pub overdue_href: String,
+    pub at_risk: i64,
+    pub at_risk_href: String,
+    pub at_risk_label: String,
     pub units: Vec<UnitLine>,
     pub unit_chart: String,
     pub status_chart: String,
     pub statuses: Vec<(String, i64)>,
+    /// Documents to show the themes of (readers of every unit only).
+    pub documents: Vec<Opt>,
+    /// The document whose themes are shown, and its label.
+    pub document: Option<(i64, String)>,
+    pub themes: Vec<ThemeLine>,
+    pub theme_chart: String,
+    pub months: Vec<MonthLine>,
+    pub month_chart: String,
+    pub error: Option<String>,
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DashboardQuery {
+    document: Option<String>,
+}
+
+/// Days ahead a deadline puts an unfinished task at risk.
+const AT_RISK_DAYS: u32 = 14;
+
+/// Months of progress over time.
+const MONTHS: i64 = 12;
 
 fn percent_text(closed: i64, total: i64) -> String {
     if total == 0 {
@@ -1184,35 +1418,114 @@ fn percent_text(closed: i64, total: i64) -> String {
     }
 }
 
-/// Completion by unit (the [`TOP_UNITS`] lead units with most tasks),
-/// tasks by status, and the overdue count: two store calls (the derived
-/// counts table and one bounded probe of overdue tasks).
-pub async fn dashboard(State(state): State<Arc<AppState>>, page: Page) -> Response {
+/// `(year, month)` `back` months before `day`'s month.
+fn month_back(day: Date, back: i64) -> (i64, i64) {
+    let index = day.year() * 12 + day.month() - 1 - back;
+    (index.div_euclid(12), index.rem_euclid(12) + 1)
+}
+
+/// Completion by unit and by theme, overdue and at-risk counts, tasks by
+/// status and progress over time: five store calls, each one indexed
+/// statement (the derived counts table, the themes of one document, a
+/// range read of deadlines, a range read of the audit trail's
+/// assignments and closures), each scoped to the caller's units.
+pub async fn dashboard(
+    State(state): State<Arc<AppState>>,
+    page: Page,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let q: DashboardQuery = query(raw.as_deref());
     let t = page.t;
     let caller = &page.caller;
-    let counts = match state
+    let units_scope = caller.visible_units();
+    let today = state.store.clock().today();
+    let counts = match state.store.counts_by_unit_status_in(units_scope).await {
+        Ok(c) => c,
+        Err(e) => return error_page(t, Some(caller), &e.into()),
+    };
+    let deadlines = match state
         .store
-        .counts_by_unit_status_in(caller.visible_units())
+        .deadline_counts(today, AT_RISK_DAYS, units_scope)
         .await
     {
         Ok(c) => c,
         Err(e) => return error_page(t, Some(caller), &e.into()),
     };
-    let mut overdue_filter = TaskFilter {
-        overdue_on: Some(state.store.clock().today()),
-        status: Some(StatusFilter::Open),
-        limit: Some(OVERDUE_PROBE + 1),
-        ..TaskFilter::default()
+    // The document whose themes are shown: the one asked for, else the
+    // newest the caller has a task in.
+    let mut error = None;
+    let asked = match non_empty(&q.document).map(|d| d.parse::<i64>()) {
+        None => None,
+        Some(Ok(d)) if d > 0 => Some(DocumentId(d)),
+        Some(_) => {
+            error = Some(t.t("dashboard.bad_document").to_owned());
+            None
+        }
     };
-    caller.scope(&mut overdue_filter);
-    let overdue = match state.store.tasks(&overdue_filter).await {
-        Ok(v) if v.len() > OVERDUE_PROBE as usize => t.f(
-            "dashboard.overdue_many",
-            &[("n", &OVERDUE_PROBE.to_string())],
-        ),
-        Ok(v) => v.len().to_string(),
+    let document = match asked {
+        Some(d) => Some(d),
+        None => match state.store.latest_document(units_scope).await {
+            Ok(d) => d,
+            Err(e) => return error_page(t, Some(caller), &e.into()),
+        },
+    };
+    let theme_counts = match document {
+        Some(d) => match state.store.theme_counts(d, units_scope).await {
+            Ok(c) => c,
+            Err(e) => return error_page(t, Some(caller), &e.into()),
+        },
+        None => Vec::new(),
+    };
+    let (first_year, first_month) = month_back(today, MONTHS - 1);
+    let since = Date::from_ymd(first_year, first_month, 1).unwrap_or(today);
+    let activity = match state.store.activity_by_day(since, units_scope).await {
+        Ok(a) => a,
         Err(e) => return error_page(t, Some(caller), &e.into()),
     };
+    // Recent documents to choose from: only for readers of every unit (a
+    // scoped reader must not learn the names of documents it has no task in).
+    let mut documents = Vec::new();
+    let mut document_label = None;
+    if caller.sees_all() {
+        let latest = match state.store.latest_document(None).await {
+            Ok(d) => d.map_or(0, |d| d.0),
+            Err(e) => return error_page(t, Some(caller), &e.into()),
+        };
+        let after = (latest - 21).max(0);
+        let docs = match state
+            .store
+            .documents((after > 0).then_some(DocumentId(after)), 21)
+            .await
+        {
+            Ok(d) => d,
+            Err(e) => return error_page(t, Some(caller), &e.into()),
+        };
+        for d in docs.iter().rev() {
+            let label = match d.title.clone().or_else(|| d.name.clone()) {
+                Some(title) => format!("{} {title}", d.id),
+                None => t.f("dashboard.document_n", &[("id", &d.id.to_string())]),
+            };
+            let selected = document == Some(d.id);
+            if selected {
+                document_label = Some(label.clone());
+            }
+            documents.push(Opt {
+                value: d.id.to_string(),
+                label,
+                selected,
+            });
+        }
+    }
+    let document = document.filter(|_| !theme_counts.is_empty() || caller.sees_all());
+    let document = document.map(|d| {
+        (
+            d.0,
+            document_label
+                .clone()
+                .unwrap_or_else(|| t.f("dashboard.document_n", &[("id", &d.0.to_string())])),
+        )
+    });
+
     // Per unit: total and closed; per status: total.
     let mut by_unit: Vec<(String, i64, i64)> = Vec::new();
     let mut by_status: Vec<(&'static str, i64)> = Status::CODES.iter().map(|c| (*c, 0)).collect();
@@ -1251,48 +1564,131 @@ pub async fn dashboard(State(state): State<Arc<AppState>>, page: Page) -> Respon
         })
         .collect();
     #[allow(clippy::cast_precision_loss)]
+    let share = |closed: i64, total: i64| {
+        if total == 0 {
+            0.0
+        } else {
+            closed as f64 / total as f64
+        }
+    };
     let unit_bars: Vec<Bar> = units
         .iter()
         .map(|u| Bar {
             label: u.name.clone(),
-            share: if u.total == 0 {
-                0.0
-            } else {
-                u.closed as f64 / u.total as f64
-            },
+            share: share(u.closed, u.total),
             value: format!("{}（{}/{}）", u.rate, u.closed, u.total),
         })
         .collect();
     let max = by_status.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    #[allow(clippy::cast_precision_loss)]
     let status_bars: Vec<Bar> = by_status
         .iter()
         .map(|(s, n)| Bar {
             label: t.t(&format!("status.{s}")).to_owned(),
-            share: *n as f64 / max as f64,
+            share: share(*n, max),
             value: n.to_string(),
         })
         .collect();
+    let themes: Vec<ThemeLine> = theme_counts
+        .iter()
+        .map(|c| ThemeLine {
+            id: c.theme.0,
+            title: c.title.to_string(),
+            total: c.total,
+            closed: c.closed,
+            rate: percent_text(c.closed, c.total),
+        })
+        .collect();
+    let theme_bars: Vec<Bar> = themes
+        .iter()
+        .map(|c| Bar {
+            label: c.title.clone(),
+            share: share(c.closed, c.total),
+            value: format!("{}（{}/{}）", c.rate, c.closed, c.total),
+        })
+        .collect();
+    // Months, oldest first, each with its assignments and closures.
+    let mut months: Vec<MonthLine> = (0..MONTHS)
+        .rev()
+        .map(|back| {
+            let (y, m) = month_back(today, back);
+            MonthLine {
+                month: format!("{y}-{m:02}"),
+                assigned: 0,
+                closed: 0,
+            }
+        })
+        .collect();
+    for a in &activity {
+        let key = format!("{}-{:02}", a.day.year(), a.day.month());
+        if let Some(m) = months.iter_mut().find(|m| m.month == key) {
+            m.assigned += a.assigned;
+            m.closed += a.closed;
+        }
+    }
+    let groups: Vec<chart::Group> = months
+        .iter()
+        .map(|m| chart::Group {
+            label: m.month.clone(),
+            values: vec![m.assigned, m.closed],
+        })
+        .collect();
+    let until = today
+        .add_days(i64::from(AT_RISK_DAYS))
+        .unwrap_or(today)
+        .to_string();
     render(
         StatusCode::OK,
         &DashboardPage {
             t,
             chrome: Chrome::new(t, Some(caller), "/dashboard", "dashboard"),
             total,
-            overdue,
-            overdue_href: "/ledger?overdue=true&status=open".to_owned(),
+            overdue: deadlines.overdue,
+            overdue_href: "/ledger?overdue=true".to_owned(),
+            at_risk: deadlines.at_risk,
+            at_risk_href: format!(
+                "/ledger?status=open&deadline_from={today}&deadline_to={until}&sort=deadline"
+            ),
+            at_risk_label: t.f("dashboard.at_risk", &[("n", &AT_RISK_DAYS.to_string())]),
             unit_chart: chart::bars(t.t("dashboard.chart_unit"), &unit_bars),
             status_chart: chart::bars(t.t("dashboard.chart_status"), &status_bars),
+            theme_chart: chart::bars(t.t("dashboard.chart_theme"), &theme_bars),
+            month_chart: chart::columns(
+                t.t("dashboard.chart_months"),
+                &[t.t("dashboard.assigned"), t.t("dashboard.closed")],
+                &groups,
+            ),
             statuses: by_status
                 .iter()
                 .map(|(s, n)| (t.t(&format!("status.{s}")).to_owned(), *n))
                 .collect(),
             units,
+            documents,
+            document,
+            themes,
+            months,
+            error,
         },
     )
 }
 
 // ----- review queue ----------------------------------------------------------------
+
+/// A progress report in the review queue.
+#[derive(Debug, Clone)]
+pub struct QueuedReport {
+    pub id: i64,
+    pub version: i64,
+    pub task: i64,
+    pub task_title: String,
+    pub lead: String,
+    pub period: String,
+    pub percent: i64,
+    pub done: String,
+    pub problems: Option<String>,
+    pub at: String,
+    /// "unit person" as the task page writes who reported.
+    pub who: String,
+}
 
 #[derive(Template)]
 #[template(path = "review.html")]
@@ -1300,16 +1696,38 @@ pub struct ReviewPage {
     pub t: T,
     pub chrome: Chrome,
     pub rows: Vec<Row>,
+    pub reports: Vec<QueuedReport>,
+    pub page_label: String,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+    pub done: Option<String>,
 }
 
-/// The office's queue: tasks whose completion is requested, oldest change
-/// first (one store call).
-pub async fn review_queue(State(state): State<Arc<AppState>>, page: Page) -> Response {
+#[derive(Debug, Default, Deserialize)]
+pub struct ReviewQuery {
+    page: Option<String>,
+    done: Option<String>,
+}
+
+/// The office's queue: progress reports waiting for review, newest
+/// first, paged by [`PAGE_SIZE`], each with its accept / return form; and
+/// tasks whose completion is requested, oldest change first. Two store
+/// calls, both scoped to the caller's units.
+pub async fn review_queue(
+    State(state): State<Arc<AppState>>,
+    page: Page,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let q: ReviewQuery = query(raw.as_deref());
     let t = page.t;
     let caller = &page.caller;
     if let Err(e) = caller.require(Permission::Review).await {
         return error_page(t, Some(caller), &e);
     }
+    let page_no = non_empty(&q.page)
+        .and_then(|p| p.parse::<u32>().ok())
+        .filter(|p| (1..=100_000).contains(p))
+        .unwrap_or(1);
     let mut filter = TaskFilter {
         status: Some(StatusFilter::CompletionRequested),
         sort: TaskSort::Updated,
@@ -1321,6 +1739,62 @@ pub async fn review_queue(State(state): State<Arc<AppState>>, page: Page) -> Res
         Ok(v) => v,
         Err(e) => return error_page(t, Some(caller), &e.into()),
     };
+    let mut pending = match state
+        .store
+        .submitted_reports(
+            caller.visible_units(),
+            PAGE_SIZE + 1,
+            (page_no - 1) * PAGE_SIZE,
+        )
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return error_page(t, Some(caller), &e.into()),
+    };
+    let more = pending.len() > PAGE_SIZE as usize;
+    pending.truncate(PAGE_SIZE as usize);
+    let reports = pending
+        .iter()
+        .map(|p| {
+            let r = &p.report;
+            QueuedReport {
+                id: r.id.0,
+                version: r.version.0,
+                task: r.task.0,
+                task_title: p.task_title.to_string(),
+                lead: p
+                    .task_lead
+                    .as_ref()
+                    .map(|u| u.name.to_string())
+                    .unwrap_or_default(),
+                period: r.period.to_string(),
+                percent: i64::from(r.percent.value()),
+                done: r.done.to_string(),
+                problems: r.problems.as_ref().map(ToString::to_string),
+                at: local_time(r.created_at),
+                who: t.f(
+                    "report.by",
+                    &[
+                        (
+                            "unit",
+                            &r.unit
+                                .as_ref()
+                                .map(|u| u.name.to_string())
+                                .unwrap_or_default(),
+                        ),
+                        ("person", r.reported_by.as_str()),
+                    ],
+                ),
+            }
+        })
+        .collect();
+    let href = |n: u32| {
+        if n > 1 {
+            format!("/review?page={n}")
+        } else {
+            "/review".to_owned()
+        }
+    };
     let today = state.store.clock().today();
     render(
         StatusCode::OK,
@@ -1328,6 +1802,11 @@ pub async fn review_queue(State(state): State<Arc<AppState>>, page: Page) -> Res
             t,
             chrome: Chrome::new(t, Some(caller), "/review", "review"),
             rows: tasks.iter().map(|task| row(t, task, today)).collect(),
+            reports,
+            page_label: t.f("ledger.page", &[("n", &page_no.to_string())]),
+            prev_href: (page_no > 1).then(|| href(page_no - 1)),
+            next_href: more.then(|| href(page_no + 1)),
+            done: done_text(t, q.done.as_deref()),
         },
     )
 }
