@@ -81,6 +81,8 @@ pub enum ValueError {
     BadEvaluationRules { detail: String },
     #[error("合并反馈至少要包含两项不同的任务。")]
     BatchTooSmall,
+    #[error("重新办结期限 {date} 早于今天（{today}），请填写今天或以后的日期。")]
+    ReturnDateInPast { date: String, today: String },
 }
 
 impl ValueError {
@@ -119,6 +121,7 @@ impl ValueError {
             ValueError::BadEvalPeriod { .. } => "bad_evaluation_period",
             ValueError::BadEvaluationRules { .. } => "bad_evaluation_rules",
             ValueError::BatchTooSmall => "batch_too_small",
+            ValueError::ReturnDateInPast { .. } => "return_date_in_past",
         }
     }
 }

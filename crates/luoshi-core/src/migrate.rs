@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_reminders.sql"),
         postgres: include_str!("../migrations/postgres/0006_reminders.sql"),
     },
+    Migration {
+        version: 8,
+        name: "return_dates",
+        sqlite: include_str!("../migrations/sqlite/0008_return_dates.sql"),
+        postgres: include_str!("../migrations/postgres/0008_return_dates.sql"),
+    },
 ];
 
 /// The newest schema version this build knows: the largest in the list.
@@ -158,8 +164,8 @@ mod tests {
 
     #[test]
     fn the_schema_version_is_the_largest_known() {
-        assert_eq!(SCHEMA_VERSION, 6);
-        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(SCHEMA_VERSION, 8);
+        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6, 8]);
         assert_eq!(max_version(&[]), 0);
     }
 
