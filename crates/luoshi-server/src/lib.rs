@@ -227,6 +227,8 @@ fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(routes_supervision::read_notification))
         .routes(routes!(routes_supervision::status_report))
         .routes(routes!(routes_supervision::scheduler_status))
+        .routes(routes!(routes_supervision::add_combined_report))
+        .routes(routes!(routes_supervision::set_unit_contact))
 }
 
 /// The OpenAPI 3.1 document of the API, generated from the handlers.
