@@ -1221,7 +1221,9 @@ impl PassContext<'_> {
             return Ok(plan);
         };
         // What was recorded already for these tasks' due dates: one range
-        // read on the UNIQUE (task, kind, due, channel) index. A reminder
+        // read on the UNIQUE (task, kind, due, channel) index (`|| ''`
+        // keeps SQLite off the due-date index, whose range grows with
+        // every reminder ever recorded and would be read once per chunk). A reminder
         // is decided once for every channel configured at that moment, in
         // one transaction, and always on the in-app channel; so its in-app
         // row stands for all of them (and a channel configured later is
@@ -1234,7 +1236,8 @@ impl PassContext<'_> {
         for r in tx
             .fetch_all(
                 "SELECT task_id, kind, due_on FROM reminders
-                 WHERE task_id >= $1 AND task_id <= $2 AND due_on >= $3 AND channel = 'inapp'",
+                 WHERE task_id >= $1 AND task_id <= $2 AND due_on || '' >= $3
+                   AND channel = 'inapp'",
                 args![first, last, earliest.to_string()],
             )
             .await?
