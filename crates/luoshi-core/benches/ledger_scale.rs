@@ -10,27 +10,16 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::plan;
 use luoshi_core::{
-    Ledger, PersonName, SeedPlan, StatusFilter, Store, SystemClock, TaskFilter, TaskId, UnitName,
+    Ledger, PersonName, StatusFilter, Store, SystemClock, TaskFilter, TaskId, UnitName,
 };
 use sqlx::{Connection, Executor};
-
-fn plan() -> SeedPlan {
-    let scale: f64 = std::env::var("LUOSHI_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
-    let n = |x: f64| (x * scale).round().max(1.0) as u64;
-    SeedPlan {
-        units: n(2_000.0),
-        tasks: n(100_000.0),
-        reports: n(1_000_000.0),
-        seed: 1,
-    }
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;

@@ -12,63 +12,24 @@
 //! steady pass, median of `LUOSHI_BENCH_ITERS`, default 10), and the whole
 //! steady tick (`Store::assess` + `record_reminders`). SQLite always;
 //! PostgreSQL too under `scripts/with-postgres.sh`.
-//! `LUOSHI_BENCH_SCALE=0.1` scales the plan.
+//! See `common/mod.rs` for `LUOSHI_BENCH_SCALE` and
+//! `LUOSHI_BENCH_KEEP_SEED`; `tick_scale.rs` measures the whole tick as
+//! the scheduler runs it (one pass for both).
 
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod common;
 
-use luoshi_core::{Channel, PersonName, SeedPlan, Store, SystemClock, WarningRules};
-use sqlx::{Connection, Executor};
+use std::time::Instant;
 
-fn plan() -> SeedPlan {
-    let scale: f64 = std::env::var("LUOSHI_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
-    let n = |x: f64| (x * scale).round().max(1.0) as u64;
-    SeedPlan {
-        units: n(2_000.0),
-        tasks: n(100_000.0),
-        reports: n(1_000_000.0),
-        seed: 1,
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
-}
+use common::{median, ms};
+use luoshi_core::{Channel, Store, WarningRules};
 
 const BASELINE: &str = "SELECT id, title, lead_unit_id, deadline, created_at FROM tasks
      WHERE status IN ('assigned', 'in_progress') AND lead_unit_id IS NOT NULL";
 
-async fn baseline(engine: &str, url: &str) -> (Duration, usize) {
-    if engine == "sqlite" {
-        let path = url.trim_start_matches("sqlite://");
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(path))
-            .await
-            .unwrap();
-        let start = Instant::now();
-        let rows = sqlx::query(BASELINE).fetch_all(&pool).await.unwrap();
-        let t = start.elapsed();
-        pool.close().await;
-        (t, rows.len())
-    } else {
-        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-        let start = Instant::now();
-        let rows = sqlx::query(BASELINE).fetch_all(&mut conn).await.unwrap();
-        let t = start.elapsed();
-        conn.close().await.unwrap();
-        (t, rows.len())
-    }
-}
-
-fn median(mut v: Vec<Duration>) -> (Duration, Duration) {
-    v.sort_unstable();
-    (v[v.len() / 2], *v.last().unwrap())
+async fn baseline(_engine: &str, url: &str) -> (std::time::Duration, usize) {
+    common::baseline(url, BASELINE).await
 }
 
 async fn run(engine: &str, url: &str, store: &Store, iters: usize) {
@@ -140,71 +101,18 @@ async fn run(engine: &str, url: &str, store: &Store, iters: usize) {
     );
 }
 
-async fn seeded(url: &str) -> Store {
-    let store = Store::open(url, Arc::new(SystemClock::default()))
-        .await
-        .unwrap();
-    let start = Instant::now();
-    let s = store
-        .seed(&PersonName::parse("bench").unwrap(), &plan())
-        .await
-        .unwrap();
-    println!(
-        "seeded {}: {} units, {} tasks, {} reports in {:.1} s",
-        store.engine().code(),
-        s.units,
-        s.tasks,
-        s.reports,
-        start.elapsed().as_secs_f64()
-    );
-    store
-}
-
 fn main() {
-    let iters: usize = std::env::var("LUOSHI_BENCH_ITERS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10)
-        .max(1);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    let iters = common::iters();
+    common::runtime().block_on(async {
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("remind_scale");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("ledger.db");
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        let url = format!("sqlite://{}", path.display());
-        let store = seeded(&url).await;
+        let (url, store, path) = common::sqlite_ledger(&dir).await;
         run("sqlite", &url, &store, iters).await;
         store.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        common::remove_sqlite(&path);
 
-        let Ok(admin) = std::env::var("LUOSHI_TEST_POSTGRES_URL") else {
-            println!(
-                "postgres skipped: LUOSHI_TEST_POSTGRES_URL is not set (run under scripts/with-postgres.sh)"
-            );
-            return;
-        };
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        conn.execute("DROP DATABASE IF EXISTS luoshi_remind_bench")
-            .await
-            .unwrap();
-        conn.execute("CREATE DATABASE luoshi_remind_bench")
-            .await
-            .unwrap();
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        let url = format!("{base}/luoshi_remind_bench");
-        let store = seeded(&url).await;
-        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-        c.execute("ANALYZE").await.unwrap();
-        c.close().await.unwrap();
-        run("postgres", &url, &store, iters).await;
-        store.close().await;
+        if let Some((url, store)) = common::postgres_ledger("luoshi_remind_bench").await {
+            run("postgres", &url, &store, iters).await;
+            store.close().await;
+        }
     });
 }

@@ -294,9 +294,24 @@ pub(crate) const NOTICES: TableSpec = TableSpec {
     digested: &[],
 };
 
+/// New dates given with a returned completion request (migration 8).
+pub(crate) const RETURN_DATES: TableSpec = TableSpec {
+    name: "return_dates",
+    columns: &[
+        "id",
+        "version",
+        "task_id",
+        "report_id",
+        "new_date",
+        "created_at",
+        "created_by",
+    ],
+    digested: &[],
+};
+
 /// Every table whose rows the trail vouches for. (`sessions` and
 /// `login_failures` change on every login and are not audited.)
-pub(crate) const AUDITED: [&TableSpec; 15] = [
+pub(crate) const AUDITED: [&TableSpec; 16] = [
     &DOCUMENTS,
     &MEETINGS,
     &UNITS,
@@ -312,6 +327,7 @@ pub(crate) const AUDITED: [&TableSpec; 15] = [
     &INDICATOR_VALUES,
     &REPORT_BATCHES,
     &NOTICES,
+    &RETURN_DATES,
 ];
 
 /// The names of the audited tables (schema_migrations and audit_events
@@ -437,6 +453,12 @@ impl Writer {
             head_id,
             head_hash,
         })
+    }
+
+    /// The id of the chain's head when the transaction began (plus the
+    /// events appended since).
+    pub(crate) fn head_id(&self) -> i64 {
+        self.head_id
     }
 
     pub(crate) fn at(&self) -> Timestamp {

@@ -48,6 +48,7 @@ const TABLES: &[&str] = &[
     "indicators",
     "indicator_values",
     "report_batches",
+    "return_dates",
     "unit_contacts",
     "reminders",
     "notifications",

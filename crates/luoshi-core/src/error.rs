@@ -87,6 +87,8 @@ pub enum ValueError {
     NoticeTaskNotOpen { task: i64, reason: &'static str },
     #[error("回复时限 {reply_by} 早于发文日期 {issued}，请填写发文当日或之后的日期。")]
     NoticeReplyBy { reply_by: String, issued: String },
+    #[error("重新办结期限 {date} 早于今天（{today}），请填写今天或以后的日期。")]
+    ReturnDateInPast { date: String, today: String },
 }
 
 impl ValueError {
@@ -128,6 +130,7 @@ impl ValueError {
             ValueError::NoticeNothingDue { .. } => "notice_nothing_due",
             ValueError::NoticeTaskNotOpen { .. } => "notice_task_not_open",
             ValueError::NoticeReplyBy { .. } => "notice_bad_reply_by",
+            ValueError::ReturnDateInPast { .. } => "return_date_in_past",
         }
     }
 }

@@ -64,6 +64,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_page_indexes.sql"),
     },
     Migration {
+        version: 8,
+        name: "return_dates",
+        sqlite: include_str!("../migrations/sqlite/0008_return_dates.sql"),
+        postgres: include_str!("../migrations/postgres/0008_return_dates.sql"),
+    },
+    Migration {
         version: 9,
         name: "notices",
         sqlite: include_str!("../migrations/sqlite/0009_notices.sql"),
@@ -171,7 +177,7 @@ mod tests {
     #[test]
     fn the_schema_version_is_the_largest_known() {
         assert_eq!(SCHEMA_VERSION, 9);
-        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6, 7, 9]);
+        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9]);
         assert_eq!(max_version(&[]), 0);
     }
 

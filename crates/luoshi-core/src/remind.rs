@@ -16,7 +16,7 @@
 //! never sent again. A crash between a successful send and its mark is
 //! the one case that could send twice, and it is narrowed to one message.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -316,7 +316,6 @@ struct OpenTask {
     lead: Option<i64>,
     deadline: Option<Date>,
     next_due: Option<Date>,
-    last_missed: Option<Date>,
 }
 
 fn day_of(ms: i64) -> Date {
@@ -329,7 +328,8 @@ fn parse_day(text: &str, table: &str, id: i64, what: &str) -> Result<Date, Store
     Date::parse(text).map_err(|_| StoreError::corrupt(table, id, what))
 }
 
-/// Every task being worked on with where it stands on `day`: one query
+/// Every task being worked on with its next due date on `day` (for the
+/// upcoming reminders): one query
 /// (the latest report by a correlated `MAX(id)` index seek per task), the
 /// cycle rules in Rust.
 async fn open_tasks(
@@ -370,14 +370,13 @@ async fn open_tasks(
             }
             None => (default_cycle.clone(), day_of(row.int("created_at")?)),
         };
-        let (next_due, last_missed) = match &cycle {
+        let next_due = match &cycle {
             Some(c) => {
                 let reports: Vec<Date> =
                     row.opt_int("report_at")?.map(day_of).into_iter().collect();
-                let state = cycle_state(c, start, &reports, day, &rules.due);
-                (state.next_due, state.missed.last().copied())
+                cycle_state(c, start, &reports, day, &rules.due).next_due
             }
-            None => (None, None),
+            None => None,
         };
         let deadline = row
             .opt_text("deadline")?
@@ -389,10 +388,27 @@ async fn open_tasks(
             lead: row.opt_int("lead_unit_id")?,
             deadline,
             next_due,
-            last_missed,
         });
     }
     Ok(out)
+}
+
+/// The configured channels with the in-app one, each once, in order.
+pub(crate) fn with_inapp(channels: &[Channel]) -> Vec<Channel> {
+    let mut channels: Vec<Channel> = channels.to_vec();
+    channels.push(Channel::InApp);
+    channels.sort_unstable();
+    channels.dedup();
+    channels
+}
+
+/// Every unit's e-mail address for reminders, by unit id.
+pub(crate) async fn unit_emails(tx: &mut Tx) -> Result<HashMap<i64, String>, StoreError> {
+    tx.fetch_all("SELECT unit_id, email FROM unit_contacts", vec![])
+        .await?
+        .iter()
+        .map(|r| Ok((r.int("unit_id")?, r.text("email")?)))
+        .collect()
 }
 
 fn notification_of(r: &Row) -> Result<Notification, StoreError> {
@@ -432,9 +448,11 @@ fn unit_list(units: &[UnitId]) -> String {
 impl Store {
     /// Records the reminders `day` calls for on every channel in
     /// `channels` (the in-app channel is always on) and creates their
-    /// in-app notifications, in one write transaction. A reminder already
-    /// recorded is left alone, so running this twice records nothing new.
-    /// E-mail reminders are recorded only for units with an address.
+    /// in-app notifications (per chunk of tasks, one write transaction
+    /// each, none when nothing is new: see [`Store::supervise_day`]). A
+    /// reminder already recorded is left alone, so running this twice
+    /// records nothing new. E-mail reminders are recorded only for units
+    /// with an address.
     pub async fn record_reminders(
         &self,
         day: Date,
@@ -442,120 +460,18 @@ impl Store {
         channels: &[Channel],
         rules: &WarningRules,
     ) -> Result<Recorded, StoreError> {
-        rules.validate()?;
-        let mut channels: Vec<Channel> = channels.to_vec();
-        channels.push(Channel::InApp);
-        channels.sort_unstable();
-        channels.dedup();
-        let now = self.clock().now().millis();
-        let mut tx = self.pool().write().await?;
-        let tasks = open_tasks(&mut tx, day, rules).await?;
-        let mut candidates: Vec<(&OpenTask, ReminderKind, Date)> = Vec::new();
-        for t in &tasks {
-            for (kind, due) in reminders_on(day, days_before, t.next_due, t.last_missed, t.deadline)
-            {
-                candidates.push((t, kind, due));
-            }
-        }
-        let mut recorded = Recorded {
-            tasks: tasks.len(),
-            by_channel: channels.iter().map(|c| (*c, 0)).collect(),
-            notifications: 0,
-        };
-        let Some(earliest) = candidates.iter().map(|(_, _, d)| *d).min() else {
-            tx.commit().await?;
-            return Ok(recorded);
-        };
-        // What was recorded already for the due dates in question: one
-        // range read on the due-date index. A reminder is decided once for
-        // every channel configured at that moment, in one transaction, and
-        // always on the in-app channel; so its in-app row stands for all
-        // of them (and a channel configured later is not flooded with old
-        // reminders).
-        let existing: HashSet<(i64, String, String)> = tx
-            .fetch_all(
-                "SELECT task_id, kind, due_on FROM reminders WHERE due_on >= $1 AND channel = 'inapp'",
-                args![earliest.to_string()],
-            )
-            .await?
-            .iter()
-            .map(|r| Ok((r.int("task_id")?, r.text("kind")?, r.text("due_on")?)))
-            .collect::<Result<_, StoreError>>()?;
-        let emails: HashMap<i64, String> = if channels.contains(&Channel::Email) {
-            tx.fetch_all("SELECT unit_id, email FROM unit_contacts", vec![])
-                .await?
-                .iter()
-                .map(|r| Ok((r.int("unit_id")?, r.text("email")?)))
-                .collect::<Result<_, StoreError>>()?
-        } else {
-            HashMap::new()
-        };
-        let mut reminders: Vec<Vec<Arg>> = Vec::new();
-        let mut notifications: Vec<Vec<Arg>> = Vec::new();
-        for (t, kind, due) in &candidates {
-            let due_text = due.to_string();
-            if existing.contains(&(t.id, kind.code().to_owned(), due_text.clone())) {
-                continue;
-            }
-            let text = kind.text(&t.title, *due);
-            for (channel, count) in recorded.by_channel.iter_mut() {
-                if *channel == Channel::Email && !t.lead.is_some_and(|u| emails.contains_key(&u)) {
-                    continue;
-                }
-                let inapp = *channel == Channel::InApp;
-                reminders.push(vec![
-                    Arg::from(t.id),
-                    Arg::from(kind.code()),
-                    Arg::from(due_text.clone()),
-                    Arg::from(channel.code()),
-                    Arg::from(t.lead),
-                    Arg::from(text.clone()),
-                    Arg::from(now),
-                    Arg::Int(inapp.then_some(now)),
-                    Arg::from(0i64),
-                ]);
-                *count += 1;
-                if inapp && let Some(unit) = t.lead {
-                    notifications.push(vec![
-                        Arg::from(unit),
-                        Arg::from(t.id),
-                        Arg::from(kind.code()),
-                        Arg::from(due_text.clone()),
-                        Arg::from(text.clone()),
-                        Arg::from(now),
-                    ]);
-                }
-            }
-        }
-        recorded.notifications = notifications.len();
-        if !reminders.is_empty() {
-            tx.insert_many(
-                "reminders",
-                &[
-                    "task_id",
-                    "kind",
-                    "due_on",
-                    "channel",
-                    "unit_id",
-                    "text",
-                    "created_at",
-                    "sent_at",
-                    "attempts",
-                ],
-                reminders,
+        let pass = self
+            .supervise_day(
+                day,
+                rules,
+                None,
+                Some(crate::supervision::ReminderPass {
+                    days_before,
+                    channels,
+                }),
             )
             .await?;
-        }
-        if !notifications.is_empty() {
-            tx.insert_many(
-                "notifications",
-                &["unit_id", "task_id", "kind", "due_on", "text", "created_at"],
-                notifications,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(recorded)
+        Ok(pass.reminders.unwrap_or_default())
     }
 
     /// Reminders of external channels not delivered yet, oldest first.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use luoshi_extract::TaskKind;
 
 use crate::audit::{
-    self, CO_UNITS, DOCUMENTS, MEETINGS, REPORTS, TASKS, UNITS, VerifyReport, Writer,
+    self, CO_UNITS, DOCUMENTS, MEETINGS, REPORTS, RETURN_DATES, TASKS, UNITS, VerifyReport, Writer,
 };
 use crate::clock::Clock;
 use crate::db::{Arg, DatabaseUrl, Engine, Pool, Row, Tx, args};
@@ -210,7 +210,18 @@ impl Store {
         expected: Version,
         action: Action,
         reason: Option<&Text>,
+        new_date: Option<Date>,
     ) -> Result<Task, StoreError> {
+        if let Some(date) = new_date {
+            let today = self.clock.today();
+            if date < today {
+                return Err(ValueError::ReturnDateInPast {
+                    date: date.to_string(),
+                    today: today.to_string(),
+                }
+                .into());
+            }
+        }
         let mut w = self.writer(actor).await?;
         let (current, before) = lock_task(&mut w, task, Some(expected)).await?;
         let to = transition(current.status, action)?;
@@ -223,8 +234,10 @@ impl Store {
             )
             .await?;
         let note = reason.map(Text::as_str);
+        let mut returned_report = None;
         if let Some(row) = pending {
             let report_id = row.int("id")?;
+            returned_report = Some(report_id);
             let state = if action == Action::Close {
                 ReviewState::Accepted
             } else {
@@ -253,9 +266,83 @@ impl Store {
             )
             .await?;
         }
+        if let Some(date) = new_date.filter(|_| action == Action::Return) {
+            let row = w
+                .tx
+                .fetch_optional(
+                    "INSERT INTO return_dates (version, task_id, report_id, new_date, created_at, created_by)
+                     VALUES (1, $1, $2, $3, $4, $5) RETURNING id",
+                    args![
+                        task.0,
+                        returned_report,
+                        date.to_string(),
+                        w.at().millis(),
+                        w.actor()
+                    ],
+                )
+                .await?;
+            let id = returned_id(row)?;
+            w.record(&RETURN_DATES, id, Some(task.0), "create", note, None)
+                .await?;
+        }
         set_status(&mut w, &current, to, action, note, before).await?;
         w.commit().await?;
         self.task(task).await
+    }
+
+    /// Returns the completion request (退回) with a reason and, when
+    /// given, the new date (整改/重新办结期限) by which the task is to be
+    /// requested for completion again: [`Ledger::return_task`] plus a
+    /// `return_dates` row in the same transaction. The warning rules raise
+    /// a card (`return_date_passed`) when the day is past that date and the
+    /// task has not been requested for completion again. A date before
+    /// today is refused (`return_date_in_past`) and changes nothing.
+    pub async fn return_task_until(
+        &self,
+        actor: &PersonName,
+        task: TaskId,
+        expected: Version,
+        reason: &Text,
+        new_date: Option<Date>,
+    ) -> Result<Task, StoreError> {
+        self.review(
+            actor,
+            task,
+            expected,
+            Action::Return,
+            Some(reason),
+            new_date,
+        )
+        .await
+    }
+
+    /// The new date given with the task's latest return, while it is
+    /// outstanding (no completion request filed since): `None` when the
+    /// latest return gave no date or the task was requested for
+    /// completion again.
+    pub async fn return_date(&self, task: TaskId) -> Result<Option<Date>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let row = tx
+            .fetch_optional(
+                "SELECT d.id, d.new_date FROM return_dates d
+                 WHERE d.id = (SELECT MAX(id) FROM return_dates WHERE task_id = $1)
+                   AND NOT EXISTS (SELECT 1 FROM progress_reports r
+                                   WHERE r.task_id = $1 AND r.kind = 'completion'
+                                     AND r.id > COALESCE(d.report_id, 0))",
+                args![task.0],
+            )
+            .await?;
+        tx.commit().await?;
+        match row {
+            Some(r) => {
+                let id = r.int("id")?;
+                let text = r.text("new_date")?;
+                Date::parse(&text)
+                    .map(Some)
+                    .map_err(|_| StoreError::corrupt("return_dates", id, "new_date"))
+            }
+            None => Ok(None),
+        }
     }
 
     async fn change_status(
@@ -824,7 +911,7 @@ impl Ledger for Store {
         task: TaskId,
         expected: Version,
     ) -> Result<Task, StoreError> {
-        self.review(actor, task, expected, Action::Close, None)
+        self.review(actor, task, expected, Action::Close, None, None)
             .await
     }
 
@@ -837,7 +924,7 @@ impl Ledger for Store {
         expected: Version,
         reason: &Text,
     ) -> Result<Task, StoreError> {
-        self.review(actor, task, expected, Action::Return, Some(reason))
+        self.review(actor, task, expected, Action::Return, Some(reason), None)
             .await
     }
 

@@ -351,6 +351,11 @@ pub struct Tier {
     /// Raised when the deadline has passed and the task is not done.
     #[serde(default)]
     pub deadline_passed: bool,
+    /// Raised when a completion request was returned (退回) with a new date
+    /// (整改/重新办结期限), the date has passed and completion has not been
+    /// requested again.
+    #[serde(default)]
+    pub return_date_passed: bool,
 }
 
 /// The warning rules: tiers from least to most severe, and when reports
@@ -368,8 +373,9 @@ pub struct WarningRules {
 
 impl Default for WarningRules {
     /// Yellow when 10–30 points behind the time elapsed or one report
-    /// missed; red when more than 30 points behind, the deadline passed, or
-    /// a second report missed in a row.
+    /// missed; red when more than 30 points behind, the deadline passed, a
+    /// second report missed in a row, or a returned completion request
+    /// past its new date.
     fn default() -> Self {
         WarningRules {
             tiers: vec![
@@ -379,6 +385,7 @@ impl Default for WarningRules {
                     behind_points: Some(10),
                     missed_reports: Some(1),
                     deadline_passed: false,
+                    return_date_passed: false,
                 },
                 Tier {
                     code: "red".to_owned(),
@@ -386,6 +393,7 @@ impl Default for WarningRules {
                     behind_points: Some(31),
                     missed_reports: Some(2),
                     deadline_passed: true,
+                    return_date_passed: true,
                 },
             ],
             due: DueRules::default(),
@@ -442,7 +450,8 @@ impl WarningRules {
 /// Why a card was raised, with a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reason {
-    /// `behind_schedule`, `reports_missed` or `deadline_passed`.
+    /// `behind_schedule`, `reports_missed`, `deadline_passed` or
+    /// `return_date_passed`.
     pub code: String,
     /// The reason in Chinese, with its figures.
     pub text: String,
@@ -459,6 +468,9 @@ pub struct TaskFacts {
     pub percent: Option<u8>,
     /// Consecutive reports missed up to the day (see [`cycle_state`]).
     pub missed: usize,
+    /// The new date of the latest return (退回) of a completion request,
+    /// while completion has not been requested again since.
+    pub return_due: Option<Date>,
 }
 
 /// The card a task deserves: the tier's position in the rules and why.
@@ -503,6 +515,18 @@ pub fn judge(facts: &TaskFacts, day: Date, rules: &WarningRules) -> Option<Verdi
                     "已超过完成时限 {}（逾期 {} 天）",
                     facts.deadline,
                     day.days_since_epoch() - facts.deadline.days_since_epoch()
+                ),
+            });
+        }
+        if tier.return_date_passed
+            && let Some(due) = facts.return_due
+            && day > due
+        {
+            reasons.push(Reason {
+                code: "return_date_passed".to_owned(),
+                text: format!(
+                    "办结申请被退回，重新办结期限 {due} 已过（逾期 {} 天），仍未重新申请办结",
+                    day.days_since_epoch() - due.days_since_epoch()
                 ),
             });
         }
@@ -739,6 +763,7 @@ mod tests {
             deadline: d("2026-04-11"),
             percent,
             missed,
+            return_due: None,
         }
     }
 
@@ -817,6 +842,38 @@ mod tests {
     }
 
     #[test]
+    fn a_returned_completion_request_past_its_new_date_is_red() {
+        let r = WarningRules::default();
+        // Well ahead of the time elapsed, nothing missed: only the return.
+        let mut f = facts(Some(90), 0);
+        f.return_due = Some(d("2026-01-20"));
+        assert_eq!(tier_of(&f, "2026-01-20", &r), None, "on the new date");
+        let v = judge(&f, d("2026-01-23"), &r).unwrap();
+        assert_eq!(r.tiers[v.rank].code, "red");
+        assert_eq!(v.reasons.len(), 1);
+        assert_eq!(v.reasons[0].code, "return_date_passed");
+        assert!(v.reasons[0].text.contains("2026-01-20"));
+        assert!(v.reasons[0].text.contains("逾期 3 天"));
+        // Configurable like the other tiers: on yellow, off everywhere.
+        let y = WarningRules::from_json(
+            r#"{"tiers": [
+                {"code": "yellow", "label": "黄牌", "return_date_passed": true},
+                {"code": "red", "label": "红牌", "deadline_passed": true}
+            ]}"#,
+        )
+        .unwrap();
+        assert_eq!(tier_of(&f, "2026-01-23", &y).as_deref(), Some("yellow"));
+        let off = WarningRules::from_json(
+            r#"{"tiers": [{"code": "red", "label": "红牌", "missed_reports": 2}]}"#,
+        )
+        .unwrap();
+        assert_eq!(tier_of(&f, "2026-01-23", &off), None);
+        // Requested again: the office reviews it, no card.
+        f.status = Status::CompletionRequested;
+        assert_eq!(judge(&f, d("2026-01-23"), &r), None);
+    }
+
+    #[test]
     fn three_tiers_from_configuration() {
         let r = WarningRules::from_json(
             r#"{"tiers": [
@@ -885,6 +942,7 @@ mod tests {
                             deadline: *day,
                             percent: Some(100),
                             missed: s.missed.len(),
+                            return_due: None,
                         };
                         let _ = judge(&f, *day, &WarningRules::default());
                     }

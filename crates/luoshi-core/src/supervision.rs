@@ -10,8 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::audit::Writer;
-use crate::audit::{CARDS, CYCLES, select_sql, snapshot_of};
+use crate::audit::{CARDS, CYCLES, Writer, select_sql, snapshot_of};
 use crate::clock::CHINA_OFFSET_MINUTES;
 use crate::db::{Arg, Row, Tx, Val, args};
 use crate::error::{Conflict, Entity, StoreError, ValueError};
@@ -216,15 +215,6 @@ pub struct StatusData {
     pub cards: Vec<Card>,
 }
 
-/// What the rules need of one open task.
-struct OpenTask {
-    id: i64,
-    status: Status,
-    lead: Option<i64>,
-    deadline: Date,
-    created: Date,
-}
-
 fn day_of(ms: i64) -> Date {
     Timestamp::from_millis(ms)
         .date_at_offset(CHINA_OFFSET_MINUTES)
@@ -289,22 +279,6 @@ async fn latest_report_days(
         out.insert(r.int("task_id")?, (day_of(r.int("created_at")?), percent));
     }
     Ok(out)
-}
-
-fn open_task_of(r: &Row) -> Result<Option<OpenTask>, StoreError> {
-    let id = r.int("id")?;
-    let status = Status::from_codes(&r.text("status")?, None)
-        .ok_or_else(|| StoreError::corrupt("tasks", id, "status"))?;
-    let Some(deadline) = r.opt_text("deadline")? else {
-        return Ok(None);
-    };
-    Ok(Some(OpenTask {
-        id,
-        status,
-        lead: r.opt_int("lead_unit_id")?,
-        deadline: parse_day(&deadline, "tasks", id, "deadline")?,
-        created: day_of(r.int("created_at")?),
-    }))
 }
 
 fn card_of(r: &Row) -> Result<Card, StoreError> {
@@ -601,7 +575,7 @@ impl Store {
     }
 
     /// Runs the warning rules over every task being worked on, as of
-    /// `day`, and raises the cards they deserve, in one transaction.
+    /// `day`, and raises the cards they deserve.
     ///
     /// Idempotent: a task whose latest card is open and of the same or a
     /// higher tier gets nothing new, so a second pass on the same day
@@ -609,223 +583,130 @@ impl Store {
     /// card escalates: a new card is raised and the old one is marked
     /// superseded (never deleted). After a card was cleared, a new one is
     /// raised only for a higher tier or a reason the cleared card did not
-    /// name.
+    /// name. Runs as [`Store::supervise_day`] without reminders.
     pub async fn assess(&self, day: Date, rules: &WarningRules) -> Result<Assessment, StoreError> {
+        let pass = self.supervise_day(day, rules, Some(()), None).await?;
+        Ok(pass.assessment.unwrap_or(Assessment {
+            day,
+            judged: 0,
+            raised: Vec::new(),
+        }))
+    }
+
+    /// The id of the newest audit event (0 on an empty trail). Every write
+    /// to the ledger appends one, so an unchanged head means an unchanged
+    /// ledger: the scheduler skips a pass it has already made on the same
+    /// day at the same head.
+    pub async fn audit_head(&self) -> Result<i64, StoreError> {
+        let mut tx = self.pool().read().await?;
+        let head = audit_head(&mut tx).await?;
+        tx.commit().await?;
+        Ok(head)
+    }
+
+    /// The scheduler's daily pass in one read of the tasks being worked
+    /// on: the warning rules (`assess: Some(())`, see [`Store::assess`])
+    /// and the reminders of `reminders` (see [`Store::record_reminders`])
+    /// from the same rows.
+    ///
+    /// The tasks are read in chunks of [`PASS_CHUNK`] by id, each in a
+    /// read transaction (on SQLite the inline reader pool, no write lock);
+    /// a chunk that calls for no card and no reminder writes nothing, so a
+    /// steady day is reads only. A chunk that does write takes the write
+    /// lock for that chunk alone (other writers run between chunks, and
+    /// memory is bounded by the chunk, not the ledger). Every input of the
+    /// rules — tasks, cycles, reports, cards, return dates — is an audited
+    /// table, so the head of the audit chain tells whether anything changed
+    /// between the read and the write: when it moved, the chunk is read and
+    /// judged again inside the write transaction before anything is written.
+    pub async fn supervise_day(
+        &self,
+        day: Date,
+        rules: &WarningRules,
+        assess: Option<()>,
+        reminders: Option<ReminderPass<'_>>,
+    ) -> Result<DayPass, StoreError> {
         rules.validate()?;
         let default_cycle = rules.default_cycle()?;
-        let actor = PersonName::trusted(SUPERVISION_ACTOR);
-        let mut w = self.writer(&actor).await?;
-        // One row per task being worked on, with its cycle, its latest
-        // report and its latest card (a superseded card always has a later
-        // one): index seeks per task, no scan of reports or cards. The
-        // latest ids are scalar subqueries in a derived table and the rows
-        // are joined by id: a correlated subquery in a join condition
-        // makes PostgreSQL loop over every pair of rows.
-        let rows =
-            w.tx.fetch_all(
-                &format!(
-                    "SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at,
-                        rc.id AS cycle_id, rc.kind AS cycle_kind, rc.dates AS cycle_dates,
-                        rc.starts_on AS cycle_start,
-                        r.created_at AS report_at, r.percent AS report_percent,
-                        c.id AS card_id, c.tier AS card_tier, c.tier_rank AS card_rank,
-                        c.cleared_at AS card_cleared, c.superseded_by AS card_superseded,
-                        CASE WHEN c.cleared_at IS NULL THEN NULL ELSE c.reasons END AS card_reasons
-                     FROM (SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at,
-                                  (SELECT MAX(id) FROM progress_reports WHERE task_id = t.id) AS report_id,
-                                  (SELECT MAX(id) FROM cards WHERE task_id = t.id) AS card_id
-                           FROM tasks t
-                           WHERE t.status IN ('{}', '{}') AND t.deadline IS NOT NULL
-                             AND t.lead_unit_id IS NOT NULL) t
-                     LEFT JOIN report_cycles rc ON rc.task_id = t.id
-                     LEFT JOIN progress_reports r ON r.id = t.report_id
-                     LEFT JOIN cards c ON c.id = t.card_id",
-                    OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
-                ),
-                vec![],
-            )
-            .await?;
-        let mut next_id =
-            w.tx.fetch_optional("SELECT COALESCE(MAX(id), 0) AS n FROM cards", vec![])
-                .await?
-                .map(|r| r.int("n"))
-                .transpose()?
-                .unwrap_or(0)
-                + 1;
-
-        let now = w.at().millis();
-        let mut inserts: Vec<Vec<Arg>> = Vec::new();
-        let mut supersede: Vec<(i64, i64)> = Vec::new();
-        let mut raised = Vec::new();
-        let mut judged = 0usize;
-        for row in &rows {
-            let Some(t) = open_task_of(row)? else {
-                continue;
-            };
-            judged += 1;
-            let own = match row.opt_text("cycle_kind")? {
-                Some(kind) => {
-                    let id = row.int("cycle_id")?;
-                    let cycle = Cycle::from_stored(&kind, &row.text("cycle_dates")?)
-                        .map_err(|_| StoreError::corrupt("report_cycles", id, "kind"))?;
-                    let start =
-                        parse_day(&row.text("cycle_start")?, "report_cycles", id, "starts_on")?;
-                    Some((cycle, start))
-                }
-                None => None,
-            };
-            let (cycle, start) = match &own {
-                Some((c, s)) => (Some(c), *s),
-                None => (default_cycle.as_ref(), t.created),
-            };
-            let report = match row.opt_int("report_at")? {
-                Some(at) => Some((
-                    day_of(at),
-                    u8::try_from(row.int("report_percent")?.clamp(0, 100)).unwrap_or(0),
-                )),
-                None => None,
-            };
-            let missed = match cycle {
-                Some(c) => {
-                    let reports: Vec<Date> = report.map(|(d, _)| d).into_iter().collect();
-                    cycle_state(c, start, &reports, day, &rules.due)
-                        .missed
-                        .len()
-                }
-                None => 0,
-            };
-            let facts = TaskFacts {
-                status: t.status,
-                start,
-                deadline: t.deadline,
-                percent: report.map(|(_, p)| p),
-                missed,
-            };
-            let Some(verdict) = judge(&facts, day, rules) else {
-                continue;
-            };
-            let mut replaces = None;
-            if let Some(card) = row.opt_int("card_id")? {
-                let tier = row.text("card_tier")?;
-                let rank = rules
-                    .rank(&tier)
-                    .map_or_else(|| row.int("card_rank"), |r| Ok(r as i64))?;
-                let higher = verdict.rank as i64 > rank;
-                let open = row.opt_int("card_cleared")?.is_none()
-                    && row.opt_int("card_superseded")?.is_none();
-                if open {
-                    if !higher {
-                        continue;
-                    }
-                    replaces = Some(card);
-                    supersede.push((card, next_id));
-                } else if !higher {
-                    let named: Vec<Reason> = row
-                        .opt_text("card_reasons")?
-                        .and_then(|r| serde_json::from_str(&r).ok())
-                        .unwrap_or_default();
-                    let named: HashSet<&str> = named.iter().map(|r| r.code.as_str()).collect();
-                    if verdict
-                        .reasons
-                        .iter()
-                        .all(|r| named.contains(r.code.as_str()))
-                    {
-                        continue;
-                    }
-                }
+        let channels = reminders.map(|r| crate::remind::with_inapp(r.channels));
+        let days_before = reminders.map_or(0, |r| r.days_before);
+        let mut pass = DayPass {
+            assessment: assess.map(|()| Assessment {
+                day,
+                judged: 0,
+                raised: Vec::new(),
+            }),
+            reminders: channels.as_ref().map(|c| crate::remind::Recorded {
+                tasks: 0,
+                by_channel: c.iter().map(|c| (*c, 0)).collect(),
+                notifications: 0,
+            }),
+        };
+        let emails = match &channels {
+            Some(c) if c.contains(&crate::remind::Channel::Email) => {
+                let mut tx = self.pool().read().await?;
+                let e = crate::remind::unit_emails(&mut tx).await?;
+                tx.commit().await?;
+                Some(e)
             }
-            let tier = &rules.tiers[verdict.rank];
-            let reasons_json = serde_json::to_string(&verdict.reasons)
-                .map_err(|e| StoreError::other("记录预警理由", e))?;
-            inserts.push(vec![
-                Arg::from(next_id),
-                Arg::from(1i64),
-                Arg::from(t.id),
-                Arg::from(t.lead),
-                Arg::from(tier.code.as_str()),
-                Arg::from(tier.label.as_str()),
-                Arg::from(verdict.rank as i64),
-                Arg::from(reasons_json),
-                Arg::from(day.to_string()),
-                Arg::from(now),
-                Arg::Int(None),
-                Arg::Text(None),
-                Arg::Text(None),
-                Arg::Int(None),
-            ]);
-            raised.push(Raised {
-                card: CardId(next_id),
-                task: TaskId(t.id),
-                unit: t.lead.map(UnitId),
-                tier: tier.code.clone(),
-                tier_label: tier.label.clone(),
-                reasons: verdict.reasons,
-                supersedes: replaces.map(CardId),
-            });
-            next_id += 1;
-        }
-        drop(rows);
-        if !inserts.is_empty() {
-            w.insert_recorded(&CARDS, "raise", inserts, |row| match row.get(2) {
-                Some(Arg::Int(id)) => *id,
-                _ => None,
-            })
-            .await?;
-        }
-        if !supersede.is_empty() {
-            let names = column_names(&CARDS);
-            let (version_at, by_at) = (column(&CARDS, "version"), column(&CARDS, "superseded_by"));
-            let mut events = Vec::with_capacity(supersede.len());
-            for chunk in supersede.chunks(500) {
-                let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-                let old =
-                    w.tx.fetch_all(
-                        &select_sql(
-                            &CARDS,
-                            &format!("WHERE id IN ({}) ORDER BY id", int_list(&ids)),
-                        ),
-                        vec![],
-                    )
-                    .await?;
-                let mut sql =
-                    String::from("UPDATE cards SET version = version + 1, superseded_by = CASE id");
-                for (id, by) in chunk {
-                    sql.push_str(&format!(" WHEN {id} THEN {by}"));
+            _ => None,
+        };
+        let ctx = PassContext {
+            day,
+            rules,
+            default_cycle: default_cycle.as_ref(),
+            assess: assess.is_some(),
+            channels: channels.as_deref(),
+            days_before,
+            emails: emails.as_ref(),
+            now: self.clock().now().millis(),
+        };
+        let mut after = 0i64;
+        loop {
+            let mut tx = self.pool().read().await?;
+            let head = audit_head(&mut tx).await?;
+            let mut rows = worked_tasks(&mut tx, after, ctx.assess).await?;
+            let mut plan = ctx.plan(&mut tx, &rows).await?;
+            tx.commit().await?;
+            if !plan.is_empty() {
+                let actor = PersonName::trusted(SUPERVISION_ACTOR);
+                let mut w = self.writer(&actor).await?;
+                if w.head_id() != head {
+                    // Someone wrote in between: judge this chunk again on
+                    // what the write transaction sees.
+                    rows = worked_tasks(&mut w.tx, after, ctx.assess).await?;
+                    plan = ctx.plan(&mut w.tx, &rows).await?;
                 }
-                sql.push_str(&format!(" END WHERE id IN ({})", int_list(&ids)));
-                w.tx.execute(&sql, vec![]).await?;
-                for row in &old {
-                    let id = row.int("id")?;
-                    let by = chunk
-                        .iter()
-                        .find(|(c, _)| *c == id)
-                        .map(|(_, by)| *by)
-                        .ok_or_else(|| StoreError::corrupt("cards", id, "superseded_by"))?;
-                    let before = snapshot_of(&CARDS, row);
-                    let mut after = args_of(row);
-                    after[version_at] = Arg::from(row.int("version")? + 1);
-                    after[by_at] = Arg::from(by);
-                    let after = snapshot_of(&CARDS, &Row::from_args(names.clone(), &after));
-                    events.push((id, Some(row.int("task_id")?), Some(before), after));
-                }
+                let next_id =
+                    w.tx.fetch_optional("SELECT COALESCE(MAX(id), 0) AS n FROM cards", vec![])
+                        .await?
+                        .map(|r| r.int("n"))
+                        .transpose()?
+                        .unwrap_or(0)
+                        + 1;
+                plan.write(&mut w, &ctx, next_id).await?;
+                w.commit().await?;
             }
-            w.record_many(&CARDS, "supersede", events).await?;
+            plan.add_to(&mut pass);
+            let Some(last) = rows.last().map(|r| r.id) else {
+                break;
+            };
+            if (rows.len() as i64) < PASS_CHUNK {
+                break;
+            }
+            after = last;
         }
-        w.commit().await?;
         // PostgreSQL plans the next pass's per-task card lookups from the
         // table's statistics; after a bulk of new cards they are stale
         // (an empty table is scanned instead of searched by index) until
         // autovacuum comes by, so refresh them now.
-        if self.engine() == crate::db::Engine::Postgres && raised.len() >= 1_000 {
+        let raised = pass.assessment.as_ref().map_or(0, |a| a.raised.len());
+        if self.engine() == crate::db::Engine::Postgres && raised >= 1_000 {
             let mut tx = self.pool().write().await?;
             tx.execute("ANALYZE cards", vec![]).await?;
             tx.commit().await?;
         }
-        Ok(Assessment {
-            day,
-            judged,
-            raised,
-        })
+        Ok(pass)
     }
 
     /// Clears an open card (解除预警) with a reason. A stale version is a
@@ -1112,4 +993,559 @@ pub(crate) async fn load_cards(tx: &mut Tx, filter: &CardFilter) -> Result<Vec<C
         .iter()
         .map(card_of)
         .collect()
+}
+
+// ----- the daily pass ----------------------------------------------------------
+
+/// Tasks read, judged and written per chunk of [`Store::supervise_day`]:
+/// bounds the pass's memory and how long it holds the write lock.
+pub const PASS_CHUNK: i64 = 5_000;
+
+/// The reminders a daily pass records (see [`Store::record_reminders`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ReminderPass<'a> {
+    /// Days ahead of a due date the first reminder goes out.
+    pub days_before: u32,
+    /// The channels configured (the in-app one is always added).
+    pub channels: &'a [crate::remind::Channel],
+}
+
+/// What a daily pass did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayPass {
+    /// The warning rules' pass, when asked for.
+    pub assessment: Option<Assessment>,
+    /// The reminders recorded, when asked for.
+    pub reminders: Option<crate::remind::Recorded>,
+}
+
+/// The latest card of a task, as the pass reads it.
+struct LatestCard {
+    id: i64,
+    tier: String,
+    rank: i64,
+    open: bool,
+    /// The reasons of a cleared card.
+    reasons: Option<String>,
+}
+
+/// Everything the daily pass needs of one task being worked on.
+struct Worked {
+    id: i64,
+    status: Status,
+    lead: Option<i64>,
+    deadline: Option<Date>,
+    created: Date,
+    /// Its own cycle and the day it starts.
+    cycle: Option<(Cycle, Date)>,
+    /// The latest report: the day it was filed and its percent.
+    report: Option<(Date, u8)>,
+    card: Option<LatestCard>,
+    /// The new date of an outstanding return (退回).
+    return_due: Option<Date>,
+}
+
+/// The id of the head of the audit chain (0 when empty).
+async fn audit_head(tx: &mut Tx) -> Result<i64, StoreError> {
+    Ok(tx
+        .fetch_optional(
+            "SELECT id FROM audit_events ORDER BY id DESC LIMIT 1",
+            vec![],
+        )
+        .await?
+        .map(|r| r.int("id"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// Up to [`PASS_CHUNK`] tasks being worked on with an id after `after`, in
+/// id order, each with its cycle, latest report, latest card (when
+/// `cards`) and outstanding return date: one query, index seeks per task
+/// (correlated `MAX(id)` in a derived table, rows joined by id: a
+/// correlated subquery in a join condition makes PostgreSQL loop over
+/// every pair of rows), no scan of reports or cards.
+async fn worked_tasks(tx: &mut Tx, after: i64, cards: bool) -> Result<Vec<Worked>, StoreError> {
+    let card_id = if cards {
+        "(SELECT MAX(id) FROM cards WHERE task_id = t.id)"
+    } else {
+        // Typed: PostgreSQL would take a bare NULL for text.
+        "CAST(NULL AS BIGINT)"
+    };
+    let sql = format!(
+        "SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at,
+            rc.id AS cycle_id, rc.kind AS cycle_kind, rc.dates AS cycle_dates,
+            rc.starts_on AS cycle_start,
+            r.created_at AS report_at, r.percent AS report_percent,
+            c.id AS card_id, c.tier AS card_tier, c.tier_rank AS card_rank,
+            c.cleared_at AS card_cleared, c.superseded_by AS card_superseded,
+            CASE WHEN c.cleared_at IS NULL THEN NULL ELSE c.reasons END AS card_reasons,
+            d.id AS return_id, d.new_date AS return_date,
+            CASE WHEN d.id IS NULL THEN NULL
+                 ELSE (SELECT MAX(p.id) FROM progress_reports p
+                       WHERE p.task_id = t.id AND p.kind = 'completion') END AS completion_id,
+            d.report_id AS returned_report
+         FROM (SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at,
+                      (SELECT MAX(id) FROM progress_reports WHERE task_id = t.id) AS report_id,
+                      {card_id} AS card_id,
+                      (SELECT MAX(id) FROM return_dates WHERE task_id = t.id) AS return_id
+               FROM tasks t
+               WHERE t.id > $1 AND t.status IN ('{}', '{}') AND t.lead_unit_id IS NOT NULL
+               ORDER BY t.id LIMIT {PASS_CHUNK}) t
+         LEFT JOIN report_cycles rc ON rc.task_id = t.id
+         LEFT JOIN progress_reports r ON r.id = t.report_id
+         LEFT JOIN cards c ON c.id = t.card_id
+         LEFT JOIN return_dates d ON d.id = t.return_id
+         ORDER BY t.id",
+        OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
+    );
+    let rows = tx.fetch_all(&sql, args![after]).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let id = row.int("id")?;
+        let status = Status::from_codes(&row.text("status")?, None)
+            .ok_or_else(|| StoreError::corrupt("tasks", id, "status"))?;
+        let cycle = match row.opt_text("cycle_kind")? {
+            Some(kind) => {
+                let cid = row.int("cycle_id")?;
+                let cycle = Cycle::from_stored(&kind, &row.text("cycle_dates")?)
+                    .map_err(|_| StoreError::corrupt("report_cycles", cid, "kind"))?;
+                let start =
+                    parse_day(&row.text("cycle_start")?, "report_cycles", cid, "starts_on")?;
+                Some((cycle, start))
+            }
+            None => None,
+        };
+        let report = match row.opt_int("report_at")? {
+            Some(at) => Some((
+                day_of(at),
+                u8::try_from(row.int("report_percent")?.clamp(0, 100)).unwrap_or(0),
+            )),
+            None => None,
+        };
+        let card = match row.opt_int("card_id")? {
+            Some(cid) => Some(LatestCard {
+                id: cid,
+                tier: row.text("card_tier")?,
+                rank: row.int("card_rank")?,
+                open: row.opt_int("card_cleared")?.is_none()
+                    && row.opt_int("card_superseded")?.is_none(),
+                reasons: row.opt_text("card_reasons")?,
+            }),
+            None => None,
+        };
+        // A return's date stands until completion is requested again: a
+        // completion report later than the one returned.
+        let return_due = match row.opt_int("return_id")? {
+            Some(rid) => {
+                let requested_again = match row.opt_int("completion_id")? {
+                    Some(c) => c > row.opt_int("returned_report")?.unwrap_or(0),
+                    None => false,
+                };
+                if requested_again {
+                    None
+                } else {
+                    Some(parse_day(
+                        &row.text("return_date")?,
+                        "return_dates",
+                        rid,
+                        "new_date",
+                    )?)
+                }
+            }
+            None => None,
+        };
+        out.push(Worked {
+            id,
+            status,
+            lead: row.opt_int("lead_unit_id")?,
+            deadline: row
+                .opt_text("deadline")?
+                .map(|d| parse_day(&d, "tasks", id, "deadline"))
+                .transpose()?,
+            created: day_of(row.int("created_at")?),
+            cycle,
+            report,
+            card,
+            return_due,
+        });
+    }
+    Ok(out)
+}
+
+/// What a pass knows before it reads a chunk.
+struct PassContext<'a> {
+    day: Date,
+    rules: &'a WarningRules,
+    default_cycle: Option<&'a Cycle>,
+    assess: bool,
+    /// The reminder channels (in-app included), when recording reminders.
+    channels: Option<&'a [crate::remind::Channel]>,
+    days_before: u32,
+    /// Units' e-mail addresses, when e-mail is a channel.
+    emails: Option<&'a HashMap<i64, String>>,
+    now: i64,
+}
+
+/// A card a chunk calls for, before it has an id.
+struct NewCard {
+    task: i64,
+    lead: Option<i64>,
+    rank: usize,
+    reasons: Vec<Reason>,
+    /// The open card it escalates.
+    replaces: Option<i64>,
+}
+
+/// What one chunk calls for.
+#[derive(Default)]
+struct Plan {
+    judged: usize,
+    tasks: usize,
+    cards: Vec<NewCard>,
+    reminders: Vec<Vec<Arg>>,
+    notifications: Vec<Vec<Arg>>,
+    by_channel: Vec<(crate::remind::Channel, usize)>,
+    notified: usize,
+    raised: Vec<Raised>,
+}
+
+impl PassContext<'_> {
+    /// Judges a chunk: the cards and reminders it calls for. Reads the
+    /// reminders already recorded for the chunk's due dates through `tx`.
+    async fn plan(&self, tx: &mut Tx, rows: &[Worked]) -> Result<Plan, StoreError> {
+        use crate::remind::{Channel, ReminderKind, reminders_on};
+        let mut plan = Plan {
+            by_channel: self
+                .channels
+                .unwrap_or_default()
+                .iter()
+                .map(|c| (*c, 0))
+                .collect(),
+            ..Plan::default()
+        };
+        let mut candidates: Vec<(&Worked, ReminderKind, Date)> = Vec::new();
+        for t in rows {
+            let (cycle, start) = match &t.cycle {
+                Some((c, s)) => (Some(c), *s),
+                None => (self.default_cycle, t.created),
+            };
+            let state = cycle.map(|c| {
+                let reports: Vec<Date> = t.report.map(|(d, _)| d).into_iter().collect();
+                cycle_state(c, start, &reports, self.day, &self.rules.due)
+            });
+            if self.channels.is_some() {
+                plan.tasks += 1;
+                let (next_due, last_missed) = match &state {
+                    Some(s) => (s.next_due, s.missed.last().copied()),
+                    None => (None, None),
+                };
+                for (kind, due) in reminders_on(
+                    self.day,
+                    self.days_before,
+                    next_due,
+                    last_missed,
+                    t.deadline,
+                ) {
+                    candidates.push((t, kind, due));
+                }
+            }
+            if self.assess
+                && let Some(deadline) = t.deadline
+            {
+                plan.judged += 1;
+                let facts = TaskFacts {
+                    status: t.status,
+                    start,
+                    deadline,
+                    percent: t.report.map(|(_, p)| p),
+                    missed: state.as_ref().map_or(0, |s| s.missed.len()),
+                    return_due: t.return_due,
+                };
+                if let Some(card) = self.judge(t, &facts)? {
+                    plan.cards.push(card);
+                }
+            }
+        }
+        let Some(earliest) = candidates.iter().map(|(_, _, d)| *d).min() else {
+            return Ok(plan);
+        };
+        // What was recorded already for these tasks' due dates: one range
+        // read on the UNIQUE (task, kind, due, channel) index (`|| ''`
+        // keeps SQLite off the due-date index, whose range grows with
+        // every reminder ever recorded and would be read once per chunk). A reminder
+        // is decided once for every channel configured at that moment, in
+        // one transaction, and always on the in-app channel; so its in-app
+        // row stands for all of them (and a channel configured later is
+        // not flooded with old reminders).
+        let (first, last) = (
+            rows.first().map_or(0, |t| t.id),
+            rows.last().map_or(0, |t| t.id),
+        );
+        let mut existing: HashSet<(i64, ReminderKind, Date)> = HashSet::new();
+        for r in tx
+            .fetch_all(
+                "SELECT task_id, kind, due_on FROM reminders
+                 WHERE task_id >= $1 AND task_id <= $2 AND due_on || '' >= $3
+                   AND channel = 'inapp'",
+                args![first, last, earliest.to_string()],
+            )
+            .await?
+        {
+            // A row this build cannot read is not one it would record.
+            if let (Some(kind), Ok(due)) = (
+                ReminderKind::from_code(&r.text("kind")?),
+                Date::parse(&r.text("due_on")?),
+            ) {
+                existing.insert((r.int("task_id")?, kind, due));
+            }
+        }
+        candidates.retain(|(t, kind, due)| !existing.contains(&(t.id, *kind, *due)));
+        if candidates.is_empty() {
+            return Ok(plan);
+        }
+        // Titles only for the tasks reminded of (the text quotes them).
+        let mut ids: Vec<i64> = candidates.iter().map(|(t, _, _)| t.id).collect();
+        ids.dedup();
+        let mut titles: HashMap<i64, String> = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            for r in tx
+                .fetch_all(
+                    &format!(
+                        "SELECT id, title FROM tasks WHERE id IN ({})",
+                        int_list(chunk)
+                    ),
+                    vec![],
+                )
+                .await?
+            {
+                titles.insert(r.int("id")?, r.text("title")?);
+            }
+        }
+        for (t, kind, due) in &candidates {
+            let due_text = due.to_string();
+            let title = titles.get(&t.id).map_or("", String::as_str);
+            let text = kind.text(title, *due);
+            for (channel, count) in plan.by_channel.iter_mut() {
+                if *channel == Channel::Email
+                    && !t
+                        .lead
+                        .is_some_and(|u| self.emails.is_some_and(|e| e.contains_key(&u)))
+                {
+                    continue;
+                }
+                let inapp = *channel == Channel::InApp;
+                plan.reminders.push(vec![
+                    Arg::from(t.id),
+                    Arg::from(kind.code()),
+                    Arg::from(due_text.clone()),
+                    Arg::from(channel.code()),
+                    Arg::from(t.lead),
+                    Arg::from(text.clone()),
+                    Arg::from(self.now),
+                    Arg::Int(inapp.then_some(self.now)),
+                    Arg::from(0i64),
+                ]);
+                *count += 1;
+                if inapp && let Some(unit) = t.lead {
+                    plan.notifications.push(vec![
+                        Arg::from(unit),
+                        Arg::from(t.id),
+                        Arg::from(kind.code()),
+                        Arg::from(due_text.clone()),
+                        Arg::from(text.clone()),
+                        Arg::from(self.now),
+                    ]);
+                }
+            }
+        }
+        plan.notified = plan.notifications.len();
+        Ok(plan)
+    }
+
+    /// The card a task calls for given its latest card, if any.
+    fn judge(&self, t: &Worked, facts: &TaskFacts) -> Result<Option<NewCard>, StoreError> {
+        let Some(verdict) = judge(facts, self.day, self.rules) else {
+            return Ok(None);
+        };
+        let mut replaces = None;
+        if let Some(card) = &t.card {
+            let rank = self.rules.rank(&card.tier).map_or(card.rank, |r| r as i64);
+            let higher = verdict.rank as i64 > rank;
+            if card.open {
+                if !higher {
+                    return Ok(None);
+                }
+                replaces = Some(card.id);
+            } else if !higher {
+                let named: Vec<Reason> = card
+                    .reasons
+                    .as_deref()
+                    .and_then(|r| serde_json::from_str(r).ok())
+                    .unwrap_or_default();
+                let named: HashSet<&str> = named.iter().map(|r| r.code.as_str()).collect();
+                if verdict
+                    .reasons
+                    .iter()
+                    .all(|r| named.contains(r.code.as_str()))
+                {
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(Some(NewCard {
+            task: t.id,
+            lead: t.lead,
+            rank: verdict.rank,
+            reasons: verdict.reasons,
+            replaces,
+        }))
+    }
+}
+
+impl Plan {
+    fn is_empty(&self) -> bool {
+        self.cards.is_empty() && self.reminders.is_empty()
+    }
+
+    /// Writes the chunk's cards (ids from `next_id` on), supersessions,
+    /// reminders and notifications in the writer's transaction.
+    async fn write(
+        &mut self,
+        w: &mut Writer,
+        ctx: &PassContext<'_>,
+        next_id: i64,
+    ) -> Result<(), StoreError> {
+        let mut inserts: Vec<Vec<Arg>> = Vec::with_capacity(self.cards.len());
+        let mut supersede: Vec<(i64, i64)> = Vec::new();
+        for (i, card) in std::mem::take(&mut self.cards).into_iter().enumerate() {
+            let id = next_id + i as i64;
+            let tier = &ctx.rules.tiers[card.rank];
+            let reasons_json = serde_json::to_string(&card.reasons)
+                .map_err(|e| StoreError::other("记录预警理由", e))?;
+            inserts.push(vec![
+                Arg::from(id),
+                Arg::from(1i64),
+                Arg::from(card.task),
+                Arg::from(card.lead),
+                Arg::from(tier.code.as_str()),
+                Arg::from(tier.label.as_str()),
+                Arg::from(card.rank as i64),
+                Arg::from(reasons_json),
+                Arg::from(ctx.day.to_string()),
+                Arg::from(ctx.now),
+                Arg::Int(None),
+                Arg::Text(None),
+                Arg::Text(None),
+                Arg::Int(None),
+            ]);
+            if let Some(old) = card.replaces {
+                supersede.push((old, id));
+            }
+            self.raised.push(Raised {
+                card: CardId(id),
+                task: TaskId(card.task),
+                unit: card.lead.map(UnitId),
+                tier: tier.code.clone(),
+                tier_label: tier.label.clone(),
+                reasons: card.reasons,
+                supersedes: card.replaces.map(CardId),
+            });
+        }
+        if !inserts.is_empty() {
+            w.insert_recorded(&CARDS, "raise", inserts, |row| match row.get(2) {
+                Some(&Arg::Int(id)) => id,
+                _ => None,
+            })
+            .await?;
+        }
+        if !supersede.is_empty() {
+            supersede_cards(w, &supersede).await?;
+        }
+        if !self.reminders.is_empty() {
+            w.tx.insert_many(
+                "reminders",
+                &[
+                    "task_id",
+                    "kind",
+                    "due_on",
+                    "channel",
+                    "unit_id",
+                    "text",
+                    "created_at",
+                    "sent_at",
+                    "attempts",
+                ],
+                std::mem::take(&mut self.reminders),
+            )
+            .await?;
+        }
+        if !self.notifications.is_empty() {
+            w.tx.insert_many(
+                "notifications",
+                &["unit_id", "task_id", "kind", "due_on", "text", "created_at"],
+                std::mem::take(&mut self.notifications),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Adds what the chunk did to the pass's totals.
+    fn add_to(self, pass: &mut DayPass) {
+        if let Some(a) = &mut pass.assessment {
+            a.judged += self.judged;
+            a.raised.extend(self.raised);
+        }
+        if let Some(r) = &mut pass.reminders {
+            r.tasks += self.tasks;
+            r.notifications += self.notified;
+            for (c, n) in self.by_channel {
+                if let Some(slot) = r.by_channel.iter_mut().find(|(x, _)| *x == c) {
+                    slot.1 += n;
+                }
+            }
+        }
+    }
+}
+
+/// Marks escalated cards superseded: one `UPDATE … CASE` per 500 and
+/// their audit events in bulk (snapshots built from the values read).
+async fn supersede_cards(w: &mut Writer, supersede: &[(i64, i64)]) -> Result<(), StoreError> {
+    let names = column_names(&CARDS);
+    let (version_at, by_at) = (column(&CARDS, "version"), column(&CARDS, "superseded_by"));
+    let mut events = Vec::with_capacity(supersede.len());
+    for chunk in supersede.chunks(500) {
+        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let old =
+            w.tx.fetch_all(
+                &select_sql(
+                    &CARDS,
+                    &format!("WHERE id IN ({}) ORDER BY id", int_list(&ids)),
+                ),
+                vec![],
+            )
+            .await?;
+        let mut sql =
+            String::from("UPDATE cards SET version = version + 1, superseded_by = CASE id");
+        for (id, by) in chunk {
+            sql.push_str(&format!(" WHEN {id} THEN {by}"));
+        }
+        sql.push_str(&format!(" END WHERE id IN ({})", int_list(&ids)));
+        w.tx.execute(&sql, vec![]).await?;
+        for row in &old {
+            let id = row.int("id")?;
+            let by = chunk
+                .iter()
+                .find(|(c, _)| *c == id)
+                .map(|(_, by)| *by)
+                .ok_or_else(|| StoreError::corrupt("cards", id, "superseded_by"))?;
+            let before = snapshot_of(&CARDS, row);
+            let mut after = args_of(row);
+            after[version_at] = Arg::from(row.int("version")? + 1);
+            after[by_at] = Arg::from(by);
+            let after = snapshot_of(&CARDS, &Row::from_args(names.clone(), &after));
+            events.push((id, Some(row.int("task_id")?), Some(before), after));
+        }
+    }
+    w.record_many(&CARDS, "supersede", events).await
 }

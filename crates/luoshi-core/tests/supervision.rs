@@ -572,6 +572,108 @@ async fn assign_with_cycle_writes_both_or_neither(db: TestDb) {
     assert!(db.store.verify().await.unwrap().is_ok());
 }
 
+async fn a_returned_completion_request_past_its_new_date_is_red(db: TestDb) {
+    let tasks = assigned(&db.store).await;
+    let rules = WarningRules::default();
+    let a = &tasks[0];
+    // 30 March: a reports, then asks for completion.
+    db.clock.advance_days(20);
+    db.store
+        .add_report(&office(), a.id, &report(60))
+        .await
+        .unwrap();
+    let a = db.store.task(a.id).await.unwrap();
+    let a = db
+        .store
+        .request_close(&office(), a.id, a.version, &text("验收材料"))
+        .await
+        .unwrap();
+    // A new date before today is refused and changes nothing.
+    assert_eq!(
+        code(
+            db.store
+                .return_task_until(
+                    &office(),
+                    a.id,
+                    a.version,
+                    &text("材料不全"),
+                    Some(day("2026-03-29")),
+                )
+                .await
+        ),
+        "return_date_in_past"
+    );
+    assert_eq!(db.store.task(a.id).await.unwrap().version, a.version);
+    assert_eq!(db.store.return_date(a.id).await.unwrap(), None);
+
+    // Returned with a new date of 20 April.
+    let a = db
+        .store
+        .return_task_until(
+            &office(),
+            a.id,
+            a.version,
+            &text("材料不全，请补充"),
+            Some(day("2026-04-20")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.status, luoshi_core::Status::InProgress);
+    assert_eq!(
+        db.store.return_date(a.id).await.unwrap(),
+        Some(day("2026-04-20"))
+    );
+    let detail = db.store.task_detail(a.id).await.unwrap();
+    assert_eq!(
+        detail
+            .events
+            .iter()
+            .filter(|e| e.table == "return_dates")
+            .count(),
+        1,
+        "audited"
+    );
+    // On the new date nothing; the day after, red for that reason alone
+    // (the completion report at 100% is the latest: not behind, nothing
+    // missed).
+    let of_a = |r: &luoshi_core::Assessment| {
+        r.raised
+            .iter()
+            .filter(|x| x.task == a.id)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let on = db.store.assess(day("2026-04-20"), &rules).await.unwrap();
+    assert!(of_a(&on).is_empty(), "{:?}", of_a(&on));
+    let after = db.store.assess(day("2026-04-21"), &rules).await.unwrap();
+    let raised = of_a(&after);
+    assert_eq!(raised.len(), 1);
+    assert_eq!(raised[0].tier, "red");
+    assert_eq!(raised[0].reasons.len(), 1);
+    assert_eq!(raised[0].reasons[0].code, "return_date_passed");
+    assert!(raised[0].reasons[0].text.contains("2026-04-20"));
+    let again = db.store.assess(day("2026-04-21"), &rules).await.unwrap();
+    assert!(of_a(&again).is_empty(), "raised once");
+
+    // Completion requested again: the date no longer stands; a second
+    // return without a date leaves none.
+    db.clock.advance_days(25);
+    let a = db
+        .store
+        .request_close(&office(), a.id, a.version, &text("补充后的验收材料"))
+        .await
+        .unwrap();
+    assert_eq!(db.store.return_date(a.id).await.unwrap(), None);
+    let a = db
+        .store
+        .return_task(&office(), a.id, a.version, &text("仍不完整"))
+        .await
+        .unwrap();
+    assert_eq!(db.store.return_date(a.id).await.unwrap(), None);
+    assert!(db.store.verify().await.unwrap().is_ok());
+    db.finish().await;
+}
+
 engine_tests!(
     assign_with_cycle_writes_both_or_neither,
     cycles_are_set_versioned_and_audited,
@@ -580,4 +682,5 @@ engine_tests!(
     cards_tampered_with_are_caught,
     three_tiers_from_rules,
     the_status_report_data_follows_the_document,
+    a_returned_completion_request_past_its_new_date_is_red,
 );

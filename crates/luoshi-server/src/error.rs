@@ -135,6 +135,9 @@ impl From<StoreError> for ApiError {
                 Some("co_units")
             }
             StoreError::Conflict(Conflict::Stale { .. }) => Some("expected_version"),
+            StoreError::Invalid(Invalid::Value(ValueError::ReturnDateInPast { .. })) => {
+                Some("new_date")
+            }
             _ => None,
         };
         let mut out = ApiError::new(status, e.code(), e.to_string());
@@ -351,6 +354,8 @@ pub const CODES: &[&str] = &[
     "bad_evaluation_period",
     "bad_evaluation_rules",
     "batch_too_small",
+    // supervision: a return with a new date
+    "return_date_in_past",
     // decoding an uploaded document
     "input_too_large",
     "input_empty",
@@ -476,6 +481,9 @@ pub fn english(code: &str) -> Option<&'static str> {
         }
         "bad_evaluation_rules" => "The evaluation rules are not valid.",
         "batch_too_small" => "A combined report needs at least two different tasks.",
+        "return_date_in_past" => {
+            "The new date for a returned completion request is before today; give today or a later date."
+        }
         "input_too_large" => "The document is too large.",
         "input_empty" => "The document is empty.",
         "input_binary" => "The file is not a text document.",

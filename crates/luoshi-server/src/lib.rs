@@ -230,6 +230,8 @@ fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(routes_supervision::scoped_status_report))
         .routes(routes!(routes_supervision::task_notice))
         .routes(routes!(routes_supervision::unit_notice))
+        .routes(routes!(routes_supervision::add_combined_report))
+        .routes(routes!(routes_supervision::set_unit_contact))
 }
 
 /// The OpenAPI 3.1 document of the API, generated from the handlers.

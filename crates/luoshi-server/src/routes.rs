@@ -763,11 +763,25 @@ pub async fn close(
     Ok(task_response(&state.store, &task))
 }
 
-/// Returns the completion request (退回) with a reason.
+/// Return (退回) of a completion request: the reason and, optionally, the
+/// new date (整改/重新办结期限, `YYYY-MM-DD`, today or later) by which
+/// completion is to be requested again; past it the warning rules raise a
+/// card (`return_date_passed`).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnRequest {
+    pub expected_version: i64,
+    pub reason: String,
+    #[serde(default)]
+    pub new_date: Option<String>,
+}
+
+/// Returns the completion request (退回) with a reason and an optional new
+/// date.
 #[utoipa::path(
     post, path = "/api/v1/tasks/{id}/return", tag = "tasks",
     params(("id" = i64, Path, description = "Task id")),
-    request_body = ReasonRequest,
+    request_body = ReturnRequest,
     responses(
         (status = 200, description = "The task, back in progress", body = TaskDto),
         (status = 409, description = "Stale version or not allowed in the current status", body = ErrorBody),
@@ -778,14 +792,24 @@ pub async fn return_task(
     State(state): AppStateRef,
     caller: Caller,
     id: PathParam,
-    ApiJson(req): ApiJson<ReasonRequest>,
+    ApiJson(req): ApiJson<ReturnRequest>,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::Review).await?;
     let id = task_id(&id)?;
     let reason = text("reason", &req.reason)?;
+    let new_date = match req.new_date.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => Some(field("new_date", Date::parse(d))?),
+    };
     let task = state
         .store
-        .return_task(caller.actor(), id, Version(req.expected_version), &reason)
+        .return_task_until(
+            caller.actor(),
+            id,
+            Version(req.expected_version),
+            &reason,
+            new_date,
+        )
         .await?;
     Ok(task_response(&state.store, &task))
 }

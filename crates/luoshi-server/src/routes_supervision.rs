@@ -24,7 +24,8 @@ use crate::caller::{Caller, hidden_document};
 use crate::error::{ApiError, ErrorBody, unknown_unit_in};
 use crate::request::{ApiJson, ApiQuery, PathParam};
 use crate::routes::{
-    AppStateRef, bad_cursor, blocking, field, ok, page_limit, task_id, text, today, unit_name,
+    AppStateRef, bad_cursor, blocking, field, ok, opt_text, page_limit, task_id, text, today,
+    unit_name,
 };
 use crate::scheduler::SchedulerStatus;
 
@@ -577,6 +578,175 @@ pub async fn read_notification(
         .mark_notification_read(id, caller.actor(), caller.visible_units())
         .await?;
     Ok(ok(&notification_dto(&n)))
+}
+
+/// One progress report filed for several tasks of one unit (合并反馈).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CombinedReportRequest {
+    /// The tasks (at least two different ones, at most 200); the unit must
+    /// lead or co-operate on every one.
+    pub tasks: Vec<i64>,
+    /// The reporting unit; the caller's own unit on the tasks (or, for the
+    /// office, the lead unit of the first task) when absent.
+    pub unit: Option<String>,
+    /// The period, e.g. 2026年11月; the current month when absent.
+    pub period: Option<String>,
+    /// 工作进展.
+    pub done: String,
+    /// 下一步举措.
+    pub next_steps: Option<String>,
+    /// 0–100.
+    pub percent: i64,
+    /// 存在问题.
+    pub problems: Option<String>,
+    /// 佐证材料.
+    pub evidence: Option<String>,
+}
+
+/// The most tasks one combined report may cover.
+const MAX_COMBINED_TASKS: usize = 200;
+
+/// Files one progress report for several tasks of a unit (合并反馈): one
+/// report per task in one transaction, tied together so the evaluation
+/// counts one. Same permission as filing a report; every task must be one
+/// the caller may report on, else nothing is stored.
+#[utoipa::path(
+    post, path = "/api/v1/reports/combined", tag = "tasks",
+    request_body = CombinedReportRequest,
+    responses(
+        (status = 201, description = "The reports filed, one per task", body = Vec<crate::dto::ReportDto>),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn add_combined_report(
+    State(state): AppStateRef,
+    caller: Caller,
+    ApiJson(req): ApiJson<CombinedReportRequest>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::Report).await?;
+    if req.tasks.len() > MAX_COMBINED_TASKS {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "value_too_long",
+            format!("合并反馈最多包含 {MAX_COMBINED_TASKS} 项任务，请分批填报。"),
+        )
+        .with_field("tasks"));
+    }
+    let mut ids: Vec<TaskId> = Vec::with_capacity(req.tasks.len());
+    for (i, id) in req.tasks.iter().enumerate() {
+        let id = positive_id(&format!("tasks[{i}]"), Some(*id))?.map(TaskId);
+        if let Some(id) = id
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+    }
+    let today = today(&state.store);
+    let period = match req.period.as_deref() {
+        Some(p) => field("period", luoshi_core::Period::parse(p))?,
+        None => field(
+            "period",
+            luoshi_core::Period::parse(&format!("{}年{}月", today.year(), today.month())),
+        )?,
+    };
+    let report = luoshi_core::NewReport {
+        unit: None,
+        period,
+        done: text("done", &req.done)?,
+        next_steps: opt_text("next_steps", req.next_steps.as_deref())?,
+        percent: field("percent", luoshi_core::Percent::new(req.percent))?,
+        problems: opt_text("problems", req.problems.as_deref())?,
+        evidence: opt_text("evidence", req.evidence.as_deref())?,
+    };
+    let mut unit = req
+        .unit
+        .as_deref()
+        .map(|u| unit_name("unit", u))
+        .transpose()?;
+    // Every task is checked before anything is written: a scoped caller
+    // must act on each one for the same unit (the one named, else its own
+    // unit on the first task); all or nothing.
+    for id in &ids {
+        if let Some(task) = caller.task_to_act_on(*id, "反馈进展").await? {
+            unit = Some(crate::routes::reporting_unit(&caller, &task, unit).await?);
+        }
+    }
+    if ids.len() < 2 {
+        return Err(ApiError::from(luoshi_core::StoreError::from(
+            luoshi_core::ValueError::BatchTooSmall,
+        ))
+        .with_field("tasks"));
+    }
+    let unit = match unit {
+        Some(u) => u,
+        None => {
+            // The office, no unit named: the lead unit of the first task.
+            let first = state.store.task(ids[0]).await?;
+            match first.assignment {
+                Some(a) => a.lead.name,
+                None => {
+                    return Err(luoshi_core::StoreError::from(
+                        luoshi_core::ValueError::TaskNotAssigned { task: ids[0].0 },
+                    )
+                    .into());
+                }
+            }
+        }
+    };
+    let saved = state
+        .store
+        .add_shared_report(caller.actor(), &unit, &ids, &report)
+        .await
+        .map_err(unknown_unit_in("unit"))?;
+    let dtos: Vec<crate::dto::ReportDto<'_>> = saved.iter().map(Into::into).collect();
+    Ok(crate::routes::json(StatusCode::CREATED, &dtos))
+}
+
+/// The e-mail address a unit's reminders (催办) go to.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactRequest {
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactDto {
+    pub unit: String,
+    pub email: String,
+}
+
+/// Sets (or replaces) the e-mail address a unit's reminders go to
+/// (administrators, who manage units).
+#[utoipa::path(
+    put, path = "/api/v1/units/{name}/contact", tag = "units",
+    params(("name" = String, Path, description = "Unit name (URL-encoded)")),
+    request_body = ContactRequest,
+    responses(
+        (status = 200, description = "The unit's reminder address", body = ContactDto),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    )
+)]
+pub async fn set_unit_contact(
+    State(state): AppStateRef,
+    caller: Caller,
+    name: PathParam,
+    ApiJson(req): ApiJson<ContactRequest>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::ManageUnits).await?;
+    let unit = unit_name("name", &name.0)?;
+    state
+        .store
+        .set_unit_email(&unit, &req.email)
+        .await
+        .map_err(|e| match e {
+            luoshi_core::StoreError::Invalid(_) => ApiError::from(e).with_field("email"),
+            other => other.into(),
+        })?;
+    Ok(ok(&ContactDto {
+        unit: unit.as_str().to_owned(),
+        email: req.email.trim().to_owned(),
+    }))
 }
 
 /// The implementation status report (贯彻落实情况汇报) of a document as a

@@ -4,6 +4,10 @@
 //! and delivers the ones still pending on the external channels — a
 //! signed JSON POST to a webhook, an e-mail through an SMTP server.
 //!
+//! The day's assessment and the reminders come from one read of the tasks
+//! being worked on ([`Store::supervise_day`], chunked by task id, writing
+//! only what is new).
+//!
 //! Tests call [`Scheduler::tick`] by hand with the store's manual clock;
 //! `luoshi serve` calls it every `tick_seconds` ([`Scheduler::run`]).
 //! Idempotency lives in the store (a UNIQUE key per task, kind, due date
@@ -21,7 +25,9 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use luoshi_core::clock::CHINA_OFFSET_MINUTES;
 use luoshi_core::remind::DEFAULT_DAYS_BEFORE;
-use luoshi_core::{Channel, Date, Delivery, Store, StoreError, Timestamp, WarningRules};
+use luoshi_core::{
+    Channel, Date, Delivery, ReminderPass, Store, StoreError, Timestamp, WarningRules,
+};
 use serde::Serialize;
 use sha2::Sha256;
 
@@ -140,6 +146,8 @@ pub struct Scheduler {
     mailer: Option<AsyncSmtpTransport<Tokio1Executor>>,
     config_error: Option<String>,
     status: Mutex<SchedulerStatus>,
+    /// The day and audit head of the last complete pass.
+    last_pass: Mutex<Option<(Date, i64)>>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -241,6 +249,7 @@ impl Scheduler {
             mailer,
             config_error,
             status: Mutex::new(status),
+            last_pass: Mutex::new(None),
         }
     }
 
@@ -297,25 +306,55 @@ impl Scheduler {
             .date_at_offset(CHINA_OFFSET_MINUTES)
             .unwrap_or(Date::UNIX_EPOCH);
         let assessed = self.status().last_assessed_day;
-        let cards_raised = if assessed.as_deref() != Some(day.to_string().as_str()) {
-            let a = self.store.assess(day, &self.rules).await?;
-            if let Ok(mut s) = self.status.lock() {
-                s.last_assessed_day = Some(day.to_string());
-            }
-            Some(a.raised.len())
-        } else {
-            None
+        let assess = assessed.as_deref() != Some(day.to_string().as_str());
+        // A pass made on this day with the ledger as it is now (same head
+        // of the audit chain) would find nothing new: every input of the
+        // rules is audited, and reminders already recorded stay recorded.
+        // The head is read before the pass, so a write during it is seen
+        // by the next tick.
+        let head = self.store.audit_head().await?;
+        let done = match self.last_pass.lock() {
+            Ok(p) => *p,
+            Err(p) => *p.into_inner(),
         };
-        let recorded = self
+        if !assess && done == Some((day, head)) {
+            return self
+                .deliver_pending(TickReport {
+                    day: day.to_string(),
+                    ..TickReport::default()
+                })
+                .await;
+        }
+        // One read of the tasks being worked on serves the warning rules
+        // and the reminders (Store::supervise_day): a steady day is reads
+        // only, chunk by chunk.
+        let channels = self.channels();
+        let pass = self
             .store
-            .record_reminders(
+            .supervise_day(
                 day,
-                self.config.remind_days_before,
-                &self.channels(),
                 &self.rules,
+                assess.then_some(()),
+                Some(ReminderPass {
+                    days_before: self.config.remind_days_before,
+                    channels: &channels,
+                }),
             )
             .await?;
-        let mut report = TickReport {
+        let cards_raised = match pass.assessment {
+            Some(a) => {
+                if let Ok(mut s) = self.status.lock() {
+                    s.last_assessed_day = Some(day.to_string());
+                }
+                Some(a.raised.len())
+            }
+            None => None,
+        };
+        let recorded = pass.reminders.unwrap_or_default();
+        if let Ok(mut p) = self.last_pass.lock() {
+            *p = Some((day, head));
+        }
+        let report = TickReport {
             day: day.to_string(),
             cards_raised,
             reminders_recorded: recorded.by_channel.iter().map(|(_, n)| n).sum(),
@@ -323,6 +362,11 @@ impl Scheduler {
             delivered: 0,
             failed: 0,
         };
+        self.deliver_pending(report).await
+    }
+
+    /// Delivers what waits on the external channels, counting into `report`.
+    async fn deliver_pending(&self, mut report: TickReport) -> Result<TickReport, StoreError> {
         if self.config.webhook.is_none() && self.mailer.is_none() {
             return Ok(report);
         }

@@ -677,8 +677,202 @@ async fn requests_are_refused_by_field(s: TestServer) {
     s.finish().await;
 }
 
+/// A return with a new date (and the card past it), one report for several
+/// tasks of a unit (all or nothing), a unit's reminder address.
+async fn returns_combined_reports_and_contacts(s: TestServer) {
+    add_units(&s).await;
+    let ingested = ingest(&s).await;
+    let tasks: Vec<i64> = ingested["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "task")
+        .map(id)
+        .take(3)
+        .collect();
+    assert_eq!(tasks.len(), 3);
+    for (t, lead) in tasks.iter().zip(["省科技厅", "省科技厅", "省水利厅"]) {
+        s.ok_post(
+            &format!("/api/v1/tasks/{t}/assign"),
+            &json!({"expected_version": 1, "lead": lead, "deadline": "2026-12-31"}),
+            200,
+        )
+        .await;
+    }
+    let (t0, t1, t2) = (tasks[0], tasks[1], tasks[2]);
+    let (_, staff) = s
+        .account("kjt-staff", Role::UnitStaff, Some("省科技厅"))
+        .await;
+    let reports_of = |t: i64| {
+        let store = s.store.clone();
+        async move {
+            luoshi_core::Ledger::task_detail(&store, luoshi_core::TaskId(t))
+                .await
+                .unwrap()
+                .reports
+                .len()
+        }
+    };
+
+    // Combined report: the unit's two tasks in one go.
+    let both = s
+        .ok_post_as(
+            &staff,
+            "/api/v1/reports/combined",
+            &json!({"tasks": [t0, t1], "done": "两项任务一并推进", "percent": 30,
+                    "next_steps": "继续推进"}),
+            201,
+        )
+        .await;
+    let both = both.as_array().unwrap();
+    assert_eq!(both.len(), 2);
+    assert!(both.iter().all(|r| r["unit"]["name"] == "省科技厅"));
+    assert_eq!(both[0]["task"], t0);
+    assert_eq!(both[1]["task"], t1);
+    assert_eq!((reports_of(t0).await, reports_of(t2).await), (1, 0));
+    // Another unit's task among them: refused as hidden, nothing stored.
+    let r = s
+        .post_as(
+            &staff,
+            "/api/v1/reports/combined",
+            &json!({"tasks": [t0, t2], "done": "越权", "percent": 30}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 403, "{}", r.body);
+    assert_error_shape(&r);
+    // Naming a unit that is not on them: the ledger's refusal, nothing
+    // stored.
+    let r = s
+        .post_as(
+            &staff,
+            "/api/v1/reports/combined",
+            &json!({"tasks": [t0, t1], "unit": "省水利厅", "done": "合并", "percent": 30}),
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.error_code()),
+        (422, "not_a_unit_of_task")
+    );
+    assert_eq!((reports_of(t0).await, reports_of(t2).await), (1, 0));
+    // One task is not a combined report; ids must be positive.
+    let r = s
+        .post_as(
+            &staff,
+            "/api/v1/reports/combined",
+            &json!({"tasks": [t0, t0], "done": "一项", "percent": 30}),
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.error_code(), r.field()),
+        (422, "batch_too_small", Some("tasks"))
+    );
+    let r = s
+        .post_as(
+            &staff,
+            "/api/v1/reports/combined",
+            &json!({"tasks": [t0, -3], "done": "坏编号", "percent": 30}),
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.field()), (422, Some("tasks[1]")));
+    assert_eq!(reports_of(t0).await, 1);
+
+    // Return with a new date.
+    let current = s.ok_get(&format!("/api/v1/tasks/{t0}")).await;
+    let (_, kjt_lead) = s
+        .account("kjt-lead", Role::UnitLead, Some("省科技厅"))
+        .await;
+    let requested = s
+        .ok_post_as(
+            &kjt_lead,
+            &format!("/api/v1/tasks/{t0}/request-close"),
+            &json!({"expected_version": version(&current["task"]), "evidence": "验收材料"}),
+            200,
+        )
+        .await;
+    let v = version(&requested);
+    for (date, code) in [
+        ("2026-02-30", "value_bad_date"),
+        ("2026-03-09", "return_date_in_past"),
+    ] {
+        let r = s
+            .post(
+                &format!("/api/v1/tasks/{t0}/return"),
+                &json!({"expected_version": v, "reason": "材料不全", "new_date": date}),
+            )
+            .await;
+        assert_eq!(
+            (r.status.as_u16(), r.error_code(), r.field()),
+            (422, code, Some("new_date")),
+            "{date}"
+        );
+    }
+    let returned = s
+        .ok_post(
+            &format!("/api/v1/tasks/{t0}/return"),
+            &json!({"expected_version": v, "reason": "材料不全", "new_date": "2026-04-30"}),
+            200,
+        )
+        .await;
+    assert_eq!(returned["status"], "in_progress");
+    assert_eq!(
+        s.store.return_date(luoshi_core::TaskId(t0)).await.unwrap(),
+        Some(luoshi_core::Date::parse("2026-04-30").unwrap())
+    );
+    let rules = luoshi_core::WarningRules::default();
+    let a = s
+        .store
+        .assess(luoshi_core::Date::parse("2026-05-01").unwrap(), &rules)
+        .await
+        .unwrap();
+    let card = a
+        .raised
+        .iter()
+        .find(|c| c.task.0 == t0)
+        .expect("a card for the returned task");
+    assert_eq!(card.tier, "red");
+    assert!(
+        card.reasons.iter().any(|r| r.code == "return_date_passed"),
+        "{:?}",
+        card.reasons
+    );
+    let cards = s.ok_get(&format!("/api/v1/cards?task={t0}")).await;
+    assert!(cards.to_string().contains("return_date_passed"), "{cards}");
+
+    // A unit's reminder address: administrators set it.
+    let path = "/api/v1/units/省科技厅/contact";
+    let put =
+        |token: &str, body: Value| s.send(s.request(reqwest::Method::PUT, path, token).json(&body));
+    let r = put(&s.admin_token, json!({"email": " kjt@example.org "})).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    assert_eq!(
+        r.body,
+        json!({"unit": "省科技厅", "email": "kjt@example.org"})
+    );
+    let r = put(&s.admin_token, json!({"email": "不是邮箱"})).await;
+    assert_eq!(
+        (r.status.as_u16(), r.error_code(), r.field()),
+        (422, "value_bad_email", Some("email"))
+    );
+    let r = put(&s.office_token, json!({"email": "kjt@example.org"})).await;
+    assert_eq!(r.status.as_u16(), 403);
+    let r = s
+        .send(
+            s.request(
+                reqwest::Method::PUT,
+                "/api/v1/units/没有的单位/contact",
+                &s.admin_token,
+            )
+            .json(&json!({"email": "x@example.org"})),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 404);
+    assert_error_shape(&r);
+    s.finish().await;
+}
+
 engine_tests!(
     the_whole_cycle,
+    returns_combined_reports_and_contacts,
     two_clients_one_task,
     errors_speak_the_clients_language,
     requests_are_refused_by_field,

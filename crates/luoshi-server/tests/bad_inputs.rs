@@ -190,7 +190,8 @@ async fn table(s: &TestServer, scratch: &Scratch, ops: &[Operation]) -> usize {
     for op in ops {
         let path = with_path(&op.path, "1");
         let token = token_for(s, scratch, &op.method, &op.path);
-        let has_body = op.method == Method::POST || op.method == Method::PATCH;
+        let has_body =
+            op.method == Method::POST || op.method == Method::PATCH || op.method == Method::PUT;
         let base = Value::Object(base_body(op));
         let mut cases: Vec<(String, String, Body)> = Vec::new();
         for id in ids {
@@ -286,8 +287,14 @@ async fn table(s: &TestServer, scratch: &Scratch, ops: &[Operation]) -> usize {
             check(&r, &what);
             sent += 1;
         }
-        // The wrong method is a 405 in the error shape (no endpoint takes PUT).
-        let r = send(s, token, Method::PUT, &path, "", Body::None).await;
+        // The wrong method is a 405 in the error shape (PUT, or PATCH for
+        // the one PUT endpoint, whose path takes nothing else).
+        let wrong = if op.method == Method::PUT {
+            Method::PATCH
+        } else {
+            Method::PUT
+        };
+        let r = send(s, token, wrong, &path, "", Body::None).await;
         assert_eq!(r.status.as_u16(), 405, "{} {path}", op.method);
         assert_error_shape(&r);
     }
@@ -350,7 +357,8 @@ fn random_inputs(
             let mut path = with_path(&op.path, "1");
             let mut query = String::new();
             let token = token_for(s, scratch, &op.method, &op.path);
-            let has_body = op.method == Method::POST || op.method == Method::PATCH;
+            let has_body =
+                op.method == Method::POST || op.method == Method::PATCH || op.method == Method::PUT;
             let mut body = if has_body {
                 Body::Json(Value::Object(base_body(op)))
             } else {

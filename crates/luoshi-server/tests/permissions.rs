@@ -104,6 +104,12 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/status-report.docx", [401, 403, 200, 200, 403, 403, 200], [401, 403, 200, 200, 403, 403, 200]),
     ("GET", "/api/v1/tasks/{id}/notice.docx", [401, 403, 200, 200, 403, 403, 200], [401, 403, 200, 200, 403, 403, 200]),
     ("GET", "/api/v1/units/{name}/notice.docx", [401, 403, 200, 200, 403, 403, 200], [401, 403, 200, 200, 403, 403, 200]),
+    // A combined report names the same task twice (one task: refused as
+    // too small after the checks, so nothing is written): a unit may
+    // report on its own unit's task only.
+    ("POST", "/api/v1/reports/combined", [401, 403, 403, 403, 422, 422, 403], [401, 403, 403, 403, 403, 403, 403]),
+    // A unit's reminder address: administrators only.
+    ("PUT", "/api/v1/units/{name}/contact", [401, 403, 200, 403, 403, 403, 403], [401, 403, 200, 403, 403, 403, 403]),
 ];
 
 /// The records a cell is about: of unit A (the unit roles' own) and of
@@ -376,6 +382,7 @@ fn body_of(method: &str, template: &str) -> Option<Value> {
         ("POST", "/api/v1/cards/{id}/clear") => {
             json!({"expected_version": STALE, "reason": "理由"})
         }
+        ("PUT", "/api/v1/units/{name}/contact") => json!({"email": "duban@example.org"}),
         _ => return None,
     };
     Some(body)
@@ -425,7 +432,13 @@ async fn every_caller_at_every_endpoint(engine: Engine) {
                 if caller > 0 {
                     req = req.bearer_auth(&f.tokens[caller]);
                 }
-                if let Some(body) = body_of(method, template) {
+                let body = if *template == "/api/v1/reports/combined" {
+                    let t = f.task[usize::from(is_other)];
+                    Some(json!({"tasks": [t, t], "done": "合并进展", "percent": 20}))
+                } else {
+                    body_of(method, template)
+                };
+                if let Some(body) = body {
                     req = req.json(&body);
                 }
                 let r = s.send(req).await;

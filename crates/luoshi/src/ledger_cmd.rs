@@ -150,13 +150,20 @@ pub enum TaskCommand {
         #[arg(value_name = "任务号")]
         id: String,
     },
-    /// Returns a completion request.
+    /// Returns a completion request, optionally with the new date by which
+    /// completion is to be requested again.
     #[command(about = "退回办结申请")]
     Return {
         #[arg(value_name = "任务号")]
         id: String,
         #[arg(long, value_name = "文字", help = "退回理由")]
         reason: String,
+        #[arg(
+            long = "new-date",
+            value_name = "YYYY-MM-DD",
+            help = "整改/重新办结期限：逾期仍未重新申请办结的，按预警规则亮牌"
+        )]
+        new_date: Option<String>,
     },
     /// Suspends a task.
     #[command(about = "暂缓任务")]
@@ -179,11 +186,24 @@ pub enum TaskCommand {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ReportCommand {
-    /// Files a progress report.
-    #[command(about = "填报任务进展")]
+    /// Files a progress report; with `--tasks` one report for several tasks
+    /// of the unit (合并反馈, all or nothing).
+    #[command(about = "填报任务进展；用 --tasks 1,2,3 为本单位的多项任务合并填报一份进展")]
     Add {
-        #[arg(value_name = "任务号")]
-        id: String,
+        #[arg(
+            value_name = "任务号",
+            required_unless_present = "tasks",
+            conflicts_with = "tasks"
+        )]
+        id: Option<String>,
+        #[arg(
+            long,
+            value_name = "任务号,…",
+            value_delimiter = ',',
+            num_args = 1..,
+            help = "合并反馈：同一份进展填报到这些任务（至少两项；单位须是每项任务的牵头或配合单位）"
+        )]
+        tasks: Vec<String>,
         #[arg(long, value_name = "文字", help = "已完成的工作")]
         done: String,
         #[arg(long = "next", value_name = "文字", help = "下一步举措")]
@@ -521,6 +541,7 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
         Command::Task(cmd) => task(store, global, &out, cmd).await?,
         Command::Report(ReportCommand::Add {
             id,
+            tasks,
             done,
             next,
             percent,
@@ -529,8 +550,35 @@ async fn dispatch(store: &Store, global: &Global, command: Command) -> Result<()
             evidence,
             unit,
         }) => {
-            let task = task_id(&id)?;
             let today = luoshi_core::Clock::today(store.clock());
+            if id.is_none() {
+                let tasks = tasks
+                    .iter()
+                    .map(|t| task_id(t.trim()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let period =
+                    period.unwrap_or_else(|| format!("{}年{}月", today.year(), today.month()));
+                let report = NewReport {
+                    unit: None,
+                    period: value(Period::parse(&period))?,
+                    done: text(&done)?,
+                    next_steps: next.map(|n| text(&n)).transpose()?,
+                    percent: value(Percent::new(percent))?,
+                    problems: problems.map(|p| text(&p)).transpose()?,
+                    evidence: evidence.map(|e| text(&e)).transpose()?,
+                };
+                let unit = match unit {
+                    Some(u) => value(UnitName::parse(&u))?,
+                    None => common_lead(store, &tasks).await?,
+                };
+                let saved = store
+                    .add_shared_report(&actor(global)?, &unit, &tasks, &report)
+                    .await
+                    .map_err(store_error)?;
+                out.reports(&saved);
+                return Ok(());
+            }
+            let task = task_id(id.as_deref().unwrap_or_default())?;
             let period = period.unwrap_or_else(|| format!("{}年{}月", today.year(), today.month()));
             let report = NewReport {
                 unit: unit.map(|u| value(UnitName::parse(&u))).transpose()?,
@@ -700,11 +748,16 @@ async fn task(
             let version = current(id).await?.version;
             store.close_task(&actor(global)?, id, version).await
         }
-        TaskCommand::Return { id, reason } => {
+        TaskCommand::Return {
+            id,
+            reason,
+            new_date,
+        } => {
             let id = task_id(&id)?;
+            let new_date = new_date.map(|d| value(Date::parse(d.trim()))).transpose()?;
             let version = current(id).await?.version;
             store
-                .return_task(&actor(global)?, id, version, &text(&reason)?)
+                .return_task_until(&actor(global)?, id, version, &text(&reason)?, new_date)
                 .await
         }
         TaskCommand::Suspend { id, reason } => {
@@ -1006,4 +1059,31 @@ impl Output {
             println!("[{}] {}", p.code(), p);
         }
     }
+}
+
+/// The lead unit all of `tasks` share: the unit a combined report is filed
+/// for when `--unit` is not given.
+async fn common_lead(store: &Store, tasks: &[TaskId]) -> Result<UnitName, UserError> {
+    let mut lead: Option<UnitName> = None;
+    for id in tasks {
+        let task = store.task(*id).await.map_err(store_error)?;
+        let this = task.assignment.as_ref().map(|a| a.lead.name.clone());
+        match (&lead, this) {
+            (_, None) => {
+                return Err(user_error(
+                    "task_not_assigned",
+                    format!("任务 {} 尚未交办，不能填报进展。", id.0),
+                ));
+            }
+            (None, Some(u)) => lead = Some(u),
+            (Some(l), Some(u)) if *l == u => {}
+            (Some(_), Some(_)) => {
+                return Err(user_error(
+                    "usage",
+                    "这些任务的牵头单位不同，请用 --unit 指定填报单位。",
+                ));
+            }
+        }
+    }
+    lead.ok_or_else(|| user_error("usage", "请用 --tasks 给出至少两项任务。"))
 }

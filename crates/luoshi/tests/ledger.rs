@@ -148,7 +148,28 @@ fn cycle(l: &Ledger) -> i64 {
     assert_eq!(accepted[0]["review_note"], "同意");
 
     l.ok(&["task", "request-close", &id, "--evidence", "验收报告"]);
-    let returned = l.json(&["task", "return", &id, "--reason", "缺少验收签字"]);
+    // A new date for completing again must not lie in the past.
+    refused(
+        &l.run(&[
+            "task",
+            "return",
+            &id,
+            "--reason",
+            "缺少验收签字",
+            "--new-date",
+            "2000-01-01",
+        ]),
+        "return_date_in_past",
+    );
+    let returned = l.json(&[
+        "task",
+        "return",
+        &id,
+        "--reason",
+        "缺少验收签字",
+        "--new-date",
+        "2099-06-30",
+    ]);
     assert_eq!(returned[0]["status"], "in_progress");
     l.ok(&[
         "task",
@@ -594,4 +615,83 @@ fn a_backup_taken_while_another_process_writes_verifies_after_restore() {
     backup_while_writing(&postgres_ledger("busy"), &|i| {
         postgres_ledger(&format!("busy_to_{i}"))
     });
+}
+
+#[test]
+fn one_report_for_several_tasks_from_the_command_line() {
+    let l = sqlite_ledger("combined");
+    std::fs::write(l.dir.join("通稿.txt"), DOC).unwrap();
+    let ingested = l.json(&["ingest", "通稿.txt"]);
+    let ids: Vec<String> = ingested["tasks"].as_array().unwrap()[1..]
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    l.ok(&["unit", "add", "省水利厅"]);
+    l.ok(&["unit", "add", "省财政厅"]);
+    for id in &ids {
+        l.ok(&[
+            "task",
+            "assign",
+            id,
+            "--lead",
+            "省水利厅",
+            "--due",
+            "2099-12-31",
+        ]);
+    }
+    let both = format!("{},{}", ids[0], ids[1]);
+    // All or nothing: a unit on neither task, a single task.
+    refused(
+        &l.run(&[
+            "report",
+            "add",
+            "--tasks",
+            &both,
+            "--unit",
+            "省财政厅",
+            "--done",
+            "合并",
+            "--percent",
+            "30",
+        ]),
+        "not_a_unit_of_task",
+    );
+    refused(
+        &l.run(&[
+            "report",
+            "add",
+            "--tasks",
+            &ids[0],
+            "--done",
+            "一项",
+            "--percent",
+            "30",
+        ]),
+        "batch_too_small",
+    );
+    let reports = l.json(&[
+        "report",
+        "add",
+        "--tasks",
+        &both,
+        "--done",
+        "两项水利任务一并推进",
+        "--percent",
+        "30",
+    ]);
+    let reports = reports.as_array().unwrap();
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert!(reports.iter().all(|r| r["percent"] == 30));
+    for id in &ids {
+        let shown = l.json(&["task", "show", id]);
+        assert_eq!(shown["reports"].as_array().unwrap().len(), 1, "{shown}");
+    }
+    assert_eq!(
+        l.json(&["audit", "verify"])["problems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 }
