@@ -792,6 +792,9 @@ pub struct TaskPage {
     pub cycle: Option<String>,
     pub next_due: Option<String>,
     pub missed: Option<String>,
+    /// The task's problems and indicators (`web::problems::task_problems`),
+    /// rendered.
+    pub problems_html: String,
     /// Evidence given in reports and completion requests: (when, what).
     pub evidence: Vec<(String, String)>,
     pub error: Option<String>,
@@ -975,6 +978,10 @@ async fn task_page(
             ..ReportForm::default()
         })
     });
+    let problems_html = crate::web::problems::task_problems(state, caller, t, task.id)
+        .await
+        .map(|p| p.html())
+        .unwrap_or_default();
     let page = TaskPage {
         t,
         chrome: Chrome::new(t, Some(caller), &page.here, "ledger"),
@@ -1021,6 +1028,7 @@ async fn task_page(
             .as_ref()
             .filter(|c| c.2 > 0)
             .map(|c| t.f("task.missed", &[("n", &c.2.to_string())])),
+        problems_html,
         evidence,
         error,
         done,
@@ -1182,6 +1190,9 @@ pub struct VersionForm {
     /// `review` when the form was on the review queue: go back there.
     #[serde(default)]
     back: String,
+    /// 重新办结期限 given with a return (optional).
+    #[serde(default)]
+    new_date: String,
 }
 
 fn version_of(f: &VersionForm) -> Result<Version, ApiError> {
@@ -1275,9 +1286,13 @@ pub async fn return_task(
         caller.require(Permission::Review).await?;
         let task_id = field("id", TaskId::parse(&id))?;
         let reason = text("reason", &f.reason)?;
+        let new_date = match f.new_date.trim() {
+            "" => None,
+            d => Some(field("new_date", Date::parse(d))?),
+        };
         state
             .store
-            .return_task(caller.actor(), task_id, version_of(&f)?, &reason)
+            .return_task_until(caller.actor(), task_id, version_of(&f)?, &reason, new_date)
             .await?;
         Ok::<TaskId, ApiError>(task_id)
     }
