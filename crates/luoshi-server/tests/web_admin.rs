@@ -9,135 +9,14 @@
 
 mod helpers;
 
+use helpers::visitor::Visitor;
 use helpers::{COMMUNIQUE, Engine, PASSWORD, TestServer};
+
+/// The catalogue prefixes of these pages: never shown as they are.
+const KEYS: &[&str] = &["assign.", "admin.", "tokens."];
 use luoshi_core::{Accounts, Ledger, Role, TaskId, UnitName};
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// A browser without JavaScript: its cookies, no automatic redirects.
-struct Visitor<'a> {
-    s: &'a TestServer,
-    client: reqwest::Client,
-    cookies: Vec<(String, String)>,
-}
-
-struct Page {
-    status: StatusCode,
-    location: String,
-    html: String,
-}
-
-impl Page {
-    /// The CSRF token the page's forms carry.
-    fn csrf(&self) -> String {
-        let at = self
-            .html
-            .find("name=\"csrf\" value=\"")
-            .expect("a form with csrf");
-        let rest = &self.html[at + 19..];
-        rest[..rest.find('"').unwrap()].to_owned()
-    }
-
-    /// The value of the input with this id.
-    fn input(&self, id: &str) -> String {
-        let at = self
-            .html
-            .find(&format!("id=\"{id}\""))
-            .unwrap_or_else(|| panic!("no #{id}"));
-        let rest = &self.html[at..];
-        let v = rest.find("value=\"").unwrap() + 7;
-        rest[v..v + rest[v..].find('"').unwrap()].to_owned()
-    }
-}
-
-impl<'a> Visitor<'a> {
-    fn new(s: &'a TestServer) -> Self {
-        Visitor {
-            s,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Vec::new(),
-        }
-    }
-
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let r = req.header("cookie", cookie).send().await.unwrap();
-        for c in r.headers().get_all("set-cookie") {
-            let c = c.to_str().unwrap();
-            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
-            let (k, v) = kv.split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != k);
-            if !v.is_empty() {
-                self.cookies.push((k.to_owned(), v.to_owned()));
-            }
-        }
-        let status = r.status();
-        let location = r
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        if status.is_success() || status.is_client_error() {
-            assert!(
-                r.headers()["content-type"]
-                    .to_str()
-                    .unwrap()
-                    .starts_with("text/html"),
-                "pages answer in HTML: {} {status}",
-                r.url()
-            );
-        }
-        let html = r.text().await.unwrap();
-        assert!(
-            !html.contains("assign.") && !html.contains("admin.") && !html.contains("tokens."),
-            "a catalogue key is shown untranslated"
-        );
-        Page {
-            status,
-            location,
-            html,
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let req = self.client.get(self.s.url(path));
-        self.send(req).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let req = self
-            .client
-            .post(self.s.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
-        self.send(req).await
-    }
-
-    async fn login(&mut self, login: &str, password: &str) {
-        let p = self
-            .post("/login", &[("login", login), ("password", password)])
-            .await;
-        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
-    }
-
-    /// Follows a redirect.
-    async fn follow(&mut self, p: &Page) -> Page {
-        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
-        let to = p.location.clone();
-        self.get(&to).await
-    }
-}
 
 /// Three units, the communiqué stored: drafts 1 (a theme), 2 and 3 (its
 /// tasks) and 4 (a task of its own).
@@ -172,7 +51,7 @@ async fn only_the_office_assigns_and_only_the_administrator_administers() {
         ("office", true, false),
         ("admin", false, true),
     ] {
-        let mut v = Visitor::new(&s);
+        let mut v = Visitor::checking(&s, KEYS);
         v.login(login, PASSWORD).await;
         let p = v.get("/assign").await;
         if assign {
@@ -252,7 +131,7 @@ async fn bulk_assign_reports_a_stale_task_as_a_conflict_and_assigns_the_rest() {
     let s = TestServer::start(Engine::Sqlite).await;
     let (doc, ids) = ledger(&s).await;
     let (t1, t2, t3) = (ids[1], ids[2], ids[3]);
-    let mut v = Visitor::new(&s);
+    let mut v = Visitor::checking(&s, KEYS);
     v.login("office", PASSWORD).await;
 
     // The ingest page links here with the document chosen.
@@ -355,7 +234,7 @@ type Case<'a> = (Vec<(&'a str, String)>, StatusCode, &'a str);
 async fn assign_refusals_write_nothing() {
     let s = TestServer::start(Engine::Sqlite).await;
     let (_, ids) = ledger(&s).await;
-    let mut v = Visitor::new(&s);
+    let mut v = Visitor::checking(&s, KEYS);
     v.login("office", PASSWORD).await;
     let csrf = v.get("/assign").await.csrf();
     let one = format!("{}:1", ids[1]);
@@ -480,7 +359,7 @@ async fn assign_refusals_write_nothing() {
 #[tokio::test]
 async fn the_administrator_manages_units_and_users_through_forms() {
     let s = TestServer::start(Engine::Sqlite).await;
-    let mut v = Visitor::new(&s);
+    let mut v = Visitor::checking(&s, KEYS);
     v.login("admin", PASSWORD).await;
     let csrf = v.get("/admin").await.csrf();
 
@@ -610,7 +489,7 @@ async fn the_administrator_manages_units_and_users_through_forms() {
     let otp = p.input("secret-value");
     assert!(otp.len() >= 10);
     assert!(!v.get("/admin").await.html.contains(&otp), "shown once");
-    let mut z = Visitor::new(&s);
+    let mut z = Visitor::checking(&s, KEYS);
     z.login("zhangsan", &otp).await;
     assert_eq!(z.get("/ledger").await.location, "/password");
 
@@ -769,7 +648,7 @@ async fn the_tokens_page_shows_and_revokes_only_ones_own_tokens() {
     let office = s.store.authenticate("office", PASSWORD).await.unwrap();
     let (office_token, _) = s.store.create_token(&office, "督查室脚本").await.unwrap();
 
-    let mut v = Visitor::new(&s);
+    let mut v = Visitor::checking(&s, KEYS);
     v.login("a-staff", PASSWORD).await;
     let p = v.get("/tokens").await;
     assert_eq!(p.status, StatusCode::OK);
@@ -850,7 +729,7 @@ async fn the_pages_speak_traditional_chinese_and_english() {
         ("admin", "/admin", "單位與用戶", "Units and users"),
         ("admin", "/tokens", "我的 API 令牌", "My API tokens"),
     ] {
-        let mut v = Visitor::new(&s);
+        let mut v = Visitor::checking(&s, KEYS);
         v.login(login, PASSWORD).await;
         for (tag, title) in [("zh-Hant", hant), ("en", en)] {
             v.cookies.retain(|(k, _)| k != "luoshi_lang");
@@ -865,7 +744,7 @@ async fn the_pages_speak_traditional_chinese_and_english() {
         }
     }
     // A refusal reads in the page's language too.
-    let mut v = Visitor::new(&s);
+    let mut v = Visitor::checking(&s, KEYS);
     v.login("office", PASSWORD).await;
     v.cookies.push(("luoshi_lang".into(), "en".into()));
     let csrf = v.get("/assign").await.csrf();
@@ -900,7 +779,7 @@ async fn odd_input_never_breaks_a_page() {
         &"长".repeat(300),
     ];
     for login in ["office", "admin"] {
-        let mut v = Visitor::new(&s);
+        let mut v = Visitor::checking(&s, KEYS);
         v.login(login, PASSWORD).await;
         let csrf = v.get("/tokens").await.csrf();
         for x in odd {

@@ -12,140 +12,17 @@
 
 mod helpers;
 
-use helpers::{COMMUNIQUE, Engine, PASSWORD, TestServer};
+use helpers::visitor::Visitor;
+use helpers::{COMMUNIQUE, Engine, TestServer};
+
+/// The catalogue prefixes of these pages: never shown as they are.
+const KEYS: &[&str] = &["sup.", "prob.", "notif.", "eval.", "ind.", "sr."];
 use luoshi_core::{
     CardFilter, CardId, Date, NotificationFilter, ProblemFilter, ProblemStatus, Role, TaskId,
     WarningRules,
 };
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// A browser without JavaScript: its cookies, no automatic redirects.
-struct Visitor<'a> {
-    s: &'a TestServer,
-    client: reqwest::Client,
-    cookies: Vec<(String, String)>,
-    lang: Option<&'static str>,
-}
-
-struct Page {
-    status: StatusCode,
-    location: String,
-    html: String,
-}
-
-impl Page {
-    /// The CSRF token the page's forms carry.
-    fn csrf(&self) -> String {
-        let at = self
-            .html
-            .find("name=\"csrf\" value=\"")
-            .expect("a form with csrf");
-        let rest = &self.html[at + 19..];
-        rest[..rest.find('"').unwrap()].to_owned()
-    }
-
-    /// No catalogue key of this area shows as text.
-    fn no_raw_keys(&self) {
-        for prefix in ["sup.", "prob.", "notif.", "eval.", "ind.", "sr."] {
-            for (i, _) in self.html.match_indices(prefix) {
-                let before = self.html[..i].chars().next_back().unwrap_or(' ');
-                let after = self.html[i + prefix.len()..].chars().next().unwrap_or(' ');
-                assert!(
-                    !(before == '>' || before == ' ') || !after.is_ascii_lowercase(),
-                    "a raw key near {}",
-                    &self.html[i.saturating_sub(40)..(i + 40).min(self.html.len())]
-                );
-            }
-        }
-    }
-}
-
-impl<'a> Visitor<'a> {
-    fn new(s: &'a TestServer) -> Self {
-        Visitor {
-            s,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Vec::new(),
-            lang: None,
-        }
-    }
-
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let mut req = req.header("cookie", cookie);
-        if let Some(l) = self.lang {
-            req = req.header("accept-language", l);
-        }
-        let r = req.send().await.unwrap();
-        for c in r.headers().get_all("set-cookie") {
-            let c = c.to_str().unwrap();
-            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
-            let (k, v) = kv.split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != k);
-            if !v.is_empty() {
-                self.cookies.push((k.to_owned(), v.to_owned()));
-            }
-        }
-        let status = r.status();
-        let location = r
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        if status.is_success() || status.is_client_error() {
-            let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
-            assert!(ct.starts_with("text/html"), "pages answer in HTML: {ct}");
-        }
-        let html = r.text().await.unwrap();
-        assert!(
-            !status.is_server_error(),
-            "{status} on a page: {}",
-            &html[..html.len().min(400)]
-        );
-        Page {
-            status,
-            location,
-            html,
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let req = self.client.get(self.s.url(path));
-        let p = self.send(req).await;
-        if p.status.is_success() {
-            p.no_raw_keys();
-        }
-        p
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let req = self
-            .client
-            .post(self.s.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
-        self.send(req).await
-    }
-
-    async fn login(&mut self, login: &str) {
-        let p = self
-            .post("/login", &[("login", login), ("password", PASSWORD)])
-            .await;
-        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
-    }
-}
 
 /// Two units with one assigned task each; staff of the first; on
 /// 2026-07-01 (a day after both deadlines) a card on each task, a
@@ -276,8 +153,8 @@ async fn card_open(s: &TestServer, id: i64) -> bool {
 async fn the_office_supervises_through_the_pages() {
     let s = TestServer::start(Engine::Sqlite).await;
     let f = fixture(&s).await;
-    let mut v = Visitor::new(&s);
-    v.login("office").await;
+    let mut v = Visitor::checking(&s, KEYS);
+    v.login_as("office").await;
 
     // 督办: reports missed, both cards, the per-unit view, the links.
     let p = v.get("/supervision").await;
@@ -846,8 +723,8 @@ async fn the_office_supervises_through_the_pages() {
 async fn a_units_staff_sees_only_its_own_unit() {
     let s = TestServer::start(Engine::Sqlite).await;
     let f = fixture(&s).await;
-    let mut v = Visitor::new(&s);
-    v.login("a-staff").await;
+    let mut v = Visitor::checking(&s, KEYS);
+    v.login_as("a-staff").await;
 
     let p = v.get("/supervision").await;
     assert_eq!(p.status, StatusCode::OK);
@@ -1039,8 +916,8 @@ async fn a_card_shows_its_tier_reason_and_task_to_its_unit() {
         .unwrap();
     assert_eq!(cards.len(), 1);
     assert_eq!(cards[0].tier, "red");
-    let mut v = Visitor::new(&s);
-    v.login("a-staff").await;
+    let mut v = Visitor::checking(&s, KEYS);
+    v.login_as("a-staff").await;
     let p = v.get("/supervision").await;
     assert!(p.html.contains("tier-red"));
     assert!(p.html.contains(&cards[0].reasons[0].text));

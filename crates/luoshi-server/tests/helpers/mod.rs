@@ -9,6 +9,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod browser;
+pub mod visitor;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
