@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 pub const DRIVER: &str = "/usr/bin/chromedriver";
@@ -213,8 +214,6 @@ pub async fn logout(c: &Client) {
 /// language, with a fresh profile. Keep the driver alive while the client
 /// is used.
 pub async fn open_browser() -> (Driver, Client) {
-    // Two rustls crypto providers are compiled in (see Cargo.toml): choose one.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     ensure_browser();
     let driver = start_driver();
     let mut caps = serde_json::Map::new();
@@ -232,8 +231,8 @@ pub async fn open_browser() -> (Driver, Client) {
             ]
         }),
     );
-    let c = ClientBuilder::rustls()
-        .unwrap()
+    // chromedriver is on loopback over plain HTTP: no TLS in the client.
+    let c = ClientBuilder::new(HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await
