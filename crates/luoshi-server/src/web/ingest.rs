@@ -760,7 +760,7 @@ async fn read_form(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if let Some(b) = multipart::boundary(content_type) {
-        return multipart::parse(&bytes, &b).map(Fields).map_err(|_| {
+        return multipart::parse(&bytes, &b).await.map(Fields).map_err(|_| {
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 t.t("ingest.err.form").to_owned(),

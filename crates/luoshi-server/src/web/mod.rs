@@ -150,6 +150,7 @@ pub async fn form_csrf(request: Request, next: Next) -> Response {
     // caller check like any other post without one.
     let token = match &boundary {
         Some(b) => multipart::parse(&bytes, b)
+            .await
             .ok()
             .and_then(|ps| ps.into_iter().find(|p| p.name == "csrf"))
             .map(|p| p.text()),

@@ -1,9 +1,10 @@
-//! A small reader of `multipart/form-data` bodies (RFC 7578), for the
-//! forms that upload files or carry a long draft. The body is already in
-//! memory ([`super::form_csrf`] buffers it to find the CSRF field), so the
-//! parts are slices of it: no streaming, no temporary files. Only what
-//! browsers send is understood: `Content-Disposition: form-data;
-//! name="…"; filename="…"`, an optional `Content-Type`, the part's bytes.
+//! `multipart/form-data` bodies (RFC 7578), for the forms that upload
+//! files or carry a long draft, read with multer. The body is already in
+//! memory ([`super::form_csrf`] buffers it, with a size limit, to find the
+//! CSRF field), so it is handed to multer as one chunk: no streaming, no
+//! temporary files.
+
+use std::convert::Infallible;
 
 use axum::body::Bytes;
 
@@ -34,87 +35,41 @@ pub enum MultipartError {
 
 /// The boundary of a `multipart/form-data` content type, if it is one.
 pub fn boundary(content_type: &str) -> Option<String> {
-    let (mime, params) = content_type.split_once(';')?;
+    let (mime, _) = content_type.split_once(';')?;
     if !mime.trim().eq_ignore_ascii_case("multipart/form-data") {
         return None;
     }
-    params.split(';').find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        if !k.trim().eq_ignore_ascii_case("boundary") {
-            return None;
-        }
-        let v = v.trim().trim_matches('"');
-        (!v.is_empty() && v.len() <= 200).then(|| v.to_owned())
-    })
+    multer::parse_boundary(content_type)
+        .ok()
+        .filter(|b| !b.is_empty() && b.len() <= 200)
 }
 
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || from > haystack.len() {
-        return None;
-    }
-    haystack[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
-}
-
-/// A parameter of a `Content-Disposition` header: `name="x"`.
-fn disposition_param(header: &str, param: &str) -> Option<String> {
-    let mut rest = header;
-    while let Some(at) = rest.find(param) {
-        let before = rest[..at].chars().last();
-        let after = &rest[at + param.len()..];
-        if matches!(before, Some(' ' | ';' | '\t')) && after.starts_with("=\"") {
-            let value = &after[2..];
-            let end = value.find('"')?;
-            return Some(value[..end].to_owned());
-        }
-        rest = &rest[at + param.len()..];
-    }
-    None
-}
-
-/// Splits a body into its parts.
-pub fn parse(body: &Bytes, boundary: &str) -> Result<Vec<Part>, MultipartError> {
-    let delimiter = format!("--{boundary}");
-    let delimiter = delimiter.as_bytes();
-    // The first delimiter may come without a leading CRLF.
-    let mut at = find(body, delimiter, 0).ok_or(MultipartError::Malformed)?;
+/// Splits a body into its parts (with multer, the reader behind axum's
+/// multipart extractor). A part without a name is refused.
+pub async fn parse(body: &Bytes, boundary: &str) -> Result<Vec<Part>, MultipartError> {
+    let body = body.clone();
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, Infallible>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
     let mut parts = Vec::new();
-    let next_delimiter: Vec<u8> = [b"\r\n".as_slice(), delimiter].concat();
-    loop {
-        let after = at + delimiter.len();
-        let tail = body
-            .get(after..after + 2)
-            .ok_or(MultipartError::Malformed)?;
-        if tail == b"--" {
-            return Ok(parts);
-        }
-        if tail != b"\r\n" {
-            return Err(MultipartError::Malformed);
-        }
-        let head_start = after + 2;
-        let head_end = find(body, b"\r\n\r\n", head_start).ok_or(MultipartError::Malformed)?;
-        let head = std::str::from_utf8(&body[head_start..head_end])
-            .map_err(|_| MultipartError::Malformed)?;
-        let data_start = head_end + 4;
-        let data_end = find(body, &next_delimiter, data_start).ok_or(MultipartError::Malformed)?;
-        let disposition = head
-            .split("\r\n")
-            .find(|l| {
-                l.split(':')
-                    .next()
-                    .is_some_and(|k| k.trim().eq_ignore_ascii_case("content-disposition"))
-            })
-            .ok_or(MultipartError::Malformed)?;
-        let name = disposition_param(disposition, "name").ok_or(MultipartError::Malformed)?;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| MultipartError::Malformed)?
+    {
+        let name = field
+            .name()
+            .filter(|n| !n.is_empty())
+            .ok_or(MultipartError::Malformed)?
+            .to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let data = field.bytes().await.map_err(|_| MultipartError::Malformed)?;
         parts.push(Part {
             name,
-            filename: disposition_param(disposition, "filename"),
-            data: body.slice(data_start..data_end),
+            filename,
+            data,
         });
-        at = data_end + 2;
     }
+    Ok(parts)
 }
 
 #[cfg(test)]
@@ -140,8 +95,8 @@ mod tests {
         Bytes::from(out)
     }
 
-    #[test]
-    fn reads_fields_and_files() {
+    #[tokio::test]
+    async fn reads_fields_and_files() {
         let b = body(
             &[
                 ("csrf", None, b"abc"),
@@ -150,7 +105,7 @@ mod tests {
             ],
             "XyZ",
         );
-        let parts = parse(&b, "XyZ").unwrap();
+        let parts = parse(&b, "XyZ").await.unwrap();
         assert_eq!(parts.len(), 3);
         assert_eq!(parts[0].name, "csrf");
         assert_eq!(parts[0].text(), "abc");
@@ -159,8 +114,8 @@ mod tests {
         assert_eq!(parts[2].text(), "会议指出，\r\n要抓好。");
     }
 
-    #[test]
-    fn finds_the_boundary_and_refuses_garbage() {
+    #[tokio::test]
+    async fn finds_the_boundary_and_refuses_garbage() {
         assert_eq!(
             boundary("multipart/form-data; boundary=----abc").as_deref(),
             Some("----abc")
@@ -171,19 +126,30 @@ mod tests {
         );
         assert_eq!(boundary("application/x-www-form-urlencoded"), None);
         assert_eq!(boundary("multipart/form-data"), None);
-        assert!(parse(&Bytes::from_static(b"nothing here"), "b").is_err());
-        assert!(parse(&Bytes::from_static(b"--b\r\nno header end"), "b").is_err());
-        assert!(parse(&Bytes::from_static(b"--b\r\n\r\n\r\n--b--"), "b").is_err());
-        assert_eq!(
-            parse(&Bytes::from_static(b"--b--\r\n"), "b").unwrap(),
-            Vec::new()
+        assert!(
+            parse(&Bytes::from_static(b"nothing here"), "b")
+                .await
+                .is_err()
+        );
+        assert!(
+            parse(&Bytes::from_static(b"--b\r\nno header end"), "b")
+                .await
+                .is_err()
+        );
+        assert!(
+            parse(&Bytes::from_static(b"--b\r\n\r\n\r\n--b--"), "b")
+                .await
+                .is_err()
         );
     }
 
-    #[test]
-    fn a_name_is_not_read_from_inside_filename() {
-        let h = "form-data; filename=\"a\"; name=\"f\"";
-        assert_eq!(disposition_param(h, "name").as_deref(), Some("f"));
-        assert_eq!(disposition_param(h, "filename").as_deref(), Some("a"));
+    #[tokio::test]
+    async fn a_name_is_not_read_from_inside_filename() {
+        let b = Bytes::from_static(
+            b"--q\r\nContent-Disposition: form-data; filename=\"a\"; name=\"f\"\r\n\r\nx\r\n--q--\r\n",
+        );
+        let parts = parse(&b, "q").await.unwrap();
+        assert_eq!(parts[0].name, "f");
+        assert_eq!(parts[0].filename.as_deref(), Some("a"));
     }
 }
