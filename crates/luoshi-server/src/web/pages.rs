@@ -1788,7 +1788,7 @@ pub async fn review_queue(
                 problems: r.problems.as_ref().map(ToString::to_string),
                 at: local_time(r.created_at),
                 who: t.f(
-                    "report.by",
+                    "review.reported_by",
                     &[
                         (
                             "unit",
