@@ -1393,6 +1393,9 @@ pub struct MonthLine {
 pub struct DashboardPage {
     pub t: T,
     pub chrome: Chrome,
+    /// The newest open warning cards (`web::supervision::dashboard_cards`),
+    /// rendered.
+    pub cards_html: String,
     pub total: i64,
     pub overdue: i64,
     pub overdue_href: String,
@@ -1651,11 +1654,16 @@ pub async fn dashboard(
         .add_days(i64::from(AT_RISK_DAYS))
         .unwrap_or(today)
         .to_string();
+    let cards_html = crate::web::supervision::dashboard_cards(&state, caller, t)
+        .await
+        .map(|p| p.html())
+        .unwrap_or_default();
     render(
         StatusCode::OK,
         &DashboardPage {
             t,
             chrome: Chrome::new(t, Some(caller), "/dashboard", "dashboard"),
+            cards_html,
             total,
             overdue: deadlines.overdue,
             overdue_href: "/ledger?overdue=true".to_owned(),
