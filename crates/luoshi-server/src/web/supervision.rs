@@ -1250,16 +1250,20 @@ pub async fn status_report(
     } else {
         format!("/api/v1/documents/{id}/status-report.docx?{query}")
     };
+    let cards = data.cards.iter().map(|c| card_view(t, c)).collect();
+    // The report crate words the title from the data itself (moved, not
+    // copied): the last use of `data`.
+    let title = t.script(&luoshi_report::title(&luoshi_core::StatusReport::from(
+        data,
+    )));
     let view = StatusReportView {
         document: id.0,
-        title: t.script(&luoshi_report::title(&luoshi_core::StatusReport::from(
-            data.clone(),
-        ))),
+        title,
         date: luoshi_report::chinese_date(day),
         overview,
         sections,
         overdue,
-        cards: data.cards.iter().map(|c| card_view(t, c)).collect(),
+        cards,
         problems: problems
             .iter()
             .map(|p| ReportProblem {
