@@ -23,6 +23,7 @@
 
 pub mod chart;
 pub mod notice;
+pub mod ooxml;
 pub mod status;
 
 use std::io::{Cursor, Read, Write};
@@ -257,7 +258,7 @@ fn package(doc: Docx) -> Result<Vec<u8>, ReportError> {
     doc.build()
         .pack(&mut out)
         .map_err(|e| ReportError::Docx(e.to_string()))?;
-    with_font_table(&out.into_inner())
+    finish_package(&out.into_inner())
 }
 
 fn format_rate(r: f64) -> String {
@@ -280,8 +281,29 @@ const FONT_TABLE: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes
 <w:font w:name="宋体"><w:altName w:val="SimSun"/><w:charset w:val="86"/><w:family w:val="roman"/><w:pitch w:val="variable"/></w:font>
 </w:fonts>"#;
 
-/// Replaces the font table docx-rs writes (generic Latin fonts) with ours.
-fn with_font_table(docx: &[u8]) -> Result<Vec<u8>, ReportError> {
+/// A theme part: Word expects one beside the document (the Open XML SDK
+/// reports its absence); docx-rs writes none. Office's colours, and the
+/// report's own fonts for East Asian text.
+const THEME: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<a:theme xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" name="luoshi"><a:themeElements><a:clrScheme name="Office"><a:dk1><a:sysClr val="windowText" lastClr="000000"/></a:dk1><a:lt1><a:sysClr val="window" lastClr="FFFFFF"/></a:lt1><a:dk2><a:srgbClr val="44546A"/></a:dk2><a:lt2><a:srgbClr val="E7E6E6"/></a:lt2><a:accent1><a:srgbClr val="4472C4"/></a:accent1><a:accent2><a:srgbClr val="ED7D31"/></a:accent2><a:accent3><a:srgbClr val="A5A5A5"/></a:accent3><a:accent4><a:srgbClr val="FFC000"/></a:accent4><a:accent5><a:srgbClr val="5B9BD5"/></a:accent5><a:accent6><a:srgbClr val="70AD47"/></a:accent6><a:hlink><a:srgbClr val="0563C1"/></a:hlink><a:folHlink><a:srgbClr val="954F72"/></a:folHlink></a:clrScheme><a:fontScheme name="luoshi"><a:majorFont><a:latin typeface="Times New Roman"/><a:ea typeface="黑体"/><a:cs typeface=""/></a:majorFont><a:minorFont><a:latin typeface="Times New Roman"/><a:ea typeface="仿宋_GB2312"/><a:cs typeface=""/></a:minorFont></a:fontScheme><a:fmtScheme name="Office"><a:fillStyleLst><a:solidFill><a:schemeClr val="phClr"/></a:solidFill><a:solidFill><a:schemeClr val="phClr"/></a:solidFill><a:solidFill><a:schemeClr val="phClr"/></a:solidFill></a:fillStyleLst><a:lnStyleLst><a:ln w="6350"><a:solidFill><a:schemeClr val="phClr"/></a:solidFill></a:ln><a:ln w="12700"><a:solidFill><a:schemeClr val="phClr"/></a:solidFill></a:ln><a:ln w="19050"><a:solidFill><a:schemeClr val="phClr"/></a:solidFill></a:ln></a:lnStyleLst><a:effectStyleLst><a:effectStyle><a:effectLst/></a:effectStyle><a:effectStyle><a:effectLst/></a:effectStyle><a:effectStyle><a:effectLst/></a:effectStyle></a:effectStyleLst><a:bgFillStyleLst><a:solidFill><a:schemeClr val="phClr"/></a:solidFill><a:solidFill><a:schemeClr val="phClr"/></a:solidFill><a:solidFill><a:schemeClr val="phClr"/></a:solidFill></a:bgFillStyleLst></a:fmtScheme></a:themeElements><a:objectDefaults/><a:extraClrSchemeLst/></a:theme>"#;
+
+const THEME_PART: &str = "word/theme/theme1.xml";
+const THEME_TYPE: &str = r#"<Override PartName="/word/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>"#;
+const THEME_REL: &str = r#"<Relationship Id="rIdTheme1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme" Target="theme/theme1.xml"/>"#;
+
+/// Inserts `item` before the closing tag `close` of a package XML part.
+fn insert_before(bytes: &[u8], close: &str, item: &str) -> Result<Vec<u8>, ReportError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ReportError::Docx(e.to_string()))?;
+    let at = text
+        .rfind(close)
+        .ok_or_else(|| ReportError::Docx(format!("docx-rs 写出的部件缺少 {close}")))?;
+    Ok(format!("{}{item}{}", &text[..at], &text[at..]).into_bytes())
+}
+
+/// Finishes the package docx-rs wrote: our font table (with fallbacks)
+/// instead of its generic Latin one, every WordprocessingML part in
+/// schema order ([`ooxml::conform`]), and a theme part.
+fn finish_package(docx: &[u8]) -> Result<Vec<u8>, ReportError> {
     let err = |e: &dyn std::fmt::Display| ReportError::Docx(e.to_string());
     let mut src = zip::ZipArchive::new(Cursor::new(docx)).map_err(|e| err(&e))?;
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -300,6 +322,12 @@ fn with_font_table(docx: &[u8]) -> Result<Vec<u8>, ReportError> {
         if name == "word/fontTable.xml" {
             has_table = true;
             bytes = FONT_TABLE.as_bytes().to_vec();
+        } else if name == "[Content_Types].xml" {
+            bytes = insert_before(&bytes, "</Types>", THEME_TYPE)?;
+        } else if name == "word/_rels/document.xml.rels" {
+            bytes = insert_before(&bytes, "</Relationships>", THEME_REL)?;
+        } else if name.starts_with("word/") && name.ends_with(".xml") && !name[5..].contains('/') {
+            bytes = ooxml::conform(&bytes).map_err(|e| err(&e.0))?;
         }
         out.start_file(name, options).map_err(|e| err(&e))?;
         out.write_all(&bytes).map_err(|e| err(&e))?;
@@ -309,5 +337,7 @@ fn with_font_table(docx: &[u8]) -> Result<Vec<u8>, ReportError> {
             "docx-rs 未写出 word/fontTable.xml".to_owned(),
         ));
     }
+    out.start_file(THEME_PART, options).map_err(|e| err(&e))?;
+    out.write_all(THEME.as_bytes()).map_err(|e| err(&e))?;
     Ok(out.finish().map_err(|e| err(&e))?.into_inner())
 }

@@ -16,8 +16,8 @@ mod helpers;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use helpers::{day, ledger};
-use luoshi_core::{NewNotice, NoticeTarget, PersonName, ReportQuery, ReportScope, UnitName};
+use helpers::{day, ledger, unit_notice};
+use luoshi_core::{ReportQuery, ReportScope};
 
 const SOFFICE: &str = "/usr/bin/soffice";
 const PDFTOTEXT: &str = "/usr/bin/pdftotext";
@@ -125,18 +125,7 @@ async fn libreoffice_converts_the_report_and_the_notice_to_pdf() {
         .unwrap();
     let report_docx = dir.join("status-report.docx");
     std::fs::write(&report_docx, luoshi_report::status_docx(&report).unwrap()).unwrap();
-    let notice = store
-        .issue_notice(
-            &PersonName::parse("督查室王五").unwrap(),
-            &NewNotice {
-                target: NoticeTarget::Unit(UnitName::parse("省水利厅").unwrap()),
-                issued_on: day("2026-07-08"),
-                reply_by: None,
-                office: Some("省委督查室".to_owned()),
-            },
-        )
-        .await
-        .unwrap();
+    let notice = unit_notice(&store).await;
     let notice_docx = dir.join("notice.docx");
     std::fs::write(&notice_docx, luoshi_report::notice_docx(&notice).unwrap()).unwrap();
     store.close().await;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use luoshi_core::{
     Date, DocumentName, FoundBy, Ledger, ManualClock, NewAssignment, NewDocument, NewIndicator,
-    NewProblem, NewReport, Percent, Period, PersonName, RootCause, Store, TaskKind, Text, UnitName,
-    WarningRules,
+    NewNotice, NewProblem, NewReport, Notice, NoticeTarget, Percent, Period, PersonName, RootCause,
+    Store, TaskKind, Text, UnitName, WarningRules,
 };
 
 pub const COMMUNIQUE: &str = "2026年3月5日，省委常委会召开会议，省委书记张三主持。会议指出，要打造科技创新高地，加快建设实验室体系。\
@@ -147,4 +147,21 @@ impl Today for ManualClock {
     fn today_for_tests(&self) -> Date {
         luoshi_core::Clock::today(self)
     }
+}
+
+/// A supervision notice to 省水利厅 for its overdue and carded tasks,
+/// issued on 2026-07-08 by the provincial party committee's office.
+pub async fn unit_notice(store: &Store) -> Notice {
+    store
+        .issue_notice(
+            &PersonName::parse("督查室王五").unwrap(),
+            &NewNotice {
+                target: NoticeTarget::Unit(UnitName::parse("省水利厅").unwrap()),
+                issued_on: day("2026-07-08"),
+                reply_by: None,
+                office: Some("省委督查室".to_owned()),
+            },
+        )
+        .await
+        .unwrap()
 }
