@@ -12,7 +12,9 @@
 //! (`assess`, then `record_reminders`), and the tick a month later
 //! (escalations and the next round of reminders). SQLite always;
 //! PostgreSQL too under `scripts/with-postgres.sh`. See `common/mod.rs`
-//! for `LUOSHI_BENCH_SCALE` and `LUOSHI_BENCH_KEEP_SEED`.
+//! for `LUOSHI_BENCH_SCALE` and `LUOSHI_BENCH_KEEP_SEED`;
+//! `LUOSHI_BENCH_STEADY_ONLY=1` stops after the steady ticks;
+//! `LUOSHI_BENCH_ENGINE=sqlite` or `postgres` runs one engine only.
 
 #![allow(clippy::unwrap_used)]
 
@@ -44,6 +46,9 @@ async fn tick(store: &Store, day: luoshi_core::Date, rules: &WarningRules) -> lu
 }
 
 async fn run(engine: &str, url: &str, store: &Store, iters: usize) {
+    // The first tick and the steady ticks only (no two-pass comparison, no
+    // month later): for a quick look while working on the steady pass.
+    let steady_only = std::env::var_os("LUOSHI_BENCH_STEADY_ONLY").is_some();
     let rules = WarningRules::default();
     let today = luoshi_core::Clock::today(store.clock());
     let day = today.add_days(40).unwrap();
@@ -71,13 +76,21 @@ async fn run(engine: &str, url: &str, store: &Store, iters: usize) {
     );
 
     let (mut ticks, mut bases, mut split) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut tick_cpu, mut base_cpu) = (Vec::new(), Vec::new());
     for _ in 0..iters {
-        bases.push(baseline(url, BASELINE).await.0);
+        let (b, bcpu, _) = common::baseline_cpu(url, BASELINE).await;
+        bases.push(b);
+        base_cpu.push(bcpu);
+        let cpu = common::process_cpu();
         let start = Instant::now();
         let again = tick(store, day, &rules).await;
         ticks.push(start.elapsed());
+        tick_cpu.push(common::process_cpu().saturating_sub(cpu));
         assert!(again.assessment.unwrap().raised.is_empty());
         assert_eq!(again.reminders.unwrap().notifications, 0);
+        if steady_only {
+            continue;
+        }
         let start = Instant::now();
         store.assess(day, &rules).await.unwrap();
         store
@@ -85,6 +98,24 @@ async fn run(engine: &str, url: &str, store: &Store, iters: usize) {
             .await
             .unwrap();
         split.push(start.elapsed());
+    }
+    let ((c, _), (bc, _)) = (median(tick_cpu), median(base_cpu));
+    println!(
+        "{engine:8} steady tick CPU of this process: supervise_day {:>7}  baseline SELECT {:>6}  ratio {:.1}  (medians of {iters})",
+        ms(c),
+        ms(bc),
+        ratio(c, bc)
+    );
+    if steady_only {
+        let ((t, tmax), (b, _)) = (median(ticks), median(bases));
+        println!(
+            "{engine:8} steady tick {day}: supervise_day {:>7}  baseline SELECT {:>6}  ratio {:.1}  (median of {iters}; max {})",
+            ms(t),
+            ms(b),
+            ratio(t, b),
+            ms(tmax)
+        );
+        return;
     }
     let ((t, tmax), (b, _), (s, _)) = (median(ticks), median(bases), median(split));
     println!(
@@ -121,12 +152,17 @@ async fn run(engine: &str, url: &str, store: &Store, iters: usize) {
 fn main() {
     let iters = common::iters();
     common::runtime().block_on(async {
-        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("tick_scale");
-        let (url, store, path) = common::sqlite_ledger(&dir).await;
-        run("sqlite", &url, &store, iters).await;
-        store.close().await;
-        common::remove_sqlite(&path);
+        if common::engine_wanted("sqlite") {
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("tick_scale");
+            let (url, store, path) = common::sqlite_ledger(&dir).await;
+            run("sqlite", &url, &store, iters).await;
+            store.close().await;
+            common::remove_sqlite(&path);
+        }
 
+        if !common::engine_wanted("postgres") {
+            return;
+        }
         if let Some((url, store)) = common::postgres_ledger("luoshi_tick_bench").await {
             run("postgres", &url, &store, iters).await;
             store.close().await;

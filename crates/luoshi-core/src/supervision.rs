@@ -664,8 +664,9 @@ impl Store {
         let mut after = 0i64;
         loop {
             let mut tx = self.pool().read().await?;
-            let head = audit_head(&mut tx).await?;
-            let mut rows = worked_tasks(&mut tx, after, ctx.assess).await?;
+            no_jit(&mut tx).await?;
+            let (mut rows, head) =
+                worked_tasks(&mut tx, after, ctx.assess.then_some(rules)).await?;
             let mut plan = ctx.plan(&mut tx, &rows).await?;
             tx.commit().await?;
             if !plan.is_empty() {
@@ -674,7 +675,10 @@ impl Store {
                 if w.head_id() != head {
                     // Someone wrote in between: judge this chunk again on
                     // what the write transaction sees.
-                    rows = worked_tasks(&mut w.tx, after, ctx.assess).await?;
+                    no_jit(&mut w.tx).await?;
+                    rows = worked_tasks(&mut w.tx, after, ctx.assess.then_some(rules))
+                        .await?
+                        .0;
                     plan = ctx.plan(&mut w.tx, &rows).await?;
                 }
                 let next_id =
@@ -1022,7 +1026,7 @@ pub struct DayPass {
 /// The latest card of a task, as the pass reads it.
 struct LatestCard {
     id: i64,
-    tier: String,
+    /// Its tier's rank in the rules of this pass.
     rank: i64,
     open: bool,
     /// The reasons of a cleared card.
@@ -1045,6 +1049,17 @@ struct Worked {
     return_due: Option<Date>,
 }
 
+/// Turns PostgreSQL's JIT compilation off for the rest of the transaction.
+/// A chunk's query is 5,000 index seeks, which the planner costs above
+/// `jit_above_cost`: compiling it took ~100 ms per chunk, more than the
+/// query ran. (Nothing on SQLite.)
+async fn no_jit(tx: &mut Tx) -> Result<(), StoreError> {
+    if tx.engine() == crate::db::Engine::Postgres {
+        tx.execute("SET LOCAL jit = off", vec![]).await?;
+    }
+    Ok(())
+}
+
 /// The id of the head of the audit chain (0 when empty).
 async fn audit_head(tx: &mut Tx) -> Result<i64, StoreError> {
     Ok(tx
@@ -1060,19 +1075,26 @@ async fn audit_head(tx: &mut Tx) -> Result<i64, StoreError> {
 
 /// Up to [`PASS_CHUNK`] tasks being worked on with an id after `after`, in
 /// id order, each with its cycle, latest report, latest card (when
-/// `cards`) and outstanding return date: one query, index seeks per task
-/// (correlated `MAX(id)` in a derived table, rows joined by id: a
-/// correlated subquery in a join condition makes PostgreSQL loop over
-/// every pair of rows), no scan of reports or cards.
-async fn worked_tasks(tx: &mut Tx, after: i64, cards: bool) -> Result<Vec<Worked>, StoreError> {
-    let card_id = if cards {
-        "(SELECT MAX(id) FROM cards WHERE task_id = t.id)"
-    } else {
-        // Typed: PostgreSQL would take a bare NULL for text.
-        "CAST(NULL AS BIGINT)"
-    };
-    let sql = format!(
-        "SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at,
+/// `cards`) and outstanding return date, and the head of the audit chain
+/// in the same snapshot (0 when no task is returned): one query (every
+/// round trip counts on a loaded database server), index seeks per task,
+/// no scan of reports or cards. The tasks come from the partial index of
+/// migration 13 (`tasks_worked`), which lists exactly the tasks being
+/// worked on in id order, so a chunk stops after its 5,000 entries.
+///
+/// The latest rows are found per engine. SQLite: correlated `MAX(id)` in
+/// a derived table, rows joined by id. PostgreSQL: `LATERAL … ORDER BY id
+/// DESC LIMIT 1` per table, which keeps the planner on index seeks (with
+/// the ids joined by value it hashed every card of the ledger for every
+/// chunk; a correlated subquery in a join condition makes it loop over
+/// every pair of rows).
+async fn worked_tasks(
+    tx: &mut Tx,
+    after: i64,
+    cards: Option<&WarningRules>,
+) -> Result<(Vec<Worked>, i64), StoreError> {
+    let cards_wanted = cards.is_some();
+    let columns = "SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at,
             rc.id AS cycle_id, rc.kind AS cycle_kind, rc.dates AS cycle_dates,
             rc.starts_on AS cycle_start,
             r.created_at AS report_at, r.percent AS report_percent,
@@ -1083,93 +1105,142 @@ async fn worked_tasks(tx: &mut Tx, after: i64, cards: bool) -> Result<Vec<Worked
             CASE WHEN d.id IS NULL THEN NULL
                  ELSE (SELECT MAX(p.id) FROM progress_reports p
                        WHERE p.task_id = t.id AND p.kind = 'completion') END AS completion_id,
-            d.report_id AS returned_report
-         FROM (SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at,
-                      (SELECT MAX(id) FROM progress_reports WHERE task_id = t.id) AS report_id,
-                      {card_id} AS card_id,
-                      (SELECT MAX(id) FROM return_dates WHERE task_id = t.id) AS return_id
-               FROM tasks t
-               WHERE t.id > $1 AND t.status IN ('{}', '{}') AND t.lead_unit_id IS NOT NULL
-               ORDER BY t.id LIMIT {PASS_CHUNK}) t
-         LEFT JOIN report_cycles rc ON rc.task_id = t.id
-         LEFT JOIN progress_reports r ON r.id = t.report_id
-         LEFT JOIN cards c ON c.id = t.card_id
-         LEFT JOIN return_dates d ON d.id = t.return_id
-         ORDER BY t.id",
-        OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
-    );
-    let rows = tx.fetch_all(&sql, args![after]).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let id = row.int("id")?;
-        let status = Status::from_codes(&row.text("status")?, None)
-            .ok_or_else(|| StoreError::corrupt("tasks", id, "status"))?;
-        let cycle = match row.opt_text("cycle_kind")? {
-            Some(kind) => {
-                let cid = row.int("cycle_id")?;
-                let cycle = Cycle::from_stored(&kind, &row.text("cycle_dates")?)
-                    .map_err(|_| StoreError::corrupt("report_cycles", cid, "kind"))?;
-                let start =
-                    parse_day(&row.text("cycle_start")?, "report_cycles", cid, "starts_on")?;
-                Some((cycle, start))
-            }
-            None => None,
-        };
-        let report = match row.opt_int("report_at")? {
-            Some(at) => Some((
-                day_of(at),
-                u8::try_from(row.int("report_percent")?.clamp(0, 100)).unwrap_or(0),
-            )),
-            None => None,
-        };
-        let card = match row.opt_int("card_id")? {
-            Some(cid) => Some(LatestCard {
+            d.report_id AS returned_report,
+            (SELECT COALESCE(MAX(id), 0) FROM audit_events) AS audit_head";
+    let (assigned, in_progress) = (OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]);
+    let sql = match tx.engine() {
+        crate::db::Engine::Sqlite => {
+            let card_id = if cards_wanted {
+                "(SELECT MAX(id) FROM cards WHERE task_id = t.id)"
+            } else {
+                "NULL"
+            };
+            // `INDEXED BY`: without statistics SQLite prefers
+            // `tasks_status` (every open task after `$1`, its subqueries
+            // computed and sorted before the LIMIT: each chunk paid for the
+            // rest of the ledger).
+            format!(
+                "{columns}
+                 FROM (SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at,
+                              (SELECT MAX(id) FROM progress_reports WHERE task_id = t.id) AS report_id,
+                              {card_id} AS card_id,
+                              (SELECT MAX(id) FROM return_dates WHERE task_id = t.id) AS return_id
+                       FROM tasks t INDEXED BY tasks_worked
+                       WHERE t.id > $1 AND t.status IN ('{assigned}', '{in_progress}')
+                         AND t.lead_unit_id IS NOT NULL
+                       ORDER BY t.id LIMIT {PASS_CHUNK}) t
+                 LEFT JOIN report_cycles rc ON rc.task_id = t.id
+                 LEFT JOIN progress_reports r ON r.id = t.report_id
+                 LEFT JOIN cards c ON c.id = t.card_id
+                 LEFT JOIN return_dates d ON d.id = t.return_id"
+            )
+        }
+        crate::db::Engine::Postgres => {
+            let with_cards = if cards_wanted { "TRUE" } else { "FALSE" };
+            format!(
+                "{columns}
+                 FROM (SELECT t.id, t.status, t.lead_unit_id, t.deadline, t.created_at
+                       FROM tasks t
+                       WHERE t.id > $1 AND t.status IN ('{assigned}', '{in_progress}')
+                         AND t.lead_unit_id IS NOT NULL
+                       ORDER BY t.id LIMIT {PASS_CHUNK}) t
+                 LEFT JOIN report_cycles rc ON rc.task_id = t.id
+                 LEFT JOIN LATERAL (SELECT created_at, percent FROM progress_reports
+                                    WHERE task_id = t.id ORDER BY id DESC LIMIT 1) r ON TRUE
+                 LEFT JOIN LATERAL (SELECT id, tier, tier_rank, cleared_at, superseded_by, reasons
+                                    FROM cards WHERE task_id = t.id AND {with_cards}
+                                    ORDER BY id DESC LIMIT 1) c ON TRUE
+                 LEFT JOIN LATERAL (SELECT id, new_date, report_id FROM return_dates
+                                    WHERE task_id = t.id ORDER BY id DESC LIMIT 1) d ON TRUE"
+            )
+        }
+    };
+    let mut head = 0;
+    let mut out = tx
+        .fetch_map(&sql, args![after], |row| {
+            head = row.int("audit_head")?;
+            worked_of(row, cards)
+        })
+        .await?;
+    // In id order (the derived table is; sorting here rather than in SQL
+    // spares SQLite a temporary B-tree of the whole chunk).
+    out.sort_unstable_by_key(|w| w.id);
+    Ok((out, head))
+}
+
+/// One row of [`worked_tasks`]; the latest card's tier is ranked by
+/// `rules` (the rank stored when the rules no longer name the tier).
+fn worked_of(row: &Row, rules: Option<&WarningRules>) -> Result<Worked, StoreError> {
+    let id = row.int("id")?;
+    let status = Status::from_codes(row.str("status")?, None)
+        .ok_or_else(|| StoreError::corrupt("tasks", id, "status"))?;
+    let cycle = match row.opt_str("cycle_kind")? {
+        Some(kind) => {
+            let cid = row.int("cycle_id")?;
+            let cycle = Cycle::from_stored(kind, row.str("cycle_dates")?)
+                .map_err(|_| StoreError::corrupt("report_cycles", cid, "kind"))?;
+            let start = parse_day(row.str("cycle_start")?, "report_cycles", cid, "starts_on")?;
+            Some((cycle, start))
+        }
+        None => None,
+    };
+    let report = match row.opt_int("report_at")? {
+        Some(at) => Some((
+            day_of(at),
+            u8::try_from(row.int("report_percent")?.clamp(0, 100)).unwrap_or(0),
+        )),
+        None => None,
+    };
+    let card = match (row.opt_int("card_id")?, rules) {
+        (Some(cid), Some(rules)) => {
+            let stored = row.int("card_rank")?;
+            Some(LatestCard {
                 id: cid,
-                tier: row.text("card_tier")?,
-                rank: row.int("card_rank")?,
+                rank: rules
+                    .rank(row.str("card_tier")?)
+                    .map_or(stored, |r| r as i64),
                 open: row.opt_int("card_cleared")?.is_none()
                     && row.opt_int("card_superseded")?.is_none(),
                 reasons: row.opt_text("card_reasons")?,
-            }),
-            None => None,
-        };
-        // A return's date stands until completion is requested again: a
-        // completion report later than the one returned.
-        let return_due = match row.opt_int("return_id")? {
-            Some(rid) => {
-                let requested_again = match row.opt_int("completion_id")? {
-                    Some(c) => c > row.opt_int("returned_report")?.unwrap_or(0),
-                    None => false,
-                };
-                if requested_again {
-                    None
-                } else {
-                    Some(parse_day(
-                        &row.text("return_date")?,
-                        "return_dates",
-                        rid,
-                        "new_date",
-                    )?)
-                }
+            })
+        }
+        _ => None,
+    };
+    // A return's date stands until completion is requested again: a
+    // completion report later than the one returned.
+    let return_due = match row.opt_int("return_id")? {
+        Some(rid) => {
+            let requested_again = match row.opt_int("completion_id")? {
+                Some(c) => c > row.opt_int("returned_report")?.unwrap_or(0),
+                None => false,
+            };
+            if requested_again {
+                None
+            } else {
+                Some(parse_day(
+                    row.str("return_date")?,
+                    "return_dates",
+                    rid,
+                    "new_date",
+                )?)
             }
-            None => None,
-        };
-        out.push(Worked {
-            id,
-            status,
-            lead: row.opt_int("lead_unit_id")?,
-            deadline: row
-                .opt_text("deadline")?
-                .map(|d| parse_day(&d, "tasks", id, "deadline"))
-                .transpose()?,
-            created: day_of(row.int("created_at")?),
-            cycle,
-            report,
-            card,
-            return_due,
-        });
-    }
-    Ok(out)
+        }
+        None => None,
+    };
+    Ok(Worked {
+        id,
+        status,
+        lead: row.opt_int("lead_unit_id")?,
+        deadline: row
+            .opt_str("deadline")?
+            .map(|d| parse_day(d, "tasks", id, "deadline"))
+            .transpose()?,
+        created: day_of(row.int("created_at")?),
+        cycle,
+        report,
+        card,
+        return_due,
+    })
 }
 
 /// What a pass knows before it reads a chunk.
@@ -1223,16 +1294,20 @@ impl PassContext<'_> {
                 .collect(),
             ..Plan::default()
         };
-        let mut candidates: Vec<(&Worked, ReminderKind, Date)> = Vec::new();
+        let mut candidates: Vec<(&Worked, ReminderKind, Date)> = if self.channels.is_some() {
+            // At most three per task; about one and a half on a usual day.
+            Vec::with_capacity(rows.len() * 2)
+        } else {
+            Vec::new()
+        };
         for t in rows {
             let (cycle, start) = match &t.cycle {
                 Some((c, s)) => (Some(c), *s),
                 None => (self.default_cycle, t.created),
             };
-            let state = cycle.map(|c| {
-                let reports: Vec<Date> = t.report.map(|(d, _)| d).into_iter().collect();
-                cycle_state(c, start, &reports, self.day, &self.rules.due)
-            });
+            let reported = t.report.map(|(d, _)| d);
+            let state = cycle
+                .map(|c| cycle_state(c, start, reported.as_slice(), self.day, &self.rules.due));
             if self.channels.is_some() {
                 plan.tasks += 1;
                 let (next_due, last_missed) = match &state {
@@ -1281,24 +1356,25 @@ impl PassContext<'_> {
             rows.first().map_or(0, |t| t.id),
             rows.last().map_or(0, |t| t.id),
         );
-        let mut existing: HashSet<(i64, ReminderKind, Date)> = HashSet::new();
-        for r in tx
-            .fetch_all(
-                "SELECT task_id, kind, due_on FROM reminders
-                 WHERE task_id >= $1 AND task_id <= $2 AND due_on || '' >= $3
-                   AND channel = 'inapp'",
-                args![first, last, earliest.to_string()],
-            )
-            .await?
-        {
-            // A row this build cannot read is not one it would record.
-            if let (Some(kind), Ok(due)) = (
-                ReminderKind::from_code(&r.text("kind")?),
-                Date::parse(&r.text("due_on")?),
-            ) {
-                existing.insert((r.int("task_id")?, kind, due));
-            }
-        }
+        let mut existing: HashSet<(i64, ReminderKind, Date)> =
+            HashSet::with_capacity(candidates.len());
+        tx.fetch_map(
+            "SELECT task_id, kind, due_on FROM reminders
+             WHERE task_id >= $1 AND task_id <= $2 AND due_on || '' >= $3
+               AND channel = 'inapp'",
+            args![first, last, earliest.to_string()],
+            |r| {
+                // A row this build cannot read is not one it would record.
+                if let (Some(kind), Ok(due)) = (
+                    ReminderKind::from_code(r.str("kind")?),
+                    Date::parse(r.str("due_on")?),
+                ) {
+                    existing.insert((r.int("task_id")?, kind, due));
+                }
+                Ok(())
+            },
+        )
+        .await?;
         candidates.retain(|(t, kind, due)| !existing.contains(&(t.id, *kind, *due)));
         if candidates.is_empty() {
             return Ok(plan);
@@ -1369,8 +1445,7 @@ impl PassContext<'_> {
         };
         let mut replaces = None;
         if let Some(card) = &t.card {
-            let rank = self.rules.rank(&card.tier).map_or(card.rank, |r| r as i64);
-            let higher = verdict.rank as i64 > rank;
+            let higher = verdict.rank as i64 > card.rank;
             if card.open {
                 if !higher {
                     return Ok(None);

@@ -37,6 +37,11 @@ pub fn plan() -> SeedPlan {
     }
 }
 
+/// Whether `LUOSHI_BENCH_ENGINE` (unset: both) asks for `engine`.
+pub fn engine_wanted(engine: &str) -> bool {
+    std::env::var("LUOSHI_BENCH_ENGINE").map_or(true, |e| e == engine)
+}
+
 pub fn iters() -> usize {
     std::env::var("LUOSHI_BENCH_ITERS")
         .ok()
@@ -64,6 +69,35 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
+}
+
+/// CPU time this process has used so far, all threads (Linux: the sum of
+/// `/proc/self/task/*/schedstat`, in nanoseconds; zero elsewhere). On a
+/// machine shared with others' builds the wall-clock figures swing
+/// two- or threefold from run to run; the CPU a pass takes does not wait
+/// for the neighbours. (The PostgreSQL server's CPU is not in it.)
+pub fn process_cpu() -> Duration {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Duration::ZERO;
+    };
+    let mut ns = 0u64;
+    for task in tasks.flatten() {
+        if let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) {
+            ns += text
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    Duration::from_nanos(ns)
+}
+
+/// [`baseline`] with the CPU time the process spent on it.
+pub async fn baseline_cpu(url: &str, sql: &str) -> (Duration, Duration, usize) {
+    let cpu = process_cpu();
+    let (t, rows) = baseline(url, sql).await;
+    (t, process_cpu().saturating_sub(cpu), rows)
 }
 
 /// `sql` timed through a fresh sqlx connection of its own: the cost of
@@ -159,7 +193,11 @@ pub fn remove_sqlite(path: &Path) {
 
 /// A freshly seeded PostgreSQL database `name` (dropped and created on
 /// the server of `LUOSHI_TEST_POSTGRES_URL`, then analysed); `None` with a
-/// note when the variable is not set.
+/// note when the variable is not set. With `LUOSHI_BENCH_KEEP_SEED` the
+/// seeded database is also kept as a template (`luoshi_seed_<scale>`) on
+/// that server, and a later run on the same server (a long-lived
+/// `scripts/with-postgres.sh sleep …` whose URL is passed on) starts from a
+/// copy of it (`CREATE DATABASE … TEMPLATE`, seconds instead of minutes).
 pub async fn postgres_ledger(name: &str) -> Option<(String, Store)> {
     let Ok(admin) = std::env::var("LUOSHI_TEST_POSTGRES_URL") else {
         println!(
@@ -167,19 +205,57 @@ pub async fn postgres_ledger(name: &str) -> Option<(String, Store)> {
         );
         return None;
     };
+    let keep = std::env::var_os("LUOSHI_BENCH_KEEP_SEED").is_some();
+    let template = format!("luoshi_seed_{}", scale().to_string().replace('.', "_"));
     let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
     conn.execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
         .await
         .unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    let url = format!("{base}/{name}");
+    let have_template = keep
+        && sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
+            .bind(&template)
+            .fetch_optional(&mut conn)
+            .await
+            .unwrap()
+            .is_some();
+    if have_template {
+        let start = Instant::now();
+        conn.execute(format!("CREATE DATABASE {name} TEMPLATE {template}").as_str())
+            .await
+            .unwrap();
+        println!(
+            "seeded postgres: copied from template {template} in {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
+        let store = Store::open(&url, Arc::new(SystemClock::default()))
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        return Some((url, store));
+    }
     conn.execute(format!("CREATE DATABASE {name}").as_str())
         .await
         .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    let url = format!("{base}/{name}");
-    let store = seeded(&url).await;
+    let mut store = seeded(&url).await;
     let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
     c.execute("ANALYZE").await.unwrap();
     c.close().await.unwrap();
+    if keep {
+        // A template must have no connections while it is copied.
+        store.close().await;
+        conn.execute(format!("DROP DATABASE IF EXISTS {template}").as_str())
+            .await
+            .unwrap();
+        conn.execute(format!("CREATE DATABASE {template} TEMPLATE {name}").as_str())
+            .await
+            .unwrap();
+        store = Store::open(&url, Arc::new(SystemClock::default()))
+            .await
+            .unwrap();
+    }
+    conn.close().await.unwrap();
     Some((url, store))
 }
 
