@@ -5,14 +5,13 @@
 //! cards, reports due, problems, indicators, notifications and ranking
 //! rows, and is refused what the API refuses; every form needs its CSRF
 //! token; a problem typed in Traditional script finds its Simplified twin
-//! before it is saved. (SQLite: the storage questions are the API
-//! suite's.)
+//! before it is saved. Each test runs on SQLite and on PostgreSQL.
 
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
 
-use helpers::visitor::Visitor;
+use helpers::visitor::{Visitor, unescape};
 use helpers::{COMMUNIQUE, Engine, TestServer};
 
 /// The catalogue prefixes of these pages: never shown as they are.
@@ -149,9 +148,8 @@ async fn card_open(s: &TestServer, id: i64) -> bool {
     s.store.card(CardId(id)).await.unwrap().is_open()
 }
 
-#[tokio::test]
-async fn the_office_supervises_through_the_pages() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn the_office_supervises_through_the_pages(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let f = fixture(&s).await;
     let mut v = Visitor::checking(&s, KEYS);
     v.login_as("office").await;
@@ -719,9 +717,8 @@ async fn the_office_supervises_through_the_pages() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn a_units_staff_sees_only_its_own_unit() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn a_units_staff_sees_only_its_own_unit(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let f = fixture(&s).await;
     let mut v = Visitor::checking(&s, KEYS);
     v.login_as("a-staff").await;
@@ -902,9 +899,8 @@ async fn a_units_staff_sees_only_its_own_unit() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn a_card_shows_its_tier_reason_and_task_to_its_unit() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn a_card_shows_its_tier_reason_and_task_to_its_unit(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let f = fixture(&s).await;
     let cards = s
         .store
@@ -925,3 +921,196 @@ async fn a_card_shows_its_tier_reason_and_task_to_its_unit() {
     assert!(!p.html.contains(&format!("href=\"/tasks/{}\"", f.task_c)));
     s.finish().await;
 }
+
+/// The text of every paragraph (table cells included) of a .docx, in order.
+fn docx_paragraphs(bytes: &[u8]) -> Vec<String> {
+    use std::io::Read as _;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml.split("</w:p>")
+        .map(|p| {
+            let mut text = String::new();
+            for run in p.split("<w:t").skip(1) {
+                // `<w:t>` or `<w:t xml:space="preserve">`, not `<w:tbl…>`.
+                let Some(rest) = run.strip_prefix('>').or_else(|| {
+                    run.starts_with(' ')
+                        .then(|| run.split_once('>').map(|(_, r)| r))
+                        .flatten()
+                }) else {
+                    continue;
+                };
+                text.push_str(rest.split("</w:t>").next().unwrap_or(""));
+            }
+            unescape(&text)
+        })
+        .filter(|t| !t.trim().is_empty())
+        .collect()
+}
+
+/// A page's text: tags dropped, entities undone.
+fn page_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    unescape(&out)
+}
+
+/// The printable status report is the .docx's outline: every heading,
+/// paragraph, caption and table cell of the Word file stands on the page,
+/// in the same order, numbers included — in every page language, and for a
+/// date range too.
+async fn the_status_report_page_says_what_the_docx_says(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let f = fixture(&s).await;
+    for (lang, range) in [
+        (None, ""),
+        (Some("en"), ""),
+        (Some("zh-Hant"), ""),
+        (None, "&from=2026-03-01&to=2026-06-30"),
+    ] {
+        let mut v = Visitor::checking(&s, KEYS);
+        v.lang = lang;
+        v.login_as("office").await;
+        let p = v
+            .get(&format!("/status-report?document={}{range}", f.document))
+            .await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.html);
+        let paper = {
+            let from = p.html.find("<article class=\"sr-paper\"").unwrap();
+            let to = p.html[from..].find("</article>").unwrap() + from;
+            page_text(&p.html[from..to])
+        };
+        let query = if range.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", &range[1..])
+        };
+        let docx = s
+            .get(&format!(
+                "/api/v1/documents/{}/status-report.docx{query}",
+                f.document
+            ))
+            .await;
+        assert_eq!(docx.status, StatusCode::OK);
+        let paragraphs = docx_paragraphs(&docx.bytes);
+        assert!(paragraphs.len() > 10, "{paragraphs:?}");
+        let mut at = 0;
+        for para in &paragraphs {
+            let found = paper[at..]
+                .find(para.as_str())
+                .unwrap_or_else(|| panic!("{lang:?}: not on the page (in order): {para}\n{paper}"));
+            at += found + para.len();
+        }
+        // The headings and figures the file has, named.
+        for needle in [
+            "贯彻落实情况的汇报",
+            "一、总体进展",
+            "二、各项任务推进情况",
+            "逾期事项",
+            PROBLEM_C,
+            "新增实验室",
+            f.title_a.as_str(),
+        ] {
+            assert!(paper.contains(needle), "{lang:?} {needle}");
+            assert!(paragraphs.iter().any(|p| p.contains(needle)), "{needle}");
+        }
+        // The page around the report follows the language.
+        if lang == Some("en") {
+            assert!(p.html.contains("Word"), "the English toolbar");
+        }
+    }
+    s.finish().await;
+}
+
+/// The header of every page shows the unread notifications of the units
+/// the user sees ("通知 (2)"), linking to the notification centre; reading
+/// one lowers it; a unit's staff counts only its unit's.
+async fn the_header_counts_unread_notifications(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let f = fixture(&s).await;
+    let all = s
+        .store
+        .notifications(&NotificationFilter {
+            unread: true,
+            ..NotificationFilter::default()
+        })
+        .await
+        .unwrap();
+    let of_a = all
+        .iter()
+        .filter(|n| n.unit.name.as_str() == "甲单位")
+        .count();
+    assert!(of_a >= 1 && all.len() > of_a, "{all:?}");
+    let badge = |html: &str| {
+        let at = html
+            .find("class=\"inbox")
+            .expect("the header's notification link");
+        let rest = &html[at..];
+        let text = &rest[rest.find('>').unwrap() + 1..rest.find("</a>").unwrap()];
+        assert!(rest.contains("href=\"/notifications\""));
+        text.to_owned()
+    };
+
+    let mut office = Visitor::checking(&s, KEYS);
+    office.login_as("office").await;
+    for path in [
+        "/ledger",
+        "/dashboard",
+        "/supervision",
+        "/problems",
+        "/password",
+    ] {
+        let p = office.get(path).await;
+        assert_eq!(badge(&p.html), format!("通知 ({})", all.len()), "{path}");
+    }
+    let mut staff = Visitor::checking(&s, KEYS);
+    staff.login_as("a-staff").await;
+    let p = staff.get(&format!("/tasks/{}", f.task_a)).await;
+    assert_eq!(badge(&p.html), format!("通知 ({of_a})"));
+    // Reading one of the unit's notifications lowers both counts.
+    let csrf = p.csrf();
+    let r = staff
+        .post(
+            &format!("/notifications/{}/read", f.note_a),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+    let p = staff.follow(&r).await;
+    let expected = if of_a == 1 {
+        "通知".to_owned()
+    } else {
+        format!("通知 ({})", of_a - 1)
+    };
+    assert_eq!(badge(&p.html), expected);
+    let p = office.get("/ledger").await;
+    assert_eq!(badge(&p.html), format!("通知 ({})", all.len() - 1));
+    // In English and Traditional Chinese.
+    office.lang = Some("en");
+    let p = office.get("/ledger").await;
+    assert_eq!(badge(&p.html), format!("Notifications ({})", all.len() - 1));
+    // Nobody signed in: no count.
+    let mut anon = Visitor::new(&s);
+    assert!(!anon.get("/login").await.html.contains("class=\"inbox"));
+    let _ = f.note_c;
+    s.finish().await;
+}
+
+engine_cases!(
+    the_status_report_page_says_what_the_docx_says,
+    the_header_counts_unread_notifications,
+    the_office_supervises_through_the_pages,
+    a_units_staff_sees_only_its_own_unit,
+    a_card_shows_its_tier_reason_and_task_to_its_unit,
+);
