@@ -441,6 +441,27 @@ mod tests {
     }
 
     #[test]
+    fn every_css_block_is_closed() {
+        // An unclosed `@media {` swallows every rule after it: they then
+        // apply on phones only. Comments hold no braces here.
+        let mut depth = 0i32;
+        for (n, line) in CSS.lines().enumerate() {
+            if line.starts_with("/* -----") {
+                assert_eq!(depth, 0, "a block is still open at line {}: {line}", n + 1);
+            }
+            for c in line.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            assert!(depth >= 0, "an extra `}}` at line {}", n + 1);
+        }
+        assert_eq!(depth, 0, "a block is never closed");
+    }
+
+    #[test]
     fn css_stays_small() {
         // Every stylesheet and script the pages load, together.
         let total = CSS.len() + ingest::SCRIPT.len();
