@@ -1107,7 +1107,156 @@ async fn the_header_counts_unread_notifications(engine: Engine) {
     s.finish().await;
 }
 
+/// The Chinese labels of the stored codes the pages show: statuses, card
+/// tiers, how a problem was found, root causes, problem statuses,
+/// reporting cycles, notification kinds, timeline events, roles.
+fn code_labels() -> Vec<&'static str> {
+    let prefixes = [
+        "status.",
+        "sup.tier.",
+        "prob.found_by.",
+        "prob.cause.",
+        "prob.status.",
+        "assign.cycle.",
+        "sup.cycle.",
+        "notif.kind.",
+        "event.",
+        "role.",
+    ];
+    let (_, zh) = luoshi_server::web::i18n::SOURCES[0];
+    luoshi_server::web::i18n::parse(zh)
+        .into_iter()
+        .filter(|(k, _)| prefixes.iter().any(|p| k.starts_with(p)))
+        .filter(|(k, _)| !k.ends_with(".keep"))
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// In English, every label that is a stored code reads in English on
+/// every page (the report body of the status report is Chinese by design);
+/// only stored free text — titles, names, reasons, descriptions — stays as
+/// written.
+async fn english_pages_translate_stored_codes(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let f = fixture(&s).await;
+    s.ok_post(
+        &format!("/api/v1/tasks/{}/cycle", f.task_c),
+        &json!({"kind": "quarterly"}),
+        200,
+    )
+    .await;
+    // Everything stored as free text, longest first, to cut out of a page.
+    let mut stored: Vec<String> = Vec::new();
+    let tasks = s.ok_get("/api/v1/tasks?limit=100").await;
+    for t in tasks["items"].as_array().unwrap() {
+        for k in ["title", "text"] {
+            if let Some(x) = t[k].as_str() {
+                stored.push(x.to_owned());
+            }
+        }
+    }
+    for c in s.store.cards(&CardFilter::default()).await.unwrap() {
+        stored.extend(c.reasons.iter().map(|r| r.text.clone()));
+        stored.extend(c.clear_reason.clone());
+    }
+    for n in s
+        .store
+        .notifications(&NotificationFilter::default())
+        .await
+        .unwrap()
+    {
+        stored.push(n.text.clone());
+    }
+    stored.extend(
+        [
+            PROBLEM_A,
+            PROBLEM_C,
+            "审批效率",
+            "资金拨付",
+            "新增实验室",
+            "新增用地指标",
+            "甲单位",
+            "丙单位",
+            "省委常委会会议通稿",
+            "李四",
+            "office姓名",
+            "a-staff姓名",
+            "省委常委会",
+            "张三",
+            "家",
+        ]
+        .map(str::to_owned),
+    );
+    stored.sort_by_key(|x| std::cmp::Reverse(x.chars().count()));
+    let labels = code_labels();
+    assert!(labels.contains(&"红牌") && labels.contains(&"执行不力"));
+
+    let check = |who: &str, path: &str, html: &str| {
+        let mut main = html[html.find("<main").unwrap()..].to_owned();
+        if let Some(from) = main.find("<article class=\"sr-paper\"") {
+            let to = main[from..].find("</article>").unwrap() + from;
+            main.replace_range(from..to, "");
+        }
+        let mut text = page_text(&main);
+        for x in &stored {
+            text = text.replace(x.as_str(), " ");
+        }
+        for l in &labels {
+            assert!(
+                !text.contains(l),
+                "{who} {path}: the code label {l} shows untranslated in:\n{text}"
+            );
+        }
+    };
+    let mut office = Visitor::checking(&s, KEYS);
+    office.lang = Some("en");
+    office.login_as("office").await;
+    for path in [
+        "/ledger".to_owned(),
+        "/dashboard".to_owned(),
+        "/review".to_owned(),
+        "/assign".to_owned(),
+        "/supervision".to_owned(),
+        "/notifications".to_owned(),
+        "/problems".to_owned(),
+        "/problems/new".to_owned(),
+        format!("/problems/{}", f.problem_a),
+        "/indicators".to_owned(),
+        "/evaluation?period=2026-06".to_owned(),
+        format!("/status-report?document={}", f.document),
+        format!("/tasks/{}", f.task_a),
+        format!("/tasks/{}", f.task_c),
+        "/ingest".to_owned(),
+        "/tokens".to_owned(),
+    ] {
+        let p = office.get(&path).await;
+        assert_eq!(p.status, StatusCode::OK, "{path}");
+        check("office", &path, &p.html);
+        if path == format!("/tasks/{}", f.task_c) {
+            // The card's tier and the reporting cycle, in English.
+            assert!(p.html.contains("Red card") || p.html.contains("Yellow card"));
+            assert!(p.html.contains("Quarterly"), "the cycle in English");
+        }
+    }
+    let mut staff = Visitor::checking(&s, KEYS);
+    staff.lang = Some("en");
+    staff.login_as("a-staff").await;
+    for path in [
+        "/ledger".to_owned(),
+        "/supervision".to_owned(),
+        "/notifications".to_owned(),
+        format!("/tasks/{}", f.task_a),
+        format!("/problems/{}", f.problem_a),
+    ] {
+        let p = staff.get(&path).await;
+        assert_eq!(p.status, StatusCode::OK, "{path}");
+        check("staff", &path, &p.html);
+    }
+    s.finish().await;
+}
+
 engine_cases!(
+    english_pages_translate_stored_codes,
     the_status_report_page_says_what_the_docx_says,
     the_header_counts_unread_notifications,
     the_office_supervises_through_the_pages,
