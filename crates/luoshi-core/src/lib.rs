@@ -46,6 +46,7 @@ pub mod backup;
 pub mod clock;
 mod db;
 pub mod error;
+mod inbox;
 mod ledger;
 pub mod lifecycle;
 mod migrate;

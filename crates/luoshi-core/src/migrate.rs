@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_pass_index.sql"),
         postgres: include_str!("../migrations/postgres/0013_pass_index.sql"),
     },
+    Migration {
+        version: 14,
+        name: "unread_notifications",
+        sqlite: include_str!("../migrations/sqlite/0014_unread_notifications.sql"),
+        postgres: include_str!("../migrations/postgres/0014_unread_notifications.sql"),
+    },
 ];
 
 /// The newest schema version this build knows: the largest in the list.
@@ -182,8 +188,8 @@ mod tests {
 
     #[test]
     fn the_schema_version_is_the_largest_known() {
-        assert_eq!(SCHEMA_VERSION, 13);
-        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 13]);
+        assert_eq!(SCHEMA_VERSION, 14);
+        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14]);
         assert_eq!(max_version(&[]), 0);
     }
 

@@ -3,9 +3,8 @@
 //! tests ask the questions that matter to a page: is a visitor sent to the
 //! login, must a new account change its password first, does a form
 //! without its CSRF token fail, does a unit's staff ever see another
-//! unit's task, do the languages switch. (Pages are the same on both
-//! engines; the storage questions are the API suite's, so these run on
-//! SQLite.)
+//! unit's task, do the languages switch. Each test runs on SQLite and on
+//! PostgreSQL (`sqlite::…`, `postgres::…`; `scripts/with-postgres.sh`).
 
 #![allow(clippy::unwrap_used)]
 
@@ -45,9 +44,8 @@ async fn fixture(s: &TestServer) -> Fixture {
     Fixture { task_a, task_c }
 }
 
-#[tokio::test]
-async fn a_visitor_logs_in_and_must_change_the_first_password() {
-    let s = TestServer::start_with(Engine::Sqlite, luoshi_server::Settings::default()).await;
+async fn a_visitor_logs_in_and_must_change_the_first_password(engine: Engine) {
+    let s = TestServer::start_with(engine, luoshi_server::Settings::default()).await;
     let (login, otp) = s.first_admin.clone().unwrap();
     let mut v = Visitor::new(&s);
 
@@ -148,9 +146,8 @@ async fn a_visitor_logs_in_and_must_change_the_first_password() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn unit_staff_see_only_their_units_tasks_on_every_page() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn unit_staff_see_only_their_units_tasks_on_every_page(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let f = fixture(&s).await;
     let mut v = Visitor::new(&s);
     assert_eq!(v.login("a-staff", PASSWORD).await, "/ledger");
@@ -255,9 +252,8 @@ async fn unit_staff_see_only_their_units_tasks_on_every_page() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn the_office_reviews_closes_and_exports_through_the_pages() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn the_office_reviews_closes_and_exports_through_the_pages(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let f = fixture(&s).await;
     let mut staff = Visitor::new(&s);
     staff.login("a-staff", PASSWORD).await;
@@ -379,9 +375,8 @@ async fn the_office_reviews_closes_and_exports_through_the_pages() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn theme_deadline_dashboard_and_review_pages_stay_scoped() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn theme_deadline_dashboard_and_review_pages_stay_scoped(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let f = fixture(&s).await;
     let doc = s.ok_get("/api/v1/tasks?document=1").await;
     let theme = doc["items"][0]["id"].as_i64().unwrap();
@@ -544,10 +539,9 @@ async fn theme_deadline_dashboard_and_review_pages_stay_scoped() {
 /// The pages of this area in a real headless Chromium, at 1280 px and at
 /// 390 px: screenshots under `target/screenshots/pages-*.png` to be looked
 /// at, and no sideways scrolling on a phone.
-#[tokio::test(flavor = "multi_thread")]
-async fn ledger_dashboard_and_review_pages_in_a_browser() {
+async fn ledger_dashboard_and_review_pages_in_a_browser(engine: Engine) {
     use helpers::browser::{h1, login, open_browser, shot};
-    let s = TestServer::start(Engine::Sqlite).await;
+    let s = TestServer::start(engine).await;
     let f = fixture(&s).await;
     let doc = s.ok_get("/api/v1/tasks?document=1").await;
     let theme = doc["items"][0]["id"].as_i64().unwrap();
@@ -601,7 +595,7 @@ async fn ledger_dashboard_and_review_pages_in_a_browser() {
         for (name, path) in &pages {
             c.goto(&format!("{base}{path}")).await.unwrap();
             assert!(!h1(&c).await.is_empty(), "{path}");
-            shot(&c, &format!("pages-{name}{suffix}")).await;
+            shot(&c, &format!("{}pages-{name}{suffix}", engine.tag())).await;
             if width == 390 {
                 let w: serde_json::Value = c
                     .execute("return document.documentElement.scrollWidth;", vec![])
@@ -628,9 +622,8 @@ async fn csrf_of(v: &mut Visitor<'_>, task: i64) -> String {
     v.get(&format!("/tasks/{task}")).await.csrf()
 }
 
-#[tokio::test]
-async fn the_language_follows_the_switch_then_the_browser() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn the_language_follows_the_switch_then_the_browser(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let mut v = Visitor::new(&s);
     v.login("office", PASSWORD).await;
     let p = v.get("/ledger").await;
@@ -666,3 +659,12 @@ async fn the_language_follows_the_switch_then_the_browser() {
     assert!(css.text().await.unwrap().contains("Noto Sans CJK SC"));
     s.finish().await;
 }
+
+engine_cases!(
+    a_visitor_logs_in_and_must_change_the_first_password,
+    unit_staff_see_only_their_units_tasks_on_every_page,
+    the_office_reviews_closes_and_exports_through_the_pages,
+    theme_deadline_dashboard_and_review_pages_stay_scoped,
+    ledger_dashboard_and_review_pages_in_a_browser,
+    the_language_follows_the_switch_then_the_browser,
+);

@@ -3,7 +3,7 @@
 //! refusals, and the checks that matter — who may open the page at all, a
 //! form without its CSRF token writes nothing, a stale task is a conflict
 //! while the others go through, a user only ever sees their own tokens.
-//! (Pages are the same on both engines; these run on SQLite.)
+//! Each test runs on SQLite and on PostgreSQL.
 
 #![allow(clippy::unwrap_used)]
 
@@ -37,9 +37,8 @@ async fn ledger(s: &TestServer) -> (i64, Vec<i64>) {
     (doc["document"]["id"].as_i64().unwrap(), ids)
 }
 
-#[tokio::test]
-async fn only_the_office_assigns_and_only_the_administrator_administers() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn only_the_office_assigns_and_only_the_administrator_administers(engine: Engine) {
+    let s = TestServer::start(engine).await;
     ledger(&s).await;
     s.account("a-staff", Role::UnitStaff, Some("甲单位")).await;
     s.account("a-lead", Role::UnitLead, Some("甲单位")).await;
@@ -126,9 +125,8 @@ async fn only_the_office_assigns_and_only_the_administrator_administers() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn bulk_assign_reports_a_stale_task_as_a_conflict_and_assigns_the_rest() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn bulk_assign_reports_a_stale_task_as_a_conflict_and_assigns_the_rest(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let (doc, ids) = ledger(&s).await;
     let (t1, t2, t3) = (ids[1], ids[2], ids[3]);
     let mut v = Visitor::checking(&s, KEYS);
@@ -230,9 +228,8 @@ async fn bulk_assign_reports_a_stale_task_as_a_conflict_and_assigns_the_rest() {
 /// A form, the status it gets, a text its page shows.
 type Case<'a> = (Vec<(&'a str, String)>, StatusCode, &'a str);
 
-#[tokio::test]
-async fn assign_refusals_write_nothing() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn assign_refusals_write_nothing(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let (_, ids) = ledger(&s).await;
     let mut v = Visitor::checking(&s, KEYS);
     v.login("office", PASSWORD).await;
@@ -356,9 +353,8 @@ async fn assign_refusals_write_nothing() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn the_administrator_manages_units_and_users_through_forms() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn the_administrator_manages_units_and_users_through_forms(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let mut v = Visitor::checking(&s, KEYS);
     v.login("admin", PASSWORD).await;
     let csrf = v.get("/admin").await.csrf();
@@ -633,9 +629,8 @@ async fn the_administrator_manages_units_and_users_through_forms() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn the_tokens_page_shows_and_revokes_only_ones_own_tokens() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn the_tokens_page_shows_and_revokes_only_ones_own_tokens(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.ok_post_as(
         &s.admin_token,
         "/api/v1/units",
@@ -720,9 +715,8 @@ async fn the_tokens_page_shows_and_revokes_only_ones_own_tokens() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn the_pages_speak_traditional_chinese_and_english() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn the_pages_speak_traditional_chinese_and_english(engine: Engine) {
+    let s = TestServer::start(engine).await;
     ledger(&s).await;
     for (login, path, hant, en) in [
         ("office", "/assign", "交辦任務", "Assign tasks"),
@@ -760,9 +754,8 @@ async fn the_pages_speak_traditional_chinese_and_english() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn odd_input_never_breaks_a_page() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn odd_input_never_breaks_a_page(engine: Engine) {
+    let s = TestServer::start(engine).await;
     ledger(&s).await;
     let odd = [
         "",
@@ -848,3 +841,13 @@ async fn odd_input_never_breaks_a_page() {
     }
     s.finish().await;
 }
+
+engine_cases!(
+    only_the_office_assigns_and_only_the_administrator_administers,
+    bulk_assign_reports_a_stale_task_as_a_conflict_and_assigns_the_rest,
+    assign_refusals_write_nothing,
+    the_administrator_manages_units_and_users_through_forms,
+    the_tokens_page_shows_and_revokes_only_ones_own_tokens,
+    the_pages_speak_traditional_chinese_and_english,
+    odd_input_never_breaks_a_page,
+);

@@ -10,183 +10,27 @@ mod helpers;
 
 use std::io::Write as _;
 
-use helpers::{COMMUNIQUE, Engine, PASSWORD, TestServer};
+use helpers::visitor::{File, Page, Visitor};
+use helpers::{COMMUNIQUE, Engine, TestServer};
 use luoshi_core::{DocumentId, Role, TaskId, TaskKind, xlsx};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-/// A browser without JavaScript: its cookies, no automatic redirects.
-struct Visitor<'a> {
-    s: &'a TestServer,
-    client: reqwest::Client,
-    cookies: Vec<(String, String)>,
+/// The review's draft (the hidden JSON the form carries).
+fn draft(p: &Page) -> String {
+    p.field("draft")
 }
 
-struct Page {
-    status: StatusCode,
-    location: String,
-    refresh: Option<String>,
-    html: String,
+fn draft_json(p: &Page) -> Value {
+    serde_json::from_str(&draft(p)).unwrap()
 }
 
-/// Undoes askama's HTML escaping of an attribute value.
-fn unescape(s: &str) -> String {
-    s.replace("&#34;", "\"")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-impl Page {
-    /// The value of the input named `name`.
-    fn input(&self, name: &str) -> String {
-        let key = format!("name=\"{name}\" value=\"");
-        let at = self
-            .html
-            .find(&key)
-            .unwrap_or_else(|| panic!("no input {name}"));
-        let rest = &self.html[at + key.len()..];
-        unescape(&rest[..rest.find('"').unwrap()])
-    }
-
-    fn csrf(&self) -> String {
-        self.input("csrf")
-    }
-
-    fn draft(&self) -> String {
-        self.input("draft")
-    }
-
-    fn draft_json(&self) -> Value {
-        serde_json::from_str(&self.draft()).unwrap()
-    }
-}
-
-/// A file field of a multipart form.
-struct File<'f> {
-    field: &'f str,
-    name: &'f str,
-    bytes: &'f [u8],
-}
-
-fn multipart(fields: &[(&str, &str)], files: &[File<'_>]) -> (String, Vec<u8>) {
-    let b = "----luoshiTestBoundary7MA4YWxk";
-    let mut out = Vec::new();
-    for (k, v) in fields {
-        write!(
-            out,
-            "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        )
-        .unwrap();
-    }
-    for f in files {
-        write!(
-            out,
-            "--{b}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
-            f.field, f.name
-        )
-        .unwrap();
-        out.extend_from_slice(f.bytes);
-        out.extend_from_slice(b"\r\n");
-    }
-    write!(out, "--{b}--\r\n").unwrap();
-    (format!("multipart/form-data; boundary={b}"), out)
-}
-
-impl<'a> Visitor<'a> {
-    fn new(s: &'a TestServer) -> Self {
-        Visitor {
-            s,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Vec::new(),
-        }
-    }
-
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let r = req.header("cookie", cookie).send().await.unwrap();
-        for c in r.headers().get_all("set-cookie") {
-            let c = c.to_str().unwrap();
-            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
-            let (k, v) = kv.split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != k);
-            if !v.is_empty() {
-                self.cookies.push((k.to_owned(), v.to_owned()));
-            }
-        }
-        let header = |name: &str| {
-            r.headers()
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_owned())
-        };
-        let status = r.status();
-        let location = header("location").unwrap_or_default();
-        let refresh = header("refresh");
-        if status.is_success() || status.is_client_error() {
-            assert!(
-                header("content-type").unwrap().starts_with("text/html"),
-                "pages answer in HTML"
-            );
-        }
-        Page {
-            status,
-            location,
-            refresh,
-            html: r.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let req = self.client.get(self.s.url(path));
-        self.send(req).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let req = self
-            .client
-            .post(self.s.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
-        self.send(req).await
-    }
-
-    async fn multipart(&mut self, path: &str, fields: &[(&str, &str)], files: &[File<'_>]) -> Page {
-        let (content_type, body) = multipart(fields, files);
-        let req = self
-            .client
-            .post(self.s.url(path))
-            .header("content-type", content_type)
-            .body(body);
-        self.send(req).await
-    }
-
-    async fn login(&mut self, login: &str) {
-        let p = self
-            .post("/login", &[("login", login), ("password", PASSWORD)])
-            .await;
-        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
-    }
-
-    /// One edit of the review: the draft of `page`, its token, `fields`.
-    async fn edit(&mut self, page: &Page, fields: &[(&str, &str)]) -> Page {
-        let (csrf, draft) = (page.csrf(), page.draft());
-        let mut all = vec![("csrf", csrf.as_str()), ("draft", draft.as_str())];
-        all.extend_from_slice(fields);
-        self.multipart("/ingest/review", &all, &[]).await
-    }
+/// One edit of the review: the draft of `page`, its token, `fields`.
+async fn edit(v: &mut Visitor<'_>, page: &Page, fields: &[(&str, &str)]) -> Page {
+    let (csrf, kept) = (page.csrf(), draft(page));
+    let mut all = vec![("csrf", csrf.as_str()), ("draft", kept.as_str())];
+    all.extend_from_slice(fields);
+    v.multipart("/ingest/review", &all, &[]).await
 }
 
 fn docx(paragraphs: &[&str]) -> Vec<u8> {
@@ -240,11 +84,10 @@ fn document_of(location: &str) -> String {
     rest.trim_end_matches("&done=ingested").to_owned()
 }
 
-#[tokio::test]
-async fn paste_review_every_edit_and_confirm() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn paste_review_every_edit_and_confirm(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let mut v = Visitor::new(&s);
-    v.login("office").await;
+    v.login_as("office").await;
 
     let p = v.get("/ingest").await;
     assert_eq!(p.status, StatusCode::OK);
@@ -272,12 +115,12 @@ async fn paste_review_every_edit_and_confirm() {
     );
     assert!(p.html.contains("data-t=\"t1\""));
     assert!(p.html.contains("src=\"/static/ingest.js\""));
-    let draft = p.draft_json();
+    let tree = draft_json(&p);
     assert!(
-        !draft["source"].as_str().unwrap().contains('\r'),
+        !tree["source"].as_str().unwrap().contains('\r'),
         "CRLF folded"
     );
-    let titles: Vec<&str> = draft["tasks"]
+    let titles: Vec<&str> = tree["tasks"]
         .as_array()
         .unwrap()
         .iter()
@@ -294,57 +137,58 @@ async fn paste_review_every_edit_and_confirm() {
     );
 
     // Rename.
-    let p = v
-        .edit(&p, &[("title.t2", "推动产业转型升级"), ("op", "save")])
-        .await;
+    let p = edit(
+        &mut v,
+        &p,
+        &[("title.t2", "推动产业转型升级"), ("op", "save")],
+    )
+    .await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.html);
     assert!(p.html.contains("修改已保存"));
     assert!(p.html.contains("value=\"推动产业转型升级\""));
     // Drop a false task; it is listed apart and can come back.
-    let p = v.edit(&p, &[("op", "drop:t3")]).await;
+    let p = edit(&mut v, &p, &[("op", "drop:t3")]).await;
     assert!(p.html.contains("已删除该任务"));
     assert!(p.html.contains("<s>强化要素保障</s>"));
     assert!(!p.html.contains("name=\"title.t3\""));
     // Add a missed one, found in the source by its text (no script).
-    let p = v
-        .edit(
-            &p,
-            &[
-                ("add_text", "加快建设实验室体系。"),
-                ("add_parent", "t1"),
-                ("op", "add"),
-            ],
-        )
-        .await;
+    let p = edit(
+        &mut v,
+        &p,
+        &[
+            ("add_text", "加快建设实验室体系。"),
+            ("add_parent", "t1"),
+            ("op", "add"),
+        ],
+    )
+    .await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.html);
     assert!(p.html.contains("value=\"加快建设实验室体系\""));
     // Text that is not in the source is refused, the draft unchanged.
-    let refused = v
-        .edit(&p, &[("add_text", "不存在的句子"), ("op", "add")])
-        .await;
+    let refused = edit(&mut v, &p, &[("add_text", "不存在的句子"), ("op", "add")]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.html.contains("在原文中找不到这段文字"));
-    assert_eq!(refused.draft(), p.draft());
+    assert_eq!(draft(&refused), draft(&p));
     // Move the last task under the theme.
-    let p = v.edit(&p, &[("parent.t4", "t1"), ("op", "save")]).await;
+    let p = edit(&mut v, &p, &[("parent.t4", "t1"), ("op", "save")]).await;
     assert!(p.html.contains("<option value=\"t1\" selected>"));
     // Split it where the title carries the mark.
-    let p = v
-        .edit(
-            &p,
-            &[
-                ("title.t4", "加强水利建设|完成病险水库除险加固"),
-                ("op", "split:t4"),
-            ],
-        )
-        .await;
+    let p = edit(
+        &mut v,
+        &p,
+        &[
+            ("title.t4", "加强水利建设|完成病险水库除险加固"),
+            ("op", "split:t4"),
+        ],
+    )
+    .await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.html);
     assert!(p.html.contains("已拆分为两条任务"));
-    let no_mark = v.edit(&p, &[("op", "split:t2")]).await;
+    let no_mark = edit(&mut v, &p, &[("op", "split:t2")]).await;
     assert_eq!(no_mark.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_mark.html.contains("请先在标题中要拆开的位置输入"));
     // Merge the added task with the renamed one.
-    let added = p.draft_json()["tasks"]
+    let added = draft_json(&p)["tasks"]
         .as_array()
         .unwrap()
         .iter()
@@ -353,16 +197,19 @@ async fn paste_review_every_edit_and_confirm() {
         .as_str()
         .unwrap()
         .to_owned();
-    let p = v
-        .edit(&p, &[("sel", &added), ("sel", "t2"), ("op", "merge")])
-        .await;
+    let p = edit(
+        &mut v,
+        &p,
+        &[("sel", &added), ("sel", "t2"), ("op", "merge")],
+    )
+    .await;
     assert!(p.html.contains("已合并所选任务"), "{}", p.html);
     // A bad meeting date is refused with what to write.
-    let bad = v.edit(&p, &[("m_date", "3月5日"), ("op", "save")]).await;
+    let bad = edit(&mut v, &p, &[("m_date", "3月5日"), ("op", "save")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.html.contains("2026-03-05"));
 
-    let p = v.edit(&p, &[("m_chair", "张三"), ("op", "confirm")]).await;
+    let p = edit(&mut v, &p, &[("m_chair", "张三"), ("op", "confirm")]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
     let document = document_of(&p.location);
     let ledger = v.get(&p.location).await;
@@ -411,11 +258,10 @@ async fn paste_review_every_edit_and_confirm() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn uploads_of_docx_and_html_are_reviewed_and_stored() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn uploads_of_docx_and_html_are_reviewed_and_stored(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let mut v = Visitor::new(&s);
-    v.login("office").await;
+    v.login_as("office").await;
     let csrf = v.get("/ingest").await.csrf();
 
     let file = docx(&[
@@ -436,7 +282,7 @@ async fn uploads_of_docx_and_html_are_reviewed_and_stored() {
     assert_eq!(p.status, StatusCode::OK, "{}", p.html);
     assert!(p.html.contains("通稿.docx"));
     assert!(p.html.contains("value=\"推动产业升级\""));
-    let p = v.edit(&p, &[("op", "confirm")]).await;
+    let p = edit(&mut v, &p, &[("op", "confirm")]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
     let document = document_of(&p.location);
     let doc = s.ok_get(&format!("/api/v1/documents/{document}")).await;
@@ -464,25 +310,25 @@ async fn uploads_of_docx_and_html_are_reviewed_and_stored() {
     assert!(!pane.contains("&lt;p&gt;"), "{pane}");
     assert!(pane.contains("推动产业升级"));
     // A selection's offsets (as the script sends them) index the markup.
-    let draft = p.draft_json();
-    let source: Vec<char> = draft["source"].as_str().unwrap().chars().collect();
+    let tree = draft_json(&p);
+    let source: Vec<char> = tree["source"].as_str().unwrap().chars().collect();
     let at = (0..source.len())
         .find(|&i| source[i..].starts_with(&"加快建设".chars().collect::<Vec<_>>()))
         .unwrap();
     let (start, end) = (at.to_string(), (at + 9).to_string());
-    let p = v
-        .edit(
-            &p,
-            &[
-                ("add_text", "加快建设实验室体系"),
-                ("add_start", &start),
-                ("add_end", &end),
-                ("op", "add"),
-            ],
-        )
-        .await;
+    let p = edit(
+        &mut v,
+        &p,
+        &[
+            ("add_text", "加快建设实验室体系"),
+            ("add_start", &start),
+            ("add_end", &end),
+            ("op", "add"),
+        ],
+    )
+    .await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.html);
-    let p = v.edit(&p, &[("op", "confirm")]).await;
+    let p = edit(&mut v, &p, &[("op", "confirm")]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
     let tasks = tasks_of(&s, &document_of(&p.location)).await;
     assert!(
@@ -525,11 +371,10 @@ async fn uploads_of_docx_and_html_are_reviewed_and_stored() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn an_upload_over_the_limit_is_refused_plainly() {
-    let s = TestServer::start_with_limit(Engine::Sqlite, 64 * 1024).await;
+async fn an_upload_over_the_limit_is_refused_plainly(engine: Engine) {
+    let s = TestServer::start_with_limit(engine, 64 * 1024).await;
     let mut v = Visitor::new(&s);
-    v.login("office").await;
+    v.login_as("office").await;
     let csrf = v.get("/ingest").await.csrf();
     let big = "要加强水利建设。".repeat(10_000);
     let p = v
@@ -544,9 +389,8 @@ async fn an_upload_over_the_limit_is_refused_plainly() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn only_the_office_may_ingest_and_forms_need_their_token() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn only_the_office_may_ingest_and_forms_need_their_token(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.ok_post_as(
         &s.admin_token,
         "/api/v1/units",
@@ -556,7 +400,7 @@ async fn only_the_office_may_ingest_and_forms_need_their_token() {
     .await;
     s.account("a-staff", Role::UnitStaff, Some("甲单位")).await;
     let mut staff = Visitor::new(&s);
-    staff.login("a-staff").await;
+    staff.login_as("a-staff").await;
     let csrf = staff.get("/ledger").await.csrf();
     let ledger = staff.get("/ledger").await;
     assert!(!ledger.html.contains("href=\"/ingest\""), "no link to 新建");
@@ -582,7 +426,7 @@ async fn only_the_office_may_ingest_and_forms_need_their_token() {
 
     // The office without the token: refused, nothing stored.
     let mut office = Visitor::new(&s);
-    office.login("office").await;
+    office.login_as("office").await;
     let p = office
         .multipart("/ingest", &[("text", COMMUNIQUE)], &[])
         .await;
@@ -599,11 +443,11 @@ async fn only_the_office_may_ingest_and_forms_need_their_token() {
     let review = office
         .multipart("/ingest", &[("csrf", &token), ("text", COMMUNIQUE)], &[])
         .await;
-    let draft = review.draft();
+    let kept = draft(&review);
     let p = office
         .multipart(
             "/ingest/review",
-            &[("draft", &draft), ("op", "confirm")],
+            &[("draft", &kept), ("op", "confirm")],
             &[],
         )
         .await;
@@ -644,12 +488,11 @@ fn sheet(n: usize) -> Vec<u8> {
     xlsx::write(&rows, "任务台账").unwrap()
 }
 
-#[tokio::test]
-async fn an_excel_import_of_1000_rows_shows_its_progress() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn an_excel_import_of_1000_rows_shows_its_progress(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.account("office2", Role::Office, None).await;
     let mut v = Visitor::new(&s);
-    v.login("office").await;
+    v.login_as("office").await;
     let p = v.get("/ingest/import").await;
     assert_eq!(p.status, StatusCode::OK);
     let csrf = p.csrf();
@@ -671,27 +514,22 @@ async fn an_excel_import_of_1000_rows_shows_its_progress() {
 
     // Someone else cannot see the job.
     let mut other = Visitor::new(&s);
-    other.login("office2").await;
+    other.login_as("office2").await;
     assert_eq!(other.get(&job).await.status, StatusCode::NOT_FOUND);
 
     let mut pages = Vec::new();
-    let done = loop {
-        let p = v.get(&job).await;
-        assert_eq!(p.status, StatusCode::OK, "{}", p.html);
-        if p.refresh.is_none() {
-            break p;
-        }
-        assert_eq!(p.refresh.as_deref(), Some("1"));
-        assert!(
-            (p.html.contains("已处理") || p.html.contains("正在打开文件"))
-                && p.html.contains("<progress"),
-            "{}",
-            p.html
-        );
-        pages.push(p.html);
-        assert!(pages.len() < 1200, "the import finishes");
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    };
+    let done = v
+        .until_done(&job, |p| {
+            assert_eq!(p.refresh.as_deref(), Some("1"));
+            assert!(
+                (p.html.contains("已处理") || p.html.contains("正在打开文件"))
+                    && p.html.contains("<progress"),
+                "{}",
+                p.html
+            );
+            pages.push(p.html.clone());
+        })
+        .await;
     assert!(done.html.contains("已处理 1000 / 1000 行"), "{}", done.html);
     assert!(
         done.html
@@ -728,13 +566,7 @@ async fn an_excel_import_of_1000_rows_shows_its_progress() {
             }],
         )
         .await;
-    let failed = loop {
-        let p = v.get(&p.location).await;
-        if p.refresh.is_none() {
-            break p;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    };
+    let failed = v.until_done(&p.location, |_| {}).await;
     assert!(failed.html.contains("未导入任何数据"), "{}", failed.html);
     assert!(
         failed.html.contains("无法读取 Excel 文件"),
@@ -747,11 +579,10 @@ async fn an_excel_import_of_1000_rows_shows_its_progress() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn a_large_ingest_runs_as_a_job_and_ends_in_the_review() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn a_large_ingest_runs_as_a_job_and_ends_in_the_review(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let mut v = Visitor::new(&s);
-    v.login("office").await;
+    v.login_as("office").await;
     let csrf = v.get("/ingest").await.csrf();
     let text = format!("{COMMUNIQUE}\n").repeat(luoshi_server::web::ingest::LARGE_CHARS / 100 + 1);
     assert!(text.chars().count() > luoshi_server::web::ingest::LARGE_CHARS);
@@ -768,19 +599,24 @@ async fn a_large_ingest_runs_as_a_job_and_ends_in_the_review() {
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
     let job = p.location.clone();
-    let review = loop {
-        let p = v.get(&job).await;
-        assert_eq!(p.status, StatusCode::OK);
-        if p.refresh.is_none() {
-            break p;
-        }
-        assert!(p.html.contains("正在提取任务"), "{}", p.html);
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let review = v
+        .until_done(&job, |p| {
+            assert!(p.html.contains("正在提取任务"), "{}", p.html);
+        })
+        .await;
     assert!(review.html.contains("核对提取结果"), "{}", review.html);
-    let p = v.edit(&review, &[("op", "confirm")]).await;
+    let p = edit(&mut v, &review, &[("op", "confirm")]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
     let tasks = tasks_of(&s, &document_of(&p.location)).await;
     assert!(tasks.len() > 100, "{}", tasks.len());
     s.finish().await;
 }
+
+engine_cases!(
+    paste_review_every_edit_and_confirm,
+    uploads_of_docx_and_html_are_reviewed_and_stored,
+    an_upload_over_the_limit_is_refused_plainly,
+    only_the_office_may_ingest_and_forms_need_their_token,
+    an_excel_import_of_1000_rows_shows_its_progress,
+    a_large_ingest_runs_as_a_job_and_ends_in_the_review,
+);

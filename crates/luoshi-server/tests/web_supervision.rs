@@ -5,14 +5,13 @@
 //! cards, reports due, problems, indicators, notifications and ranking
 //! rows, and is refused what the API refuses; every form needs its CSRF
 //! token; a problem typed in Traditional script finds its Simplified twin
-//! before it is saved. (SQLite: the storage questions are the API
-//! suite's.)
+//! before it is saved. Each test runs on SQLite and on PostgreSQL.
 
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
 
-use helpers::visitor::Visitor;
+use helpers::visitor::{Visitor, unescape};
 use helpers::{COMMUNIQUE, Engine, TestServer};
 
 /// The catalogue prefixes of these pages: never shown as they are.
@@ -149,9 +148,8 @@ async fn card_open(s: &TestServer, id: i64) -> bool {
     s.store.card(CardId(id)).await.unwrap().is_open()
 }
 
-#[tokio::test]
-async fn the_office_supervises_through_the_pages() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn the_office_supervises_through_the_pages(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let f = fixture(&s).await;
     let mut v = Visitor::checking(&s, KEYS);
     v.login_as("office").await;
@@ -719,9 +717,8 @@ async fn the_office_supervises_through_the_pages() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn a_units_staff_sees_only_its_own_unit() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn a_units_staff_sees_only_its_own_unit(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let f = fixture(&s).await;
     let mut v = Visitor::checking(&s, KEYS);
     v.login_as("a-staff").await;
@@ -902,9 +899,8 @@ async fn a_units_staff_sees_only_its_own_unit() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn a_card_shows_its_tier_reason_and_task_to_its_unit() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn a_card_shows_its_tier_reason_and_task_to_its_unit(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let f = fixture(&s).await;
     let cards = s
         .store
@@ -925,3 +921,345 @@ async fn a_card_shows_its_tier_reason_and_task_to_its_unit() {
     assert!(!p.html.contains(&format!("href=\"/tasks/{}\"", f.task_c)));
     s.finish().await;
 }
+
+/// The text of every paragraph (table cells included) of a .docx, in order.
+fn docx_paragraphs(bytes: &[u8]) -> Vec<String> {
+    use std::io::Read as _;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml.split("</w:p>")
+        .map(|p| {
+            let mut text = String::new();
+            for run in p.split("<w:t").skip(1) {
+                // `<w:t>` or `<w:t xml:space="preserve">`, not `<w:tbl…>`.
+                let Some(rest) = run.strip_prefix('>').or_else(|| {
+                    run.starts_with(' ')
+                        .then(|| run.split_once('>').map(|(_, r)| r))
+                        .flatten()
+                }) else {
+                    continue;
+                };
+                text.push_str(rest.split("</w:t>").next().unwrap_or(""));
+            }
+            unescape(&text)
+        })
+        .filter(|t| !t.trim().is_empty())
+        .collect()
+}
+
+/// A page's text: tags dropped, entities undone.
+fn page_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    unescape(&out)
+}
+
+/// The printable status report is the .docx's outline: every heading,
+/// paragraph, caption and table cell of the Word file stands on the page,
+/// in the same order, numbers included — in every page language, and for a
+/// date range too.
+async fn the_status_report_page_says_what_the_docx_says(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let f = fixture(&s).await;
+    for (lang, range) in [
+        (None, ""),
+        (Some("en"), ""),
+        (Some("zh-Hant"), ""),
+        (None, "&from=2026-03-01&to=2026-06-30"),
+    ] {
+        let mut v = Visitor::checking(&s, KEYS);
+        v.lang = lang;
+        v.login_as("office").await;
+        let p = v
+            .get(&format!("/status-report?document={}{range}", f.document))
+            .await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.html);
+        let paper = {
+            let from = p.html.find("<article class=\"sr-paper\"").unwrap();
+            let to = p.html[from..].find("</article>").unwrap() + from;
+            page_text(&p.html[from..to])
+        };
+        let query = if range.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", &range[1..])
+        };
+        let docx = s
+            .get(&format!(
+                "/api/v1/documents/{}/status-report.docx{query}",
+                f.document
+            ))
+            .await;
+        assert_eq!(docx.status, StatusCode::OK);
+        let paragraphs = docx_paragraphs(&docx.bytes);
+        assert!(paragraphs.len() > 10, "{paragraphs:?}");
+        let mut at = 0;
+        for para in &paragraphs {
+            let found = paper[at..]
+                .find(para.as_str())
+                .unwrap_or_else(|| panic!("{lang:?}: not on the page (in order): {para}\n{paper}"));
+            at += found + para.len();
+        }
+        // The headings and figures the file has, named.
+        for needle in [
+            "贯彻落实情况的汇报",
+            "一、总体进展",
+            "二、各项任务推进情况",
+            "逾期事项",
+            PROBLEM_C,
+            "新增实验室",
+            f.title_a.as_str(),
+        ] {
+            assert!(paper.contains(needle), "{lang:?} {needle}");
+            assert!(paragraphs.iter().any(|p| p.contains(needle)), "{needle}");
+        }
+        // The page around the report follows the language.
+        if lang == Some("en") {
+            assert!(p.html.contains("Word"), "the English toolbar");
+        }
+    }
+    s.finish().await;
+}
+
+/// The header of every page shows the unread notifications of the units
+/// the user sees ("通知 (2)"), linking to the notification centre; reading
+/// one lowers it; a unit's staff counts only its unit's.
+async fn the_header_counts_unread_notifications(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let f = fixture(&s).await;
+    let all = s
+        .store
+        .notifications(&NotificationFilter {
+            unread: true,
+            ..NotificationFilter::default()
+        })
+        .await
+        .unwrap();
+    let of_a = all
+        .iter()
+        .filter(|n| n.unit.name.as_str() == "甲单位")
+        .count();
+    assert!(of_a >= 1 && all.len() > of_a, "{all:?}");
+    let badge = |html: &str| {
+        let at = html
+            .find("class=\"inbox")
+            .expect("the header's notification link");
+        let rest = &html[at..];
+        let text = &rest[rest.find('>').unwrap() + 1..rest.find("</a>").unwrap()];
+        assert!(rest.contains("href=\"/notifications\""));
+        text.to_owned()
+    };
+
+    let mut office = Visitor::checking(&s, KEYS);
+    office.login_as("office").await;
+    for path in [
+        "/ledger",
+        "/dashboard",
+        "/supervision",
+        "/problems",
+        "/password",
+    ] {
+        let p = office.get(path).await;
+        assert_eq!(badge(&p.html), format!("通知 ({})", all.len()), "{path}");
+    }
+    let mut staff = Visitor::checking(&s, KEYS);
+    staff.login_as("a-staff").await;
+    let p = staff.get(&format!("/tasks/{}", f.task_a)).await;
+    assert_eq!(badge(&p.html), format!("通知 ({of_a})"));
+    // Reading one of the unit's notifications lowers both counts.
+    let csrf = p.csrf();
+    let r = staff
+        .post(
+            &format!("/notifications/{}/read", f.note_a),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+    let p = staff.follow(&r).await;
+    let expected = if of_a == 1 {
+        "通知".to_owned()
+    } else {
+        format!("通知 ({})", of_a - 1)
+    };
+    assert_eq!(badge(&p.html), expected);
+    let p = office.get("/ledger").await;
+    assert_eq!(badge(&p.html), format!("通知 ({})", all.len() - 1));
+    // In English and Traditional Chinese.
+    office.lang = Some("en");
+    let p = office.get("/ledger").await;
+    assert_eq!(badge(&p.html), format!("Notifications ({})", all.len() - 1));
+    // Nobody signed in: no count.
+    let mut anon = Visitor::new(&s);
+    assert!(!anon.get("/login").await.html.contains("class=\"inbox"));
+    let _ = f.note_c;
+    s.finish().await;
+}
+
+/// The Chinese labels of the stored codes the pages show: statuses, card
+/// tiers, how a problem was found, root causes, problem statuses,
+/// reporting cycles, notification kinds, timeline events, roles.
+fn code_labels() -> Vec<&'static str> {
+    let prefixes = [
+        "status.",
+        "sup.tier.",
+        "prob.found_by.",
+        "prob.cause.",
+        "prob.status.",
+        "assign.cycle.",
+        "sup.cycle.",
+        "notif.kind.",
+        "event.",
+        "role.",
+    ];
+    let (_, zh) = luoshi_server::web::i18n::SOURCES[0];
+    luoshi_server::web::i18n::parse(zh)
+        .into_iter()
+        .filter(|(k, _)| prefixes.iter().any(|p| k.starts_with(p)))
+        .filter(|(k, _)| !k.ends_with(".keep"))
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// In English, every label that is a stored code reads in English on
+/// every page (the report body of the status report is Chinese by design);
+/// only stored free text — titles, names, reasons, descriptions — stays as
+/// written.
+async fn english_pages_translate_stored_codes(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let f = fixture(&s).await;
+    s.ok_post(
+        &format!("/api/v1/tasks/{}/cycle", f.task_c),
+        &json!({"kind": "quarterly"}),
+        200,
+    )
+    .await;
+    // Everything stored as free text, longest first, to cut out of a page.
+    let mut stored: Vec<String> = Vec::new();
+    let tasks = s.ok_get("/api/v1/tasks?limit=100").await;
+    for t in tasks["items"].as_array().unwrap() {
+        for k in ["title", "text"] {
+            if let Some(x) = t[k].as_str() {
+                stored.push(x.to_owned());
+            }
+        }
+    }
+    for c in s.store.cards(&CardFilter::default()).await.unwrap() {
+        stored.extend(c.reasons.iter().map(|r| r.text.clone()));
+        stored.extend(c.clear_reason.clone());
+    }
+    for n in s
+        .store
+        .notifications(&NotificationFilter::default())
+        .await
+        .unwrap()
+    {
+        stored.push(n.text.clone());
+    }
+    stored.extend(
+        [
+            PROBLEM_A,
+            PROBLEM_C,
+            "审批效率",
+            "资金拨付",
+            "新增实验室",
+            "新增用地指标",
+            "甲单位",
+            "丙单位",
+            "省委常委会会议通稿",
+            "李四",
+            "office姓名",
+            "a-staff姓名",
+            "省委常委会",
+            "张三",
+            "家",
+        ]
+        .map(str::to_owned),
+    );
+    stored.sort_by_key(|x| std::cmp::Reverse(x.chars().count()));
+    let labels = code_labels();
+    assert!(labels.contains(&"红牌") && labels.contains(&"执行不力"));
+
+    let check = |who: &str, path: &str, html: &str| {
+        let mut main = html[html.find("<main").unwrap()..].to_owned();
+        if let Some(from) = main.find("<article class=\"sr-paper\"") {
+            let to = main[from..].find("</article>").unwrap() + from;
+            main.replace_range(from..to, "");
+        }
+        let mut text = page_text(&main);
+        for x in &stored {
+            text = text.replace(x.as_str(), " ");
+        }
+        for l in &labels {
+            assert!(
+                !text.contains(l),
+                "{who} {path}: the code label {l} shows untranslated in:\n{text}"
+            );
+        }
+    };
+    let mut office = Visitor::checking(&s, KEYS);
+    office.lang = Some("en");
+    office.login_as("office").await;
+    for path in [
+        "/ledger".to_owned(),
+        "/dashboard".to_owned(),
+        "/review".to_owned(),
+        "/assign".to_owned(),
+        "/supervision".to_owned(),
+        "/notifications".to_owned(),
+        "/problems".to_owned(),
+        "/problems/new".to_owned(),
+        format!("/problems/{}", f.problem_a),
+        "/indicators".to_owned(),
+        "/evaluation?period=2026-06".to_owned(),
+        format!("/status-report?document={}", f.document),
+        format!("/tasks/{}", f.task_a),
+        format!("/tasks/{}", f.task_c),
+        "/ingest".to_owned(),
+        "/tokens".to_owned(),
+    ] {
+        let p = office.get(&path).await;
+        assert_eq!(p.status, StatusCode::OK, "{path}");
+        check("office", &path, &p.html);
+        if path == format!("/tasks/{}", f.task_c) {
+            // The card's tier and the reporting cycle, in English.
+            assert!(p.html.contains("Red card") || p.html.contains("Yellow card"));
+            assert!(p.html.contains("Quarterly"), "the cycle in English");
+        }
+    }
+    let mut staff = Visitor::checking(&s, KEYS);
+    staff.lang = Some("en");
+    staff.login_as("a-staff").await;
+    for path in [
+        "/ledger".to_owned(),
+        "/supervision".to_owned(),
+        "/notifications".to_owned(),
+        format!("/tasks/{}", f.task_a),
+        format!("/problems/{}", f.problem_a),
+    ] {
+        let p = staff.get(&path).await;
+        assert_eq!(p.status, StatusCode::OK, "{path}");
+        check("staff", &path, &p.html);
+    }
+    s.finish().await;
+}
+
+engine_cases!(
+    english_pages_translate_stored_codes,
+    the_status_report_page_says_what_the_docx_says,
+    the_header_counts_unread_notifications,
+    the_office_supervises_through_the_pages,
+    a_units_staff_sees_only_its_own_unit,
+    a_card_shows_its_tier_reason_and_task_to_its_unit,
+);

@@ -150,6 +150,15 @@ impl T {
 
     /// Converts text stored in Simplified Chinese (a message from the
     /// ledger) for a zh-Hant page; other languages get it as it is.
+    /// The colon between a label and its value: full width in Chinese,
+    /// `": "` in English (a catalogue value cannot end in a space).
+    pub fn colon(&self) -> &'static str {
+        match self.lang {
+            Lang::En => ": ",
+            _ => "：",
+        }
+    }
+
     pub fn script(&self, s: &str) -> String {
         match self.lang {
             Lang::Hant => hanconv::s2t(s),

@@ -86,6 +86,35 @@ pub fn router() -> Router<Arc<AppState>> {
         .merge(admin::routes())
         .merge(supervision::routes())
         .layer(axum::middleware::from_fn(form_csrf))
+        .layer(axum::middleware::from_fn(header_scope))
+}
+
+tokio::task_local! {
+    /// The signed-in user's unread notification count for this request's
+    /// page header: set by the [`Page`] and [`SelfPage`] extractors (they
+    /// have the store), read by [`Chrome::new`] (which has not), so no
+    /// handler has to pass it along. `None` outside a page request or
+    /// when the count could not be read (the header then shows the link
+    /// without a number).
+    static UNREAD: std::cell::Cell<Option<u64>>;
+}
+
+/// Gives every page request its own [`UNREAD`] slot.
+async fn header_scope(request: Request, next: Next) -> Response {
+    UNREAD
+        .scope(std::cell::Cell::new(None), next.run(request))
+        .await
+}
+
+/// Counts the caller's unread notifications (the units it sees, as the
+/// notification centre lists them) into this request's [`UNREAD`] slot.
+async fn count_unread(state: &AppState, caller: &Caller) {
+    let n = state
+        .store
+        .unread_notification_count(caller.visible_units())
+        .await
+        .ok();
+    let _ = UNREAD.try_with(|slot| slot.set(n));
 }
 
 async fn stylesheet() -> Response {
@@ -178,6 +207,10 @@ pub struct UserBar {
     pub may_assign: bool,
     /// Manage users or units.
     pub may_admin: bool,
+    /// Unread notifications of the units the user sees, when counted.
+    pub unread: Option<u64>,
+    /// The header's link to the notification centre: "通知 (3)".
+    pub notifications: String,
 }
 
 /// A link of the language switch.
@@ -227,7 +260,13 @@ impl Chrome {
         let user = caller.map(|c| {
             let p = c.principal();
             let role = t.t(&format!("role.{}", p.role.code())).to_owned();
+            let unread = UNREAD.try_with(std::cell::Cell::get).ok().flatten();
             UserBar {
+                notifications: match unread {
+                    Some(n) if n > 0 => t.f("nav.notifications_n", &[("n", &n.to_string())]),
+                    _ => t.t("nav.notifications").to_owned(),
+                },
+                unread,
                 label: t.f(
                     "nav.signed_in_as",
                     &[("name", p.name.as_str()), ("role", role.as_str())],
@@ -336,11 +375,14 @@ impl FromRequestParts<Arc<AppState>> for Page {
     ) -> Result<Self, Response> {
         let t = T::new(i18n::lang_of(parts));
         match Caller::from_request_parts(parts, state).await {
-            Ok(caller) => Ok(Page {
-                caller,
-                t,
-                here: here(parts),
-            }),
+            Ok(caller) => {
+                count_unread(state, &caller).await;
+                Ok(Page {
+                    caller,
+                    t,
+                    here: here(parts),
+                })
+            }
             Err(e) => Err(rejection(parts, t, &e)),
         }
     }
@@ -363,7 +405,10 @@ impl FromRequestParts<Arc<AppState>> for SelfPage {
     ) -> Result<Self, Response> {
         let t = T::new(i18n::lang_of(parts));
         match SelfCaller::from_request_parts(parts, state).await {
-            Ok(SelfCaller(caller)) => Ok(SelfPage { caller, t }),
+            Ok(SelfCaller(caller)) => {
+                count_unread(state, &caller).await;
+                Ok(SelfPage { caller, t })
+            }
             Err(e) => Err(rejection(parts, t, &e)),
         }
     }
@@ -393,6 +438,27 @@ mod tests {
         assert!(!local_path("https://evil.example/"));
         assert!(!local_path("ledger"));
         assert!(!local_path("/a\nb"));
+    }
+
+    #[test]
+    fn every_css_block_is_closed() {
+        // An unclosed `@media {` swallows every rule after it: they then
+        // apply on phones only. Comments hold no braces here.
+        let mut depth = 0i32;
+        for (n, line) in CSS.lines().enumerate() {
+            if line.starts_with("/* -----") {
+                assert_eq!(depth, 0, "a block is still open at line {}: {line}", n + 1);
+            }
+            for c in line.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            assert!(depth >= 0, "an extra `}}` at line {}", n + 1);
+        }
+        assert_eq!(depth, 0, "a block is never closed");
     }
 
     #[test]

@@ -885,7 +885,15 @@ async fn task_page(
             t.f(
                 "task.card_raised",
                 &[
-                    ("tier", &c.tier_label),
+                    // A stored tier code is shown in the page's language;
+                    // a tier of another rule set as it was named.
+                    (
+                        "tier",
+                        &match c.tier.as_str() {
+                            "yellow" | "red" => t.t(&format!("sup.tier.{}", c.tier)).to_owned(),
+                            _ => t.script(&c.tier_label),
+                        },
+                    ),
                     ("date", &c.raised_on.to_string()),
                     (
                         "reasons",
@@ -1022,7 +1030,10 @@ async fn task_page(
         office_form: may_review && task.status == Status::CompletionRequested,
         pending_reviews,
         cards,
-        cycle: cycle_info.as_ref().map(|c| c.0.clone()),
+        // The stored cycle code in the page's language.
+        cycle: cycle_info
+            .as_ref()
+            .map(|c| t.t(&format!("assign.cycle.{}", c.0)).to_owned()),
         next_due: cycle_info.as_ref().and_then(|c| c.1.map(|d| d.to_string())),
         missed: cycle_info
             .as_ref()
@@ -1085,7 +1096,7 @@ async fn supervision_of(
     let st = luoshi_core::supervise::cycle_state(&cycle, start, &days, today, &rules.due);
     Ok((
         cards,
-        Some((cycle.label().to_owned(), st.next_due, st.missed.len())),
+        Some((cycle.code().to_owned(), st.next_due, st.missed.len())),
     ))
 }
 

@@ -25,7 +25,7 @@ use axum::routing::{get, post};
 use luoshi_core::problems::EvalPeriod;
 use luoshi_core::{
     Card, CardFilter, CardId, Date, DocumentId, DueFilter, EvaluationRules, Ledger,
-    NotificationFilter, Permission, ProblemFilter, Status, TaskId, Text, Version, WarningRules,
+    NotificationFilter, Permission, ReportQuery, ReportScope, TaskId, Text, Version, WarningRules,
 };
 use serde::Deserialize;
 
@@ -127,10 +127,6 @@ fn tier_label(t: T, card: &Card) -> String {
 /// `1.0` → `1`, `12.5` → `12.5`.
 pub fn num(v: f64) -> String {
     luoshi_core::problems::format_number(v)
-}
-
-fn status_text(t: T, s: Status) -> String {
-    t.t(&format!("status.{}", s.code())).to_owned()
 }
 
 // ----- cards ---------------------------------------------------------------------
@@ -967,51 +963,61 @@ pub async fn evaluation(
 
 // ----- /status-report --------------------------------------------------------------------
 
-/// A task line of the printed report.
+/// One block of the report as the page draws it: the report crate's
+/// [`luoshi_report::Block`], with the chart drawn as SVG instead of PNG.
 #[derive(Debug, Clone)]
-pub struct ReportLine {
-    pub n: usize,
-    pub id: i64,
-    pub title: String,
-    pub lead: String,
-    pub deadline: String,
-    pub status: String,
-    pub status_code: &'static str,
-    pub overdue: bool,
-    /// "【2026-03】完成 40%：…".
-    pub latest: Option<String>,
-    pub next_steps: Option<String>,
+pub enum BlockView {
+    Heading(String),
+    Subheading(String),
+    Paragraph(String),
+    /// The completion chart (an `<svg>` element) and its caption.
+    Chart {
+        svg: String,
+        caption: String,
+    },
+    Table {
+        caption: String,
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
 }
 
-/// A theme section (一、二、…).
-#[derive(Debug, Clone)]
-pub struct ReportSection {
-    pub heading: String,
-    pub completion: String,
-    pub lines: Vec<ReportLine>,
-}
-
-/// A problem line of the printed report.
-#[derive(Debug, Clone)]
-pub struct ReportProblem {
-    pub id: i64,
-    pub description: String,
-    pub unit: String,
-    pub root_cause: String,
-    pub status: String,
-    pub deadline: String,
-    pub overdue: bool,
-}
-
-/// An indicator line of the printed report.
-#[derive(Debug, Clone)]
-pub struct ReportIndicator {
-    pub name: String,
-    pub target: String,
-    pub latest: String,
-    pub reached: String,
-    pub elapsed: String,
-    pub behind: bool,
+impl BlockView {
+    fn of(b: &luoshi_report::Block) -> BlockView {
+        use luoshi_report::Block;
+        match b {
+            Block::Heading(x) => BlockView::Heading(x.clone()),
+            Block::Subheading(x) => BlockView::Subheading(x.clone()),
+            Block::Paragraph(x) => BlockView::Paragraph(x.clone()),
+            Block::Chart { rates, caption } => {
+                // The bars are numbered 1, 2, … as in the .docx; the caption
+                // names them.
+                let bars: Vec<super::chart::Bar> = rates
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| super::chart::Bar {
+                        label: (i + 1).to_string(),
+                        share: f64::from(*r) / 100.0,
+                        value: format!("{r}%"),
+                    })
+                    .collect();
+                BlockView::Chart {
+                    svg: super::chart::bars(caption, &bars),
+                    caption: caption.clone(),
+                }
+            }
+            Block::Table {
+                caption,
+                header,
+                rows,
+                ..
+            } => BlockView::Table {
+                caption: caption.clone(),
+                header: header.clone(),
+                rows: rows.clone(),
+            },
+        }
+    }
 }
 
 /// A document to choose.
@@ -1034,19 +1040,29 @@ pub struct StatusReportPage {
     pub error: Option<String>,
 }
 
-/// The report of one document.
+/// The report of one document: the report crate's outline, as the .docx
+/// lays it out.
 #[derive(Debug, Clone)]
 pub struct StatusReportView {
     pub document: i64,
     pub title: String,
-    pub date: String,
-    pub overview: String,
-    pub sections: Vec<ReportSection>,
-    pub overdue: Vec<(String, Vec<ReportLine>)>,
-    pub cards: Vec<CardView>,
-    pub problems: Vec<ReportProblem>,
-    pub indicators: Vec<ReportIndicator>,
+    /// The date line under the title.
+    pub subtitle: String,
+    pub blocks: Vec<BlockView>,
     pub docx_href: String,
+}
+
+impl StatusReportView {
+    /// The page's view of `outline` (of document `document`).
+    pub fn new(document: i64, outline: &luoshi_report::Outline, docx_href: String) -> Self {
+        StatusReportView {
+            document,
+            title: outline.title.clone(),
+            subtitle: outline.subtitle.clone(),
+            blocks: outline.blocks.iter().map(BlockView::of).collect(),
+            docx_href,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1056,36 +1072,6 @@ pub struct StatusQuery {
     to: Option<String>,
 }
 
-fn report_line(t: T, n: usize, l: &luoshi_core::TaskLine) -> ReportLine {
-    let task = &l.task;
-    let a = task.assignment.as_ref();
-    ReportLine {
-        n,
-        id: task.id.0,
-        title: task.title.to_string(),
-        lead: a.map(|a| a.lead.name.to_string()).unwrap_or_default(),
-        deadline: a.map(|a| a.deadline.to_string()).unwrap_or_default(),
-        status: status_text(t, task.status),
-        status_code: task.status.code(),
-        overdue: l.overdue,
-        latest: l.latest.as_ref().map(|r| {
-            t.f(
-                "sr.latest",
-                &[
-                    ("period", r.period.as_ref()),
-                    ("percent", &r.percent.value().to_string()),
-                    ("done", r.done.as_str()),
-                ],
-            )
-        }),
-        next_steps: l
-            .latest
-            .as_ref()
-            .and_then(|r| r.next_steps.as_ref())
-            .map(|s| s.to_string()),
-    }
-}
-
 fn opt_day(name: &str, s: Option<&str>) -> Result<Option<Date>, ApiError> {
     given(s)
         .map(|s| Date::parse(s).map_err(|e| ApiError::invalid(name, &e)))
@@ -1093,9 +1079,11 @@ fn opt_day(name: &str, s: Option<&str>) -> Result<Option<Date>, ApiError> {
 }
 
 /// The implementation status report of a document as a printable page:
-/// the same data as the .docx (`Store::status_data`), plus the problems
-/// and indicators of the document's tasks; roles that see every unit, as
-/// the .docx.
+/// exactly the outline the .docx is made of (`luoshi_report::status_outline`
+/// over `Store::status_report`, with the same range and day), so the page
+/// and the file cannot drift; roles that see every unit, as the .docx.
+/// The report body is Chinese in every language, like the .docx; the page
+/// around it follows the page's language.
 pub async fn status_report(
     State(state): State<Arc<AppState>>,
     page: Page,
@@ -1149,94 +1137,34 @@ pub async fn status_report(
         }
         let from = opt_day("from", q.from.as_deref())?;
         let to = opt_day("to", q.to.as_deref())?;
-        let day = state.store.clock().today();
-        let data = state.store.status_data(id, from, to, day).await?;
-        let task_ids: Vec<TaskId> = data
-            .themes
-            .iter()
-            .flat_map(|s| s.tasks.iter().map(|l| l.task.id))
-            .collect();
-        let problems = state
+        if let (Some(f), Some(to)) = (from, to)
+            && f > to
+        {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "report_bad_range",
+                format!("统计起始日期 {f} 晚于截止日期 {to}，请调换或改正。"),
+            )
+            .with_field("from"));
+        }
+        // The .docx's query (`status_report_response`): the figures as of
+        // the end of the range, else today.
+        let data = state
             .store
-            .problems(&ProblemFilter {
-                visible_units: caller.visible_units().map(<[_]>::to_vec),
-                ..ProblemFilter::default()
+            .status_report(&ReportQuery {
+                scope: ReportScope::Document(id),
+                from,
+                to,
+                day: to.unwrap_or_else(|| state.store.clock().today()),
             })
-            .await?
-            .into_iter()
-            .filter(|p| p.task.is_some_and(|t| task_ids.contains(&t)))
-            .collect::<Vec<_>>();
-        let indicators = state
-            .store
-            .indicators(None, caller.visible_units().map(<[_]>::to_vec))
-            .await?
-            .into_iter()
-            .filter(|i| task_ids.contains(&i.task))
-            .collect::<Vec<_>>();
-        Ok((id, data, problems, indicators, day))
+            .await?;
+        Ok::<_, ApiError>((id, luoshi_report::status_outline(&data)))
     }
     .await;
-    let (id, data, problems, indicators, day) = match result {
+    let (id, outline) = match result {
         Ok(v) => v,
         Err(e) => return error_page(t, Some(caller), &e),
     };
-    let totals = data.totals;
-    let overview = t.f(
-        "sr.overview",
-        &[
-            ("tasks", &totals.tasks.to_string()),
-            ("assigned", &totals.assigned.to_string()),
-            ("in_progress", &totals.in_progress.to_string()),
-            ("closed", &totals.closed.to_string()),
-            ("overdue", &totals.overdue.to_string()),
-            ("rate", &num(totals.completion_rate())),
-        ],
-    );
-    let mut n_theme = 0;
-    let sections = data
-        .themes
-        .iter()
-        .filter(|s| s.theme.is_some() || !s.tasks.is_empty())
-        .map(|s| {
-            let heading = match &s.theme {
-                Some(th) => {
-                    n_theme += 1;
-                    format!("（{}）{}", luoshi_report::chinese_number(n_theme), th.title)
-                }
-                None => t.t("sr.loose").to_owned(),
-            };
-            ReportSection {
-                heading,
-                completion: t.f(
-                    "sr.theme_completion",
-                    &[(
-                        "rate",
-                        &luoshi_report::theme_completion(&s.tasks).to_string(),
-                    )],
-                ),
-                lines: s
-                    .tasks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| report_line(t, i + 1, l))
-                    .collect(),
-            }
-        })
-        .collect();
-    let overdue = data
-        .overdue_by_unit
-        .iter()
-        .map(|(u, lines)| {
-            (
-                u.name.to_string(),
-                lines
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| report_line(t, i + 1, l))
-                    .collect(),
-            )
-        })
-        .collect();
     let mut query = form_urlencoded::Serializer::new(String::new());
     if !from_text.is_empty() {
         query.append_pair("from", &from_text);
@@ -1250,57 +1178,13 @@ pub async fn status_report(
     } else {
         format!("/api/v1/documents/{id}/status-report.docx?{query}")
     };
-    let cards = data.cards.iter().map(|c| card_view(t, c)).collect();
-    // The report crate words the title from the data itself (moved, not
-    // copied): the last use of `data`.
-    let title = t.script(&luoshi_report::title(&luoshi_core::StatusReport::from(
-        data,
-    )));
-    let view = StatusReportView {
-        document: id.0,
-        title,
-        date: luoshi_report::chinese_date(day),
-        overview,
-        sections,
-        overdue,
-        cards,
-        problems: problems
-            .iter()
-            .map(|p| ReportProblem {
-                id: p.id,
-                description: p.description.to_string(),
-                unit: p.unit.name.to_string(),
-                root_cause: t
-                    .t(&format!("prob.cause.{}", p.root_cause.code()))
-                    .to_owned(),
-                status: t.t(&format!("prob.status.{}", p.status.code())).to_owned(),
-                deadline: p.deadline.to_string(),
-                overdue: p.is_overdue(day),
-            })
-            .collect(),
-        indicators: indicators
-            .iter()
-            .map(|i| ReportIndicator {
-                name: i.name.to_string(),
-                target: format!("{} {}", num(i.annual_target), i.measure),
-                latest: i.values.last().map_or_else(
-                    || t.t("ind.no_value").to_owned(),
-                    |v| format!("{} {}（{}）", num(v.value), i.measure, v.period_end),
-                ),
-                reached: format!("{}%", num(i.progress.reached)),
-                elapsed: format!("{}%", num(i.progress.elapsed)),
-                behind: i.progress.gap < 0.0,
-            })
-            .collect(),
-        docx_href,
-    };
     render(
         StatusCode::OK,
         &StatusReportPage {
             t,
             chrome,
             documents: Vec::new(),
-            report: Some(view),
+            report: Some(StatusReportView::new(id.0, &outline, docx_href)),
             from: from_text,
             to: to_text,
             error: None,

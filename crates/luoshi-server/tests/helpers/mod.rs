@@ -4,7 +4,9 @@
 //! `scripts/with-postgres.sh` starts and exports). Without that variable
 //! the PostgreSQL tests fail and say why: never skipped silently.
 //!
-//! [`engine_tests!`] turns each `async fn(TestServer)` into one test per engine.
+//! [`engine_tests!`] turns each `async fn(TestServer)` into one test per
+//! engine; [`engine_cases!`] each `async fn(Engine)` (for tests that start
+//! their server themselves: a fresh one, a body limit).
 
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -34,6 +36,18 @@ pub const COMMUNIQUE: &str = "2026年3月5日，省委常委会召开会议，�
 pub enum Engine {
     Sqlite,
     Postgres,
+}
+
+impl Engine {
+    /// A prefix that keeps this engine's screenshots apart from the
+    /// other's: none for SQLite (the names the README gives), `pg-` for
+    /// PostgreSQL.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "",
+            Engine::Postgres => "pg-",
+        }
+    }
 }
 
 enum Cleanup {
@@ -473,6 +487,30 @@ macro_rules! engine_tests {
                 async fn $name() {
                     let s = $crate::helpers::TestServer::start($crate::helpers::Engine::Postgres).await;
                     super::$name(s).await;
+                }
+            )*
+        }
+    };
+}
+
+/// `engine_cases!(a, b)` defines `sqlite::a`, `postgres::a`, … each running
+/// `async fn a(engine: Engine)`, which starts its own server of that engine.
+#[macro_export]
+macro_rules! engine_cases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Engine::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Engine::Postgres).await;
                 }
             )*
         }

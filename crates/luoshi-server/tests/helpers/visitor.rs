@@ -1,7 +1,11 @@
 //! A browser without JavaScript for the page tests: it keeps its cookies,
-//! follows no redirect by itself, posts forms, and checks what every page
-//! answer must be — HTML, never a 5xx, and (for the catalogue prefixes a
-//! test names) no catalogue key shown untranslated.
+//! follows no redirect by itself, posts forms (URL-encoded and multipart,
+//! with files), follows a self-refreshing job page to its end, and checks
+//! what every page answer must be — HTML, never a 5xx, and (for the
+//! catalogue prefixes a test names) no catalogue key shown untranslated.
+
+use std::io::Write as _;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
@@ -21,7 +25,51 @@ pub struct Visitor<'a> {
 pub struct Page {
     pub status: StatusCode,
     pub location: String,
+    /// The `Refresh` header of a page that reloads itself (a job in progress).
+    pub refresh: Option<String>,
     pub html: String,
+}
+
+/// A file field of a multipart form.
+pub struct File<'f> {
+    pub field: &'f str,
+    pub name: &'f str,
+    pub bytes: &'f [u8],
+}
+
+/// A multipart body of `fields` then `files`: (content type, body).
+pub fn multipart(fields: &[(&str, &str)], files: &[File<'_>]) -> (String, Vec<u8>) {
+    let b = "----luoshiTestBoundary7MA4YWxk";
+    let mut out = Vec::new();
+    for (k, v) in fields {
+        write!(
+            out,
+            "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        )
+        .unwrap();
+    }
+    for f in files {
+        write!(
+            out,
+            "--{b}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+            f.field, f.name
+        )
+        .unwrap();
+        out.extend_from_slice(f.bytes);
+        out.extend_from_slice(b"\r\n");
+    }
+    write!(out, "--{b}--\r\n").unwrap();
+    (format!("multipart/form-data; boundary={b}"), out)
+}
+
+/// Undoes askama's HTML escaping (of an attribute value or a text).
+pub fn unescape(s: &str) -> String {
+    s.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// `s[from..to]`, widened to whole characters and cut to the string.
@@ -56,6 +104,17 @@ impl Page {
         let rest = &self.html[at..];
         let v = rest.find("value=\"").unwrap() + 7;
         rest[v..v + rest[v..].find('"').unwrap()].to_owned()
+    }
+
+    /// The value of the input named `name`, unescaped.
+    pub fn field(&self, name: &str) -> String {
+        let key = format!("name=\"{name}\" value=\"");
+        let at = self
+            .html
+            .find(&key)
+            .unwrap_or_else(|| panic!("no input {name}"));
+        let rest = &self.html[at + key.len()..];
+        unescape(&rest[..rest.find('"').unwrap()])
     }
 
     /// Fails when a key with one of `prefixes` stands as text in the page
@@ -119,11 +178,13 @@ impl<'a> Visitor<'a> {
             }
         }
         let status = r.status();
-        let location = r
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
+        let header = |name: &str| {
+            r.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let location = header("location").unwrap_or_default();
+        let refresh = header("refresh");
         if status.is_success() || status.is_client_error() {
             let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
             assert!(
@@ -141,6 +202,7 @@ impl<'a> Visitor<'a> {
         let page = Page {
             status,
             location,
+            refresh,
             html,
         };
         if page.status.is_success() {
@@ -164,6 +226,42 @@ impl<'a> Visitor<'a> {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body);
         self.send(req).await
+    }
+
+    /// Posts a multipart form: `fields` (the forms put `csrf` first), then `files`.
+    pub async fn multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[File<'_>],
+    ) -> Page {
+        let (content_type, body) = multipart(fields, files);
+        let req = self
+            .client
+            .post(self.s.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        self.send(req).await
+    }
+
+    /// Reloads the self-refreshing page at `path` (a job) the way a browser
+    /// does, until it stops refreshing; `each` checks every page shown
+    /// while the work is in progress. Fails after a minute.
+    pub async fn until_done(&mut self, path: &str, mut each: impl FnMut(&Page)) -> Page {
+        let start = Instant::now();
+        loop {
+            let p = self.get(path).await;
+            assert_eq!(p.status, StatusCode::OK, "{path}: {}", p.html);
+            if p.refresh.is_none() {
+                return p;
+            }
+            each(&p);
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "{path} still refreshes after a minute"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Logs in through the login form; returns where it was sent.
