@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_notices.sql"),
         postgres: include_str!("../migrations/postgres/0009_notices.sql"),
     },
+    Migration {
+        version: 10,
+        name: "task_readers",
+        sqlite: include_str!("../migrations/sqlite/0010_task_readers.sql"),
+        postgres: include_str!("../migrations/postgres/0010_task_readers.sql"),
+    },
 ];
 
 /// The newest schema version this build knows: the largest in the list.
@@ -176,8 +182,8 @@ mod tests {
 
     #[test]
     fn the_schema_version_is_the_largest_known() {
-        assert_eq!(SCHEMA_VERSION, 9);
-        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert_eq!(SCHEMA_VERSION, 10);
+        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
         assert_eq!(max_version(&[]), 0);
     }
 
