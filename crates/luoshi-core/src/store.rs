@@ -1733,11 +1733,13 @@ impl Store {
     ) -> Result<Vec<DayActivity>, StoreError> {
         let mut values: Vec<Arg> =
             vec![(since.days_since_epoch() * DAY_MS - BEIJING_OFFSET_MS).into()];
-        let (join, scope) = match units {
-            None => (String::new(), String::new()),
-            Some(units) => (
-                " JOIN tasks t ON t.id = e.task_id".to_owned(),
-                format!(" AND {}", lead_or_co(units, &mut values)),
+        // The event's task id is matched against the reader's rows
+        // directly: no read of the task for each of the year's events.
+        let scope = match units {
+            None => String::new(),
+            Some(units) => format!(
+                " AND {}",
+                readers_of("e.task_id", units, &mut values, " AND via = task_id")
             ),
         };
         let bucket = format!("(e.at + {BEIJING_OFFSET_MS}) / {DAY_MS}");
@@ -1746,7 +1748,7 @@ impl Store {
             .fetch_all(
                 &format!(
                     "SELECT e.action, {bucket} AS d, COUNT(*) AS n
-                     FROM audit_events e{join}
+                     FROM audit_events e
                      WHERE e.entity_table = 'tasks' AND e.action IN ('assign', 'close')
                        AND e.at >= $1{scope}
                      GROUP BY e.action, {bucket}"
@@ -1904,7 +1906,7 @@ impl Store {
 /// task causes for itself). Enough where themes (which have no lead unit,
 /// deadline or assignment) cannot match anyway.
 pub(crate) fn lead_or_co(units: &[UnitId], values: &mut Vec<Arg>) -> String {
-    readers_of(units, values, " AND via = task_id")
+    readers_of("t.id", units, values, " AND via = task_id")
 }
 
 /// The SQL condition on `t` (a row of tasks) that holds when the task is
@@ -1918,10 +1920,11 @@ pub(crate) fn lead_or_co(units: &[UnitId], values: &mut Vec<Arg>) -> String {
 /// from another index, instead of unioning the lead, co-unit and theme
 /// lookups for every task of the units on each request.
 pub(crate) fn visibility(units: &[UnitId], values: &mut Vec<Arg>) -> String {
-    readers_of(units, values, "")
+    readers_of("t.id", units, values, "")
 }
 
-fn readers_of(units: &[UnitId], values: &mut Vec<Arg>, extra: &str) -> String {
+/// `column IN (the tasks read by units)`, with `extra` on `task_readers`.
+fn readers_of(column: &str, units: &[UnitId], values: &mut Vec<Arg>, extra: &str) -> String {
     if units.is_empty() {
         return "1 = 0".to_owned();
     }
@@ -1931,7 +1934,7 @@ fn readers_of(units: &[UnitId], values: &mut Vec<Arg>, extra: &str) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ");
-    format!("t.id IN (SELECT task_id FROM task_readers WHERE unit_id IN ({list}){extra})")
+    format!("{column} IN (SELECT task_id FROM task_readers WHERE unit_id IN ({list}){extra})")
 }
 
 /// The active co-units of the given tasks, by task id.
