@@ -43,6 +43,9 @@ JOIN (SELECT id, id AS via FROM tasks
       SELECT p.id, c.id FROM tasks c JOIN tasks p ON p.id = c.parent_id WHERE p.kind = 'theme') x
   ON x.via = r.via
 ON CONFLICT DO NOTHING;
+-- Statistics for the planner now, not when autovacuum gets to the new
+-- table: without them a scoped page may be planned as if it were empty.
+ANALYZE task_readers;
 
 CREATE FUNCTION task_readers_of_task() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
