@@ -76,6 +76,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0009_notices.sql"),
     },
     Migration {
+        version: 10,
+        name: "task_readers",
+        sqlite: include_str!("../migrations/sqlite/0010_task_readers.sql"),
+        postgres: include_str!("../migrations/postgres/0010_task_readers.sql"),
+    },
+    Migration {
         version: 13,
         name: "pass_index",
         sqlite: include_str!("../migrations/sqlite/0013_pass_index.sql"),
@@ -189,7 +195,7 @@ mod tests {
     #[test]
     fn the_schema_version_is_the_largest_known() {
         assert_eq!(SCHEMA_VERSION, 14);
-        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14]);
+        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14]);
         assert_eq!(max_version(&[]), 0);
     }
 

@@ -1510,9 +1510,9 @@ pub(crate) async fn load_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<Vec<T
         let unit = unit_id(tx, name).await?;
         values.push(unit.into());
         let n = values.len();
+        // The unit's own rows of task_readers, in task id order.
         conditions.push(format!(
-            "t.id IN (SELECT id FROM tasks WHERE lead_unit_id = ${n}
-                      UNION SELECT task_id FROM task_co_units WHERE unit_id = ${n} AND state = 'active')"
+            "t.id IN (SELECT task_id FROM task_readers WHERE unit_id = ${n} AND via = task_id)"
         ));
     }
     match filter.status {
@@ -1663,12 +1663,16 @@ impl Store {
             None => String::new(),
             Some(units) => format!(" AND {}", lead_or_co(units, &mut values)),
         };
+        // The top-level rows are found through the document's index
+        // (`UNIQUE (document_id, ordinal)`); `+` keeps SQLite off
+        // `tasks_parent`, where `parent_id IS NULL` is every theme of
+        // every document (12,500 table reads at 100,000 tasks).
         let mut tx = self.pool.read().await?;
         let rows = tx
             .fetch_all(
                 &format!(
                     "WITH RECURSIVE tree(root, id) AS (
-                         SELECT id, id FROM tasks WHERE document_id = $1 AND parent_id IS NULL
+                         SELECT id, id FROM tasks WHERE document_id = $1 AND +parent_id IS NULL
                          UNION ALL SELECT tree.root, c.id FROM tasks c JOIN tree ON c.parent_id = tree.id)
                      SELECT p.id, p.title, p.ordinal, COUNT(t.id) AS total,
                             SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END) AS closed
@@ -1729,11 +1733,13 @@ impl Store {
     ) -> Result<Vec<DayActivity>, StoreError> {
         let mut values: Vec<Arg> =
             vec![(since.days_since_epoch() * DAY_MS - BEIJING_OFFSET_MS).into()];
-        let (join, scope) = match units {
-            None => (String::new(), String::new()),
-            Some(units) => (
-                " JOIN tasks t ON t.id = e.task_id".to_owned(),
-                format!(" AND {}", lead_or_co(units, &mut values)),
+        // The event's task id is matched against the reader's rows
+        // directly: no read of the task for each of the year's events.
+        let scope = match units {
+            None => String::new(),
+            Some(units) => format!(
+                " AND {}",
+                readers_of("e.task_id", units, &mut values, " AND via = task_id")
             ),
         };
         let bucket = format!("(e.at + {BEIJING_OFFSET_MS}) / {DAY_MS}");
@@ -1742,7 +1748,7 @@ impl Store {
             .fetch_all(
                 &format!(
                     "SELECT e.action, {bucket} AS d, COUNT(*) AS n
-                     FROM audit_events e{join}
+                     FROM audit_events e
                      WHERE e.entity_table = 'tasks' AND e.action IN ('assign', 'close')
                        AND e.at >= $1{scope}
                      GROUP BY e.action, {bucket}"
@@ -1896,30 +1902,29 @@ impl Store {
 }
 
 /// The half of [`visibility`] for tasks with a lead unit: its lead unit
-/// or an active co-unit is one of `units`. Enough where themes (which have
-/// no lead unit, deadline or assignment) cannot match anyway, and about a
-/// fifth of the cost: it skips the theme half's table reads.
+/// or an active co-unit is one of `units` (the rows of `task_readers` a
+/// task causes for itself). Enough where themes (which have no lead unit,
+/// deadline or assignment) cannot match anyway.
 pub(crate) fn lead_or_co(units: &[UnitId], values: &mut Vec<Arg>) -> String {
-    if units.is_empty() {
-        return "1 = 0".to_owned();
-    }
-    let first = values.len() + 1;
-    values.extend(units.iter().map(|u| Arg::from(u.0)));
-    let list = (first..first + units.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "t.id IN (SELECT id FROM tasks WHERE lead_unit_id IN ({list})
-                  UNION SELECT task_id FROM task_co_units WHERE unit_id IN ({list}) AND state = 'active')"
-    )
+    readers_of("t.id", units, values, " AND via = task_id")
 }
 
 /// The SQL condition on `t` (a row of tasks) that holds when the task is
 /// visible to a reader of `units`: its lead unit or an active co-unit is
 /// one of them, or it is a theme with such a child (themes have no lead
 /// unit). Pushes the unit ids onto `values`.
+///
+/// The rule is kept as rows by triggers (`task_readers`, migration 10), so
+/// the condition is one range read of that table's primary key per unit:
+/// the set of ids SQLite builds from it is walked in id order, or probed
+/// from another index, instead of unioning the lead, co-unit and theme
+/// lookups for every task of the units on each request.
 pub(crate) fn visibility(units: &[UnitId], values: &mut Vec<Arg>) -> String {
+    readers_of("t.id", units, values, "")
+}
+
+/// `column IN (the tasks read by units)`, with `extra` on `task_readers`.
+fn readers_of(column: &str, units: &[UnitId], values: &mut Vec<Arg>, extra: &str) -> String {
     if units.is_empty() {
         return "1 = 0".to_owned();
     }
@@ -1929,16 +1934,7 @@ pub(crate) fn visibility(units: &[UnitId], values: &mut Vec<Arg>) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ");
-    // Both halves are index lookups: tasks_lead_status by lead unit and
-    // task_co_units_unit by unit; the theme half goes through tasks_parent.
-    format!(
-        "(t.id IN (SELECT id FROM tasks WHERE lead_unit_id IN ({list})
-                   UNION SELECT task_id FROM task_co_units WHERE unit_id IN ({list}) AND state = 'active')
-          OR (t.kind = 'theme' AND t.id IN (
-                   SELECT parent_id FROM tasks WHERE lead_unit_id IN ({list}) AND parent_id IS NOT NULL
-                   UNION SELECT c.parent_id FROM task_co_units cu JOIN tasks c ON c.id = cu.task_id
-                         WHERE cu.unit_id IN ({list}) AND cu.state = 'active' AND c.parent_id IS NOT NULL)))"
-    )
+    format!("{column} IN (SELECT task_id FROM task_readers WHERE unit_id IN ({list}){extra})")
 }
 
 /// The active co-units of the given tasks, by task id.

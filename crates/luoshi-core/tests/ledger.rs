@@ -1255,6 +1255,171 @@ async fn lists_search_in_either_script_sort_and_skip(db: TestDb) {
     db.finish().await;
 }
 
+/// The rows `task_readers` must hold, recomputed from the tasks and
+/// co-units: each lead unit and active co-unit for its task and for the
+/// task's parent when that is a theme.
+const READERS_EXPECTED: &str = "SELECT r.unit_id, x.id AS task_id, r.via
+     FROM (SELECT lead_unit_id AS unit_id, id AS via FROM tasks WHERE lead_unit_id IS NOT NULL
+           UNION SELECT unit_id, task_id FROM task_co_units WHERE state = 'active') r
+     JOIN (SELECT id, id AS via FROM tasks
+           UNION SELECT p.id, c.id FROM tasks c JOIN tasks p ON p.id = c.parent_id
+           WHERE p.kind = 'theme') x ON x.via = r.via";
+
+/// How many rows of `task_readers` are missing or extra.
+async fn readers_differ(raw: &helpers::Raw) -> i64 {
+    let kept = "SELECT unit_id, task_id, via FROM task_readers";
+    raw.int(&format!(
+        "SELECT COUNT(*) FROM ({kept} EXCEPT {READERS_EXPECTED}) a"
+    ))
+    .await
+        + raw
+            .int(&format!(
+                "SELECT COUNT(*) FROM ({READERS_EXPECTED} EXCEPT {kept}) b"
+            ))
+            .await
+}
+
+/// The visibility rule computed from whole tasks: what
+/// `TaskFilter::visible_units` must return.
+fn visible_by_rule(all: &[Task], units: &[luoshi_core::UnitId]) -> Vec<TaskId> {
+    let direct = |t: &Task| {
+        t.assignment.as_ref().is_some_and(|a| {
+            units.contains(&a.lead.id) || a.co_units.iter().any(|c| units.contains(&c.id))
+        })
+    };
+    all.iter()
+        .filter(|t| {
+            direct(t)
+                || (t.kind == TaskKind::Theme
+                    && all.iter().any(|c| c.parent == Some(t.id) && direct(c)))
+        })
+        .map(|t| t.id)
+        .collect()
+}
+
+async fn readers_follow_the_units_of_each_task(db: TestDb) {
+    let plan = luoshi_core::SeedPlan {
+        units: 12,
+        tasks: 240,
+        reports: 50,
+        seed: 5,
+    };
+    let s = &db.store;
+    s.seed(&person("种子"), &plan).await.unwrap();
+    assert!(db.raw.int("SELECT COUNT(*) FROM task_readers").await > 240);
+    assert_eq!(readers_differ(&db.raw).await, 0);
+
+    // Re-assign tasks to other leads, adding, dropping and restoring
+    // co-units.
+    let units = s.units().await.unwrap();
+    let all = s.tasks(&TaskFilter::default()).await.unwrap();
+    // Drafts among them: a lead unit where there was none.
+    let assigned: Vec<&Task> = all
+        .iter()
+        .filter(|t| t.kind == TaskKind::Task)
+        .filter(|t| {
+            matches!(
+                t.status,
+                Status::Draft | Status::Assigned | Status::InProgress
+            )
+        })
+        .take(12)
+        .collect();
+    assert_eq!(assigned.len(), 12);
+    for (i, t) in assigned.iter().enumerate() {
+        let lead = &units[1 + i % (units.len() - 1)].name;
+        let co: Vec<luoshi_core::UnitName> = units[1..]
+            .iter()
+            .map(|u| u.name.clone())
+            .filter(|n| n != lead)
+            .skip(i % 3)
+            .take(i % 3)
+            .collect();
+        let a = NewAssignment {
+            lead: lead.clone(),
+            co_units: co,
+            owner: None,
+            deadline: day("2026-12-31"),
+        };
+        let t = s.assign(&office(), t.id, t.version, &a).await.unwrap();
+        // Again without co-units, then with the first ones back.
+        let bare = NewAssignment {
+            co_units: Vec::new(),
+            ..a.clone()
+        };
+        let t = s.assign(&office(), t.id, t.version, &bare).await.unwrap();
+        if i % 2 == 0 {
+            s.assign(&office(), t.id, t.version, &a).await.unwrap();
+        }
+        assert_eq!(readers_differ(&db.raw).await, 0, "after task {}", t.id);
+    }
+
+    // The lists a scoped reader gets follow the rule exactly, whole and
+    // paged in each order.
+    let all = s.tasks(&TaskFilter::default()).await.unwrap();
+    let ids: Vec<luoshi_core::UnitId> = units.iter().map(|u| u.id).collect();
+    for set in [
+        vec![ids[1]],
+        vec![ids[2], ids[5]],
+        ids[3..9].to_vec(),
+        vec![ids[0]],
+        Vec::new(),
+    ] {
+        let expected = visible_by_rule(&all, &set);
+        let scoped = |sort: TaskSort, limit: Option<u32>| TaskFilter {
+            visible_units: Some(set.clone()),
+            sort,
+            limit,
+            ..TaskFilter::default()
+        };
+        let got: Vec<TaskId> = s
+            .tasks(&scoped(TaskSort::Id, None))
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(got, expected, "units {set:?}");
+        for sort in [TaskSort::Deadline, TaskSort::DeadlineDesc, TaskSort::Status] {
+            let whole = s.tasks(&scoped(sort, None)).await.unwrap();
+            let page = s.tasks(&scoped(sort, Some(7))).await.unwrap();
+            assert_eq!(page[..], whole[..whole.len().min(7)], "{sort:?}");
+            let mut sorted: Vec<TaskId> = whole.iter().map(|t| t.id).collect();
+            sorted.sort_unstable();
+            assert_eq!(sorted, expected, "{sort:?} {set:?}");
+        }
+        for t in all.iter().take(60) {
+            assert_eq!(
+                s.task_visible(t.id, &set).await.unwrap(),
+                expected.contains(&t.id),
+                "task {} units {set:?}",
+                t.id
+            );
+        }
+    }
+
+    // A restored copy has the same rows: restore's inserts fill them.
+    let dir = std::env::temp_dir().join(format!(
+        "luoshi_readers_backup_{}_{:?}",
+        std::process::id(),
+        db.engine
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("backup.db");
+    let _ = std::fs::remove_file(&path);
+    s.backup(&path).await.unwrap();
+    let target = TestDb::open(db.engine).await;
+    target.store.restore(&path).await.unwrap();
+    assert_eq!(readers_differ(&target.raw).await, 0);
+    assert_eq!(
+        target.raw.int("SELECT COUNT(*) FROM task_readers").await,
+        db.raw.int("SELECT COUNT(*) FROM task_readers").await
+    );
+    target.finish().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    db.finish().await;
+}
+
 engine_tests!(
     lists_search_in_either_script_sort_and_skip,
     seed_builds_a_verified_ledger,
@@ -1274,6 +1439,7 @@ engine_tests!(
     audit_rows_are_never_deleted,
     verify_reports_a_tampered_trail,
     the_store_reopens_and_keeps_its_trail,
+    readers_follow_the_units_of_each_task,
 );
 
 #[tokio::test]

@@ -1556,25 +1556,27 @@ pub async fn dashboard(
     });
 
     // Per unit: total and closed; per status: total.
+    // The counts come a unit at a time (ordered by unit), so a unit's
+    // line is the last one or a new one: no search through thousands of
+    // units for each count.
     let mut by_unit: Vec<(String, i64, i64)> = Vec::new();
     let mut by_status: Vec<(&'static str, i64)> = Status::CODES.iter().map(|c| (*c, 0)).collect();
+    let mut last_unit = None;
     for c in &counts {
-        let name = c.unit.as_ref().map_or_else(
-            || t.t("dashboard.unassigned").to_owned(),
-            |u| u.name.to_string(),
-        );
-        match by_unit.iter_mut().find(|(n, _, _)| *n == name) {
-            Some(entry) => {
-                entry.1 += c.count;
-                if c.status == "closed" {
-                    entry.2 += c.count;
-                }
+        let key = c.unit.as_ref().map(|u| u.id);
+        if last_unit != Some(key) || by_unit.is_empty() {
+            last_unit = Some(key);
+            let name = c.unit.as_ref().map_or_else(
+                || t.t("dashboard.unassigned").to_owned(),
+                |u| u.name.to_string(),
+            );
+            by_unit.push((name, 0, 0));
+        }
+        if let Some(entry) = by_unit.last_mut() {
+            entry.1 += c.count;
+            if c.status == "closed" {
+                entry.2 += c.count;
             }
-            None => by_unit.push((
-                name,
-                c.count,
-                if c.status == "closed" { c.count } else { 0 },
-            )),
         }
         if let Some(s) = by_status.iter_mut().find(|(s, _)| *s == c.status) {
             s.1 += c.count;
