@@ -6,7 +6,7 @@
 //! nothing), changes rows, and appends one audit event per changed row.
 //! There is no DELETE anywhere: records change state instead.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use luoshi_extract::TaskKind;
@@ -1938,26 +1938,63 @@ fn readers_of(column: &str, units: &[UnitId], values: &mut Vec<Arg>, extra: &str
 }
 
 /// The active co-units of the given tasks, by task id.
+///
+/// Ids go to the engine in lists of [`CO_UNIT_CHUNK`]: SQLite finds a
+/// `$n` parameter by walking its list of names, so binding a list costs
+/// its length squared, and short lists keep that small. A read of more
+/// tasks than [`CO_UNIT_ALL`] (the whole ledger, for the status report)
+/// reads every active co-unit once instead and keeps those of `ids`.
 async fn co_units_of(tx: &mut Tx, ids: &[i64]) -> Result<HashMap<i64, Vec<UnitRef>>, StoreError> {
+    co_units_read(tx, ids, CO_UNIT_ALL).await
+}
+
+/// [`co_units_of`], reading every co-unit above `all_above` tasks.
+async fn co_units_read(
+    tx: &mut Tx,
+    ids: &[i64],
+    all_above: usize,
+) -> Result<HashMap<i64, Vec<UnitRef>>, StoreError> {
+    const SELECT: &str = "SELECT c.task_id, c.unit_id, u.name FROM task_co_units c
+         JOIN units u ON u.id = c.unit_id WHERE c.state = 'active'";
     let mut out: HashMap<i64, Vec<UnitRef>> = HashMap::new();
-    for chunk in ids.chunks(500) {
+    let mut keep = |rows: Vec<Row>, wanted: Option<&HashSet<i64>>| -> Result<(), StoreError> {
+        for r in rows {
+            let task = r.int("task_id")?;
+            if wanted.is_some_and(|w| !w.contains(&task)) {
+                continue;
+            }
+            if let Some(unit) = unit_ref(Some(r.int("unit_id")?), Some(r.text("name")?))? {
+                out.entry(task).or_default().push(unit);
+            }
+        }
+        Ok(())
+    };
+    if ids.len() > all_above {
+        let wanted: HashSet<i64> = ids.iter().copied().collect();
+        let rows = tx
+            .fetch_all(&format!("{SELECT} ORDER BY c.id"), Vec::new())
+            .await?;
+        keep(rows, Some(&wanted))?;
+        return Ok(out);
+    }
+    for chunk in ids.chunks(CO_UNIT_CHUNK) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT c.task_id, c.unit_id, u.name FROM task_co_units c JOIN units u ON u.id = c.unit_id
-             WHERE c.state = 'active' AND c.task_id IN ({}) ORDER BY c.id",
+            "{SELECT} AND c.task_id IN ({}) ORDER BY c.id",
             placeholders.join(", ")
         );
         let rows = tx
             .fetch_all(&sql, chunk.iter().map(|id| Arg::from(*id)).collect())
             .await?;
-        for r in rows {
-            if let Some(unit) = unit_ref(Some(r.int("unit_id")?), Some(r.text("name")?))? {
-                out.entry(r.int("task_id")?).or_default().push(unit);
-            }
-        }
+        keep(rows, None)?;
     }
     Ok(out)
 }
+
+/// Task ids per query of [`co_units_of`].
+const CO_UNIT_CHUNK: usize = 100;
+/// Above this many tasks [`co_units_of`] reads every active co-unit.
+const CO_UNIT_ALL: usize = 20_000;
 
 fn task_of(r: &Row, co_units: Vec<UnitRef>) -> Result<Task, StoreError> {
     let id = r.int("id")?;
@@ -2168,5 +2205,53 @@ mod tests {
         counted.sort_unstable();
         codes.sort_unstable();
         assert_eq!(counted, codes);
+    }
+
+    #[tokio::test]
+    async fn co_units_read_alike_by_lists_and_all_at_once() {
+        let dir = std::env::temp_dir().join(format!("luoshi_co_units_{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("co.db").display());
+        let store = Store::open(&url, std::sync::Arc::new(crate::SystemClock::default()))
+            .await
+            .unwrap();
+        let plan = crate::SeedPlan {
+            units: 40,
+            tasks: 600,
+            reports: 0,
+            seed: 7,
+        };
+        store
+            .seed(&PersonName::parse("测试").unwrap(), &plan)
+            .await
+            .unwrap();
+        let mut tx = store.pool().read().await.unwrap();
+        let rows = tx
+            .fetch_all("SELECT id FROM tasks ORDER BY id", Vec::new())
+            .await
+            .unwrap();
+        let ids: Vec<i64> = rows.iter().map(|r| r.int("id").unwrap()).collect();
+        let sorted = |m: HashMap<i64, Vec<UnitRef>>| {
+            let mut v: Vec<(i64, Vec<i64>)> = m
+                .into_iter()
+                .map(|(t, us)| (t, us.iter().map(|u| u.id.0).collect()))
+                .collect();
+            v.sort();
+            v
+        };
+        let by_lists = sorted(co_units_read(&mut tx, &ids, usize::MAX).await.unwrap());
+        let at_once = sorted(co_units_read(&mut tx, &ids, 0).await.unwrap());
+        assert!(by_lists.len() > 50, "the seed gives tasks co-units");
+        assert_eq!(by_lists, at_once);
+        // Some of the tasks only: the read of all keeps just those.
+        let some: Vec<i64> = ids.iter().copied().step_by(3).collect();
+        let by_lists = sorted(co_units_read(&mut tx, &some, usize::MAX).await.unwrap());
+        let at_once = sorted(co_units_read(&mut tx, &some, 0).await.unwrap());
+        assert_eq!(by_lists, at_once);
+        assert!(by_lists.iter().all(|(t, _)| some.contains(t)));
+        tx.commit().await.unwrap();
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
