@@ -4,7 +4,8 @@
 //!
 //! Without the demo: the first administrator's one-time password is
 //! printed once; the browser is sent to the login page, then made to change
-//! the password, and lands on the empty ledger, which says where to begin.
+//! the password, and lands on the empty ledger, which says where to begin
+//! (and, once something is filtered, only that nothing matches).
 //! With the demo: the printed accounts log in with the demo password; the
 //! office sees the whole ledger, its dashboard and a task; 省水利厅's staff
 //! sees only its unit's tasks. Screenshots under `target/screenshots/`.
@@ -57,15 +58,28 @@ async fn a_newcomer_starts_luoshi_and_signs_in_from_the_browser() {
     fill(&c, "confirm", "our office passphrase").await;
     click(&c, "main form button[type=submit]").await;
     assert_eq!(h1(&c).await, "任务台账");
-    let empty = c
-        .find(Locator::Css("p.empty"))
+    // The empty ledger says where to begin: the administrator sets up
+    // units and accounts.
+    let start = c
+        .find(Locator::Css(".empty.start"))
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(!empty.is_empty());
+    assert!(start.contains("台账中还没有任务"), "{start}");
+    assert!(
+        c.find(Locator::Css(".empty.start a[href='/admin']"))
+            .await
+            .is_ok()
+    );
     shot(&c, "first-start-03-empty-ledger").await;
+    c.goto(&format!("{base}/ledger?status=closed"))
+        .await
+        .unwrap();
+    h1(&c).await;
+    assert!(c.find(Locator::Css(".empty.start")).await.is_err());
+    assert!(c.find(Locator::Css("p.empty")).await.is_ok());
     // The administrator's own page: the unit tree and the users.
     c.goto(&format!("{base}/admin")).await.unwrap();
     assert!(h1(&c).await.contains("单位"));

@@ -490,6 +490,8 @@ pub struct LedgerPage {
     pub sort_status: String,
     pub error: Option<String>,
     pub done: Option<String>,
+    /// Nothing to show and nothing filtered: say where to begin.
+    pub first_start: bool,
 }
 
 const SORTS: [&str; 6] = ["id", "-id", "deadline", "-deadline", "status", "-updated"];
@@ -640,7 +642,9 @@ pub async fn ledger(
         }
     });
     let rows: Vec<Row> = tasks.iter().map(|task| row(t, task, today)).collect();
+    let first_start = rows.is_empty() && error.is_none() && page_no == 1 && q.filters().is_empty();
     let p = LedgerPage {
+        first_start,
         t,
         chrome: Chrome::new(t, Some(caller), &page.here, "ledger"),
         page_label: t.f("ledger.page", &[("n", &page_no.to_string())]),
