@@ -37,6 +37,8 @@ pub struct AppState {
     pub cache: PrincipalCache,
     pub limiter: LoginLimiter,
     pub scheduler: Arc<crate::scheduler::Scheduler>,
+    /// The reports due and missed the 督办 pages page through.
+    pub due_cache: crate::web::supervision::DueCache,
 }
 
 pub type AppStateRef = State<Arc<AppState>>;

@@ -24,8 +24,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use luoshi_core::problems::EvalPeriod;
 use luoshi_core::{
-    Card, CardFilter, CardId, Date, DocumentId, DueFilter, EvaluationRules, Ledger,
-    NotificationFilter, Permission, ProblemFilter, Status, TaskId, Text, Version, WarningRules,
+    Card, CardFilter, CardId, Date, DocumentId, DueFilter, DueReport, EvaluationRules, Ledger,
+    NotificationFilter, Permission, Status, TaskId, Text, Version, WarningRules,
 };
 use serde::Deserialize;
 
@@ -284,6 +284,85 @@ pub async fn dashboard_cards(
 
 // ----- /supervision ----------------------------------------------------------------
 
+/// Rows on one page of a list of the 督办 views.
+pub const PAGE_ROWS: usize = 50;
+
+/// Rows each section of the overview shows before its "all N" link.
+const OVERVIEW_ROWS: usize = 20;
+
+/// The reports due and missed on a day, as last computed for one reader's
+/// scope and unit filter, with the head of the audit chain they are as of.
+#[derive(Debug)]
+struct DueEntry {
+    day: Date,
+    head: i64,
+    list: Arc<Vec<DueReport>>,
+}
+
+/// Whose list: the reader's visible units (`None`: all) and the unit filter.
+type DueKey = (Option<Vec<i64>>, Option<String>);
+
+/// The reports due and missed per scope, kept until the ledger changes.
+///
+/// Which reports are due is only known after the rules ran over every
+/// task being worked on (tens of thousands in a province), too slow for
+/// every page view; a page needs the whole list for its totals and
+/// pages. Every write appends to the audit chain, so the list is reused
+/// while the chain's head and the day are unchanged, and read again (one
+/// lean query, [`luoshi_core::Store::reports_due_all`]) after any write.
+#[derive(Debug, Default)]
+pub struct DueCache {
+    entries: std::sync::Mutex<std::collections::HashMap<DueKey, DueEntry>>,
+}
+
+/// Scopes kept at most (each office reader shares one; each unit's
+/// staff another).
+const DUE_CACHE_SCOPES: usize = 256;
+
+impl DueCache {
+    /// The reports due and missed for `filter` (its `day`, `unit` and
+    /// `visible_units`; the rules are the defaults), all of them.
+    pub async fn get(
+        &self,
+        store: &luoshi_core::Store,
+        filter: &DueFilter,
+    ) -> Result<Arc<Vec<DueReport>>, luoshi_core::StoreError> {
+        let key: DueKey = (
+            filter
+                .visible_units
+                .as_ref()
+                .map(|v| v.iter().map(|u| u.0).collect()),
+            filter.unit.as_ref().map(ToString::to_string),
+        );
+        let head = store.audit_head().await?;
+        if let Ok(entries) = self.entries.lock()
+            && let Some(e) = entries.get(&key)
+            && e.day == filter.day
+            && e.head == head
+        {
+            return Ok(Arc::clone(&e.list));
+        }
+        let (head, list) = store
+            .reports_due_all(filter, &WarningRules::default())
+            .await?;
+        let list = Arc::new(list);
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= DUE_CACHE_SCOPES {
+                entries.clear();
+            }
+            entries.insert(
+                key,
+                DueEntry {
+                    day: filter.day,
+                    head,
+                    list: Arc::clone(&list),
+                },
+            );
+        }
+        Ok(list)
+    }
+}
+
 /// A task with a report due soon or missed.
 #[derive(Debug, Clone)]
 pub struct DueRow {
@@ -305,9 +384,118 @@ pub struct UnitRow {
     pub href: String,
     pub due: usize,
     pub missed: usize,
-    pub yellow: usize,
-    pub red: usize,
-    pub other: usize,
+    pub yellow: u64,
+    pub red: u64,
+    pub other: u64,
+}
+
+/// A link of the view switcher.
+#[derive(Debug, Clone)]
+pub struct ViewTab {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
+}
+
+/// "全部 N 项" after the first rows of a list on the overview.
+#[derive(Debug, Clone)]
+pub struct MoreLink {
+    pub href: String,
+    pub label: String,
+}
+
+/// Previous and next links of a paged view.
+#[derive(Debug, Clone, Default)]
+pub struct Pager {
+    /// "第 2 / 7 页，共 320 项".
+    pub label: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+/// The views of /supervision: the overview (each list's first rows) or
+/// one list, paged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SupView {
+    Overview,
+    Due,
+    Missed,
+    Cards,
+    Units,
+}
+
+impl SupView {
+    const ALL: [SupView; 5] = [
+        SupView::Overview,
+        SupView::Due,
+        SupView::Missed,
+        SupView::Cards,
+        SupView::Units,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            SupView::Overview => "",
+            SupView::Due => "due",
+            SupView::Missed => "missed",
+            SupView::Cards => "cards",
+            SupView::Units => "units",
+        }
+    }
+
+    fn parse(s: Option<&str>) -> SupView {
+        SupView::ALL
+            .into_iter()
+            .find(|v| Some(v.code()) == s && !v.code().is_empty())
+            .unwrap_or(SupView::Overview)
+    }
+}
+
+/// `/supervision` with a view, a unit and a page (the first page and the
+/// overview leave theirs out).
+fn sup_href(view: SupView, unit: Option<&str>, page: usize) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if view != SupView::Overview {
+        q.append_pair("view", view.code());
+    }
+    if let Some(u) = unit {
+        q.append_pair("unit", u);
+    }
+    if page > 1 {
+        q.append_pair("page", &page.to_string());
+    }
+    let q = q.finish();
+    if q.is_empty() {
+        "/supervision".to_owned()
+    } else {
+        format!("/supervision?{q}")
+    }
+}
+
+/// The page's slice of `total` rows: its first index and the pager.
+fn page_of(
+    t: T,
+    view: SupView,
+    unit: Option<&str>,
+    page: usize,
+    total: usize,
+) -> (usize, usize, Pager) {
+    let pages = total.div_ceil(PAGE_ROWS).max(1);
+    let page = page.clamp(1, pages);
+    let from = (page - 1) * PAGE_ROWS;
+    let pager = Pager {
+        label: t.f(
+            "sup.page",
+            &[
+                ("n", &page.to_string()),
+                ("pages", &pages.to_string()),
+                ("total", &total.to_string()),
+            ],
+        ),
+        prev: (page > 1).then(|| sup_href(view, unit, page - 1)),
+        next: (page < pages).then(|| sup_href(view, unit, page + 1)),
+    };
+    (from, (from + PAGE_ROWS).min(total), pager)
 }
 
 #[derive(Template)]
@@ -317,13 +505,33 @@ pub struct SupervisionPage {
     pub chrome: Chrome,
     pub unit: String,
     pub as_of: String,
+    /// The view's code (empty: the overview).
+    pub view: &'static str,
+    pub tabs: Vec<ViewTab>,
+    pub show_due: bool,
+    pub show_cards: bool,
+    pub show_units: bool,
+    /// The heading of the due list (应报与漏报, or 应报未报 alone).
+    pub due_heading: String,
     pub due: Vec<DueRow>,
+    /// Totals of the whole lists, every page.
     pub missed_total: usize,
     pub due_soon: usize,
-    /// "只显示前 200 项…" when a list was cut.
-    pub truncated: Option<String>,
+    pub cards_total: u64,
+    pub units_total: usize,
+    /// "共 N 个单位".
+    pub units_label: String,
+    pub due_href: String,
+    pub missed_href: String,
+    pub cards_href: String,
+    /// On the overview: "全部 N 项" links to the paged views.
+    pub due_more: Option<MoreLink>,
+    pub cards_more: Option<MoreLink>,
+    pub units_more: Option<MoreLink>,
+    /// On a list view: where the page is in the list.
+    pub pager: Option<Pager>,
     /// Unread notifications of the caller's units.
-    pub unread: usize,
+    pub unread: u64,
     pub cards: Vec<CardView>,
     pub units: Vec<UnitRow>,
     pub may_clear: bool,
@@ -337,13 +545,181 @@ pub struct SupervisionPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct UnitQuery {
     unit: Option<String>,
+    view: Option<String>,
+    page: Option<String>,
     done: Option<String>,
 }
 
+fn due_row(t: T, d: &DueReport) -> DueRow {
+    DueRow {
+        task: d.task.0,
+        title: d.title.to_string(),
+        lead: d.lead.name.to_string(),
+        cycle: t.t(&format!("sup.cycle.{}", d.cycle.code())).to_owned(),
+        next_due: d.next_due.map(|d| d.to_string()).unwrap_or_default(),
+        missed: d
+            .missed
+            .iter()
+            .map(Date::to_string)
+            .collect::<Vec<_>>()
+            .join("、"),
+        missed_n: d.missed.len(),
+        missed_label: t.f("sup.missed_n", &[("n", &d.missed.len().to_string())]),
+        last_report: d
+            .last_report
+            .map_or_else(|| t.t("sup.never").to_owned(), |d| d.to_string()),
+    }
+}
+
+/// What a view shows besides the totals.
+struct Loaded {
+    due: Vec<DueRow>,
+    missed_total: usize,
+    due_soon: usize,
+    due_listed: usize,
+    cards: Vec<Card>,
+    cards_total: u64,
+    units: Vec<UnitRow>,
+    units_total: usize,
+    pager: Option<Pager>,
+}
+
+#[allow(clippy::too_many_lines)]
+async fn load_view(
+    state: &AppState,
+    caller: &Caller,
+    t: T,
+    view: SupView,
+    unit: Option<&str>,
+    page: usize,
+) -> Result<Loaded, ApiError> {
+    let today = state.store.clock().today();
+    let unit_name = unit
+        .map(|u| crate::routes::unit_name("unit", u))
+        .transpose()?;
+    let visible = caller.visible_units().map(<[_]>::to_vec);
+    let all_due = state
+        .due_cache
+        .get(
+            &state.store,
+            &DueFilter {
+                unit: unit_name.clone(),
+                visible_units: visible.clone(),
+                ..DueFilter::on(today)
+            },
+        )
+        .await
+        .map_err(unknown_unit_in("unit"))?;
+    let missed_total = all_due.iter().filter(|d| !d.missed.is_empty()).count();
+    let due_soon = all_due.len() - missed_total;
+    let card_filter = CardFilter {
+        unit: unit_name,
+        open: true,
+        visible_units: visible,
+        ..CardFilter::default()
+    };
+    let cards_total = state
+        .store
+        .count_cards(&card_filter)
+        .await
+        .map_err(unknown_unit_in("unit"))?;
+    let mut out = Loaded {
+        due: Vec::new(),
+        missed_total,
+        due_soon,
+        due_listed: 0,
+        cards: Vec::new(),
+        cards_total,
+        units: Vec::new(),
+        units_total: 0,
+        pager: None,
+    };
+    // The due list: every row, or the missed ones only.
+    if matches!(view, SupView::Overview | SupView::Due | SupView::Missed) {
+        let rows: Vec<&DueReport> = all_due
+            .iter()
+            .filter(|d| view != SupView::Missed || !d.missed.is_empty())
+            .collect();
+        out.due_listed = rows.len();
+        let (from, to) = if view == SupView::Overview {
+            (0, rows.len().min(OVERVIEW_ROWS))
+        } else {
+            let (from, to, pager) = page_of(t, view, unit, page, rows.len());
+            out.pager = Some(pager);
+            (from, to)
+        };
+        out.due = rows[from..to].iter().map(|d| due_row(t, d)).collect();
+    }
+    if matches!(view, SupView::Overview | SupView::Cards) {
+        let (offset, limit) = if view == SupView::Overview {
+            (0, OVERVIEW_ROWS)
+        } else {
+            let total = usize::try_from(cards_total).unwrap_or(usize::MAX);
+            let (from, to, pager) = page_of(t, view, unit, page, total);
+            out.pager = Some(pager);
+            (from, to - from)
+        };
+        out.cards = state
+            .store
+            .cards_severe_first(
+                &card_filter,
+                u32::try_from(offset).unwrap_or(u32::MAX),
+                u32::try_from(limit).unwrap_or(0),
+            )
+            .await?;
+    }
+    if matches!(view, SupView::Overview | SupView::Units) {
+        let mut units: BTreeMap<String, UnitRow> = BTreeMap::new();
+        fn row_of<'a>(units: &'a mut BTreeMap<String, UnitRow>, name: &str) -> &'a mut UnitRow {
+            units.entry(name.to_owned()).or_insert_with(|| UnitRow {
+                name: name.to_owned(),
+                href: sup_href(SupView::Overview, Some(name), 1),
+                ..UnitRow::default()
+            })
+        }
+        for d in all_due.iter() {
+            let r = row_of(&mut units, d.lead.name.as_str());
+            if d.missed.is_empty() {
+                r.due += 1;
+            } else {
+                r.missed += 1;
+            }
+        }
+        for (u, tier, n) in state.store.card_counts_by_unit(&card_filter).await? {
+            let r = row_of(&mut units, u.name.as_str());
+            match tier.as_str() {
+                "yellow" => r.yellow += n,
+                "red" => r.red += n,
+                _ => r.other += n,
+            }
+        }
+        let mut units: Vec<UnitRow> = units.into_values().collect();
+        units.sort_by(|a, b| {
+            (b.red, b.missed, b.yellow, b.due)
+                .cmp(&(a.red, a.missed, a.yellow, a.due))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        out.units_total = units.len();
+        let (from, to) = if view == SupView::Overview {
+            (0, units.len().min(OVERVIEW_ROWS))
+        } else {
+            let (from, to, pager) = page_of(t, view, unit, page, units.len());
+            out.pager = Some(pager);
+            (from, to)
+        };
+        units.truncate(to);
+        out.units = units.split_off(from);
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn supervision_page(
     state: &AppState,
     page: &Page,
+    view: SupView,
     unit: Option<&str>,
+    page_no: usize,
     status: StatusCode,
     error: Option<String>,
     done: Option<String>,
@@ -351,130 +727,66 @@ async fn supervision_page(
     let t = page.t;
     let caller = &page.caller;
     let today = state.store.clock().today();
-    let loaded = async {
-        let unit = unit
-            .map(|u| crate::routes::unit_name("unit", u))
-            .transpose()?;
-        let due = state
-            .store
-            .reports_due(
-                &DueFilter {
-                    unit: unit.clone(),
-                    visible_units: caller.visible_units().map(<[_]>::to_vec),
-                    limit: Some(LIST_LIMIT + 1),
-                    ..DueFilter::on(today)
-                },
-                &WarningRules::default(),
-            )
-            .await
-            .map_err(unknown_unit_in("unit"))?;
-        let cards = state
-            .store
-            .cards(&CardFilter {
-                unit,
-                open: true,
-                visible_units: caller.visible_units().map(<[_]>::to_vec),
-                limit: Some(LIST_LIMIT + 1),
-                ..CardFilter::default()
-            })
-            .await
-            .map_err(unknown_unit_in("unit"))?;
-        Ok::<_, ApiError>((due, cards))
-    }
-    .await;
+    let loaded = load_view(state, caller, t, view, unit, page_no).await;
     let unread = match state
         .store
-        .notifications(&NotificationFilter {
-            units: caller.visible_units().map(<[_]>::to_vec),
-            unread: true,
-            before: None,
-            limit: Some(LIST_LIMIT),
-        })
+        .count_notifications(caller.visible_units(), true)
         .await
     {
-        Ok(n) => n.len(),
+        Ok(n) => n,
         Err(e) => return error_page(t, Some(caller), &e.into()),
     };
-    let (due, mut cards, error, status) = match loaded {
-        Ok((d, c)) => (d, c, error, status),
-        Err(e) if e.status.is_client_error() => {
-            (Vec::new(), Vec::new(), Some(error_text(t, &e)), e.status)
-        }
+    let (l, error, status) = match loaded {
+        Ok(l) => (l, error, status),
+        Err(e) if e.status.is_client_error() => (
+            Loaded {
+                due: Vec::new(),
+                missed_total: 0,
+                due_soon: 0,
+                due_listed: 0,
+                cards: Vec::new(),
+                cards_total: 0,
+                units: Vec::new(),
+                units_total: 0,
+                pager: None,
+            },
+            Some(error_text(t, &e)),
+            e.status,
+        ),
         Err(e) => return error_page(t, Some(caller), &e),
     };
-    // A list longer than a page is cut, and the page says so.
-    let truncated = due.len() > LIST_LIMIT as usize || cards.len() > LIST_LIMIT as usize;
-    let mut due = due;
-    due.truncate(LIST_LIMIT as usize);
-    cards.truncate(LIST_LIMIT as usize);
-    // Most severe first, then newest.
-    cards.sort_by_key(|c| (std::cmp::Reverse(c.tier_rank), std::cmp::Reverse(c.id.0)));
-    let mut units: BTreeMap<String, UnitRow> = BTreeMap::new();
-    fn row_of<'a>(units: &'a mut BTreeMap<String, UnitRow>, name: &str) -> &'a mut UnitRow {
-        units.entry(name.to_owned()).or_insert_with(|| UnitRow {
-            name: name.to_owned(),
-            href: format!(
-                "/supervision?{}",
-                form_urlencoded::Serializer::new(String::new())
-                    .append_pair("unit", name)
-                    .finish()
-            ),
-            ..UnitRow::default()
+    let overview = view == SupView::Overview;
+    let more = |n: usize, shown: usize, v: SupView| {
+        (overview && n > shown).then(|| MoreLink {
+            href: sup_href(v, unit, 1),
+            label: t.f("sup.all_n", &[("n", &n.to_string())]),
         })
-    }
-    let rows: Vec<DueRow> = due
-        .iter()
-        .map(|d| {
-            let r = row_of(&mut units, d.lead.name.as_str());
-            if d.missed.is_empty() {
-                r.due += 1;
-            } else {
-                r.missed += 1;
-            }
-            DueRow {
-                task: d.task.0,
-                title: d.title.to_string(),
-                lead: d.lead.name.to_string(),
-                cycle: t.t(&format!("sup.cycle.{}", d.cycle.code())).to_owned(),
-                next_due: d.next_due.map(|d| d.to_string()).unwrap_or_default(),
-                missed: d
-                    .missed
-                    .iter()
-                    .map(Date::to_string)
-                    .collect::<Vec<_>>()
-                    .join("、"),
-                missed_n: d.missed.len(),
-                missed_label: t.f("sup.missed_n", &[("n", &d.missed.len().to_string())]),
-                last_report: d
-                    .last_report
-                    .map_or_else(|| t.t("sup.never").to_owned(), |d| d.to_string()),
-            }
+    };
+    let due_more = more(l.due_listed, l.due.len(), SupView::Due);
+    let cards_more = more(
+        usize::try_from(l.cards_total).unwrap_or(usize::MAX),
+        l.cards.len(),
+        SupView::Cards,
+    );
+    let units_more = more(l.units_total, l.units.len(), SupView::Units);
+    let tabs = SupView::ALL
+        .into_iter()
+        .map(|v| ViewTab {
+            href: sup_href(v, unit, 1),
+            label: t
+                .t(&format!(
+                    "sup.view.{}",
+                    if v.code().is_empty() {
+                        "overview"
+                    } else {
+                        v.code()
+                    }
+                ))
+                .to_owned(),
+            current: v == view,
         })
         .collect();
-    for c in &cards {
-        let name = c.unit.as_ref().map_or("", |u| u.name.as_str());
-        let r = row_of(&mut units, name);
-        match c.tier.as_str() {
-            "yellow" => r.yellow += 1,
-            "red" => r.red += 1,
-            _ => r.other += 1,
-        }
-    }
-    let mut units: Vec<UnitRow> = units.into_values().collect();
-    units.sort_by(|a, b| {
-        (b.red, b.missed, b.yellow, b.due)
-            .cmp(&(a.red, a.missed, a.yellow, a.due))
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    let back = match unit {
-        Some(u) => format!(
-            "/supervision?{}",
-            form_urlencoded::Serializer::new(String::new())
-                .append_pair("unit", u)
-                .finish()
-        ),
-        None => "/supervision".to_owned(),
-    };
+    let back = sup_href(view, unit, page_no);
     render(
         status,
         &SupervisionPage {
@@ -482,13 +794,34 @@ async fn supervision_page(
             chrome: Chrome::new(t, Some(caller), &page.here, "supervision"),
             unit: unit.unwrap_or_default().to_owned(),
             as_of: t.f("sup.as_of", &[("day", &today.to_string())]),
-            missed_total: rows.iter().filter(|r| r.missed_n > 0).count(),
-            due_soon: rows.iter().filter(|r| r.missed_n == 0).count(),
-            truncated: truncated.then(|| t.f("sup.truncated", &[("n", &LIST_LIMIT.to_string())])),
+            view: view.code(),
+            tabs,
+            show_due: matches!(view, SupView::Overview | SupView::Due | SupView::Missed),
+            show_cards: matches!(view, SupView::Overview | SupView::Cards),
+            show_units: matches!(view, SupView::Overview | SupView::Units),
+            due_heading: t
+                .t(if view == SupView::Missed {
+                    "sup.missed"
+                } else {
+                    "sup.due_h"
+                })
+                .to_owned(),
+            missed_total: l.missed_total,
+            due_soon: l.due_soon,
+            cards_total: l.cards_total,
+            units_total: l.units_total,
+            units_label: t.f("sup.units_n", &[("n", &l.units_total.to_string())]),
+            due_href: sup_href(SupView::Due, unit, 1),
+            missed_href: sup_href(SupView::Missed, unit, 1),
+            cards_href: sup_href(SupView::Cards, unit, 1),
+            due_more,
+            cards_more,
+            units_more,
+            pager: l.pager,
             unread,
-            due: rows,
-            cards: cards.iter().map(|c| card_view(t, c)).collect(),
-            units,
+            due: l.due,
+            cards: l.cards.iter().map(|c| card_view(t, c)).collect(),
+            units: l.units,
             may_clear: caller.principal().may(Permission::Review),
             may_report: caller.principal().may(Permission::Report),
             csrf: csrf_of(caller),
@@ -499,7 +832,9 @@ async fn supervision_page(
     )
 }
 
-/// 督办: reports due and missed, open cards, the per-unit view.
+/// 督办: reports due and missed, open cards, the per-unit view; the
+/// overview shows each list's first rows, `?view=due|missed|cards|units`
+/// one list in pages of [`PAGE_ROWS`] (`?page=`), with its total.
 pub async fn supervision(
     State(state): State<Arc<AppState>>,
     page: Page,
@@ -507,10 +842,16 @@ pub async fn supervision(
 ) -> Response {
     let q: UnitQuery = query(raw.as_deref());
     let done = done_text(page.t, q.done.as_deref());
+    let page_no = given(q.page.as_deref())
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| (1..=1_000_000).contains(p))
+        .unwrap_or(1);
     supervision_page(
         &state,
         &page,
+        SupView::parse(given(q.view.as_deref())),
         given(q.unit.as_deref()),
+        page_no,
         StatusCode::OK,
         None,
         done,
@@ -568,7 +909,17 @@ pub async fn clear_card(
         Ok(()) => see_other(&with_done(&back, "card_cleared")),
         Err(e) => {
             let message = error_text(page.t, &e);
-            supervision_page(&state, &page, None, e.status, Some(message), None).await
+            supervision_page(
+                &state,
+                &page,
+                SupView::Overview,
+                None,
+                1,
+                e.status,
+                Some(message),
+                None,
+            )
+            .await
         }
     }
 }
@@ -597,8 +948,13 @@ pub struct NotificationsPage {
     pub chrome: Chrome,
     pub rows: Vec<NoteRow>,
     pub unread_only: bool,
-    pub unread: usize,
+    pub unread: u64,
     pub unread_label: String,
+    /// "共 N 条" (of the list shown: all or unread).
+    pub total_label: String,
+    /// The next (older) page and the first page, when not on it.
+    pub older: Option<String>,
+    pub newest: Option<String>,
     pub may_mark: bool,
     pub csrf: String,
     pub error: Option<String>,
@@ -608,6 +964,7 @@ pub struct NotificationsPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct NoteQuery {
     unread: Option<String>,
+    before: Option<String>,
     done: Option<String>,
 }
 
@@ -615,6 +972,7 @@ async fn notifications_page(
     state: &AppState,
     page: &Page,
     unread_only: bool,
+    before: Option<i64>,
     status: StatusCode,
     error: Option<String>,
     done: Option<String>,
@@ -627,23 +985,42 @@ async fn notifications_page(
         .notifications(&NotificationFilter {
             units: units.clone(),
             unread: unread_only,
-            before: None,
-            limit: Some(LIST_LIMIT),
+            before,
+            limit: Some(PAGE_ROWS as u32 + 1),
         })
         .await;
     let unread = state
         .store
-        .notifications(&NotificationFilter {
-            units,
-            unread: true,
-            before: None,
-            limit: Some(LIST_LIMIT + 1),
-        })
+        .count_notifications(units.as_deref(), true)
         .await;
-    let (list, unread) = match (list, unread) {
-        (Ok(l), Ok(u)) => (l, u.len()),
-        (Err(e), _) | (_, Err(e)) => return error_page(t, Some(caller), &e.into()),
+    let total = state
+        .store
+        .count_notifications(units.as_deref(), unread_only)
+        .await;
+    let (mut list, unread, total) = match (list, unread, total) {
+        (Ok(l), Ok(u), Ok(n)) => (l, u, n),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return error_page(t, Some(caller), &e.into());
+        }
     };
+    // Newest first, a page at a time: the next page starts below the
+    // last id shown.
+    let older = (list.len() > PAGE_ROWS).then(|| {
+        list.truncate(PAGE_ROWS);
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if unread_only {
+            q.append_pair("unread", "1");
+        }
+        q.append_pair("before", &list.last().map_or(0, |n| n.id).to_string());
+        format!("/notifications?{}", q.finish())
+    });
+    let newest = before.map(|_| {
+        if unread_only {
+            "/notifications?unread=1".to_owned()
+        } else {
+            "/notifications".to_owned()
+        }
+    });
     let rows = list
         .iter()
         .map(|n| NoteRow {
@@ -675,6 +1052,9 @@ async fn notifications_page(
             unread_only,
             unread_label: t.f("notif.unread_n", &[("n", &unread.to_string())]),
             unread,
+            total_label: t.f("notif.total_n", &[("n", &total.to_string())]),
+            older,
+            newest,
             may_mark: caller.principal().may(Permission::Report),
             csrf: csrf_of(caller),
             error,
@@ -692,8 +1072,20 @@ pub async fn notifications(
 ) -> Response {
     let q: NoteQuery = query(raw.as_deref());
     let unread_only = matches!(given(q.unread.as_deref()), Some("1" | "true" | "on"));
+    let before = given(q.before.as_deref())
+        .and_then(|b| b.parse::<i64>().ok())
+        .filter(|b| *b > 0);
     let done = done_text(page.t, q.done.as_deref());
-    notifications_page(&state, &page, unread_only, StatusCode::OK, None, done).await
+    notifications_page(
+        &state,
+        &page,
+        unread_only,
+        before,
+        StatusCode::OK,
+        None,
+        done,
+    )
+    .await
 }
 
 /// Marks a notification read, as `POST /api/v1/me/notifications/{id}/read`
@@ -730,7 +1122,7 @@ pub async fn read_notification(
         Ok(()) => see_other("/notifications?done=notification_read"),
         Err(e) => {
             let message = error_text(page.t, &e);
-            notifications_page(&state, &page, false, e.status, Some(message), None).await
+            notifications_page(&state, &page, false, None, e.status, Some(message), None).await
         }
     }
 }
@@ -763,7 +1155,7 @@ pub async fn read_all_notifications(State(state): State<Arc<AppState>>, page: Pa
         Ok(()) => see_other("/notifications?done=notifications_read"),
         Err(e) => {
             let message = error_text(page.t, &e);
-            notifications_page(&state, &page, false, e.status, Some(message), None).await
+            notifications_page(&state, &page, false, None, e.status, Some(message), None).await
         }
     }
 }
@@ -1156,23 +1548,16 @@ pub async fn status_report(
             .iter()
             .flat_map(|s| s.tasks.iter().map(|l| l.task.id))
             .collect();
+        // Only the problems and indicators of the document's tasks are
+        // read (not the whole lists).
         let problems = state
             .store
-            .problems(&ProblemFilter {
-                visible_units: caller.visible_units().map(<[_]>::to_vec),
-                ..ProblemFilter::default()
-            })
-            .await?
-            .into_iter()
-            .filter(|p| p.task.is_some_and(|t| task_ids.contains(&t)))
-            .collect::<Vec<_>>();
+            .problems_of_tasks(&task_ids, caller.visible_units().map(<[_]>::to_vec))
+            .await?;
         let indicators = state
             .store
-            .indicators(None, caller.visible_units().map(<[_]>::to_vec))
-            .await?
-            .into_iter()
-            .filter(|i| task_ids.contains(&i.task))
-            .collect::<Vec<_>>();
+            .indicators_of_tasks(&task_ids, caller.visible_units().map(<[_]>::to_vec))
+            .await?;
         Ok((id, data, problems, indicators, day))
     }
     .await;
