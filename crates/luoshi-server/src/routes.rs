@@ -37,8 +37,8 @@ pub struct AppState {
     pub cache: PrincipalCache,
     pub limiter: LoginLimiter,
     pub scheduler: Arc<crate::scheduler::Scheduler>,
-    /// The reports due and missed the 督办 pages page through.
-    pub due_cache: crate::web::supervision::DueCache,
+    /// What the 督办 pages compute from the whole ledger, kept until it changes.
+    pub cache_sup: crate::web::supervision::SupervisionCache,
 }
 
 pub type AppStateRef = State<Arc<AppState>>;

@@ -290,77 +290,94 @@ pub const PAGE_ROWS: usize = 50;
 /// Rows each section of the overview shows before its "all N" link.
 const OVERVIEW_ROWS: usize = 20;
 
-/// The reports due and missed on a day, as last computed for one reader's
-/// scope and unit filter, with the head of the audit chain they are as of.
+/// A value computed from the whole ledger on a day, with the head of the
+/// audit chain read before it was computed.
 #[derive(Debug)]
-struct DueEntry {
+struct Kept<V> {
     day: Date,
     head: i64,
-    list: Arc<Vec<DueReport>>,
+    value: Arc<V>,
 }
 
-/// Whose list: the reader's visible units (`None`: all) and the unit filter.
-type DueKey = (Option<Vec<i64>>, Option<String>);
-
-/// The reports due and missed per scope, kept until the ledger changes.
+/// Values computed from the whole ledger (the reports due and missed of a
+/// scope, the evaluation of a period), kept until the ledger changes.
 ///
 /// Which reports are due is only known after the rules ran over every
-/// task being worked on (tens of thousands in a province), too slow for
-/// every page view; a page needs the whole list for its totals and
-/// pages. Every write appends to the audit chain, so the list is reused
-/// while the chain's head and the day are unchanged, and read again (one
-/// lean query, [`luoshi_core::Store::reports_due_all`]) after any write.
-#[derive(Debug, Default)]
-pub struct DueCache {
-    entries: std::sync::Mutex<std::collections::HashMap<DueKey, DueEntry>>,
+/// task being worked on, and an evaluation reads every report of the
+/// period: tens of thousands of rows in a province, too slow for every
+/// page view, while a page needs the whole result for its totals and
+/// pages. Every write appends to the audit chain, so a value is reused
+/// while the chain's head and the day are those it was computed on, and
+/// computed again after any write (the head is read before computing, so
+/// a write during the computation only makes the next view compute again).
+#[derive(Debug)]
+pub struct LedgerCache<K, V> {
+    entries: std::sync::Mutex<std::collections::HashMap<K, Kept<V>>>,
 }
 
-/// Scopes kept at most (each office reader shares one; each unit's
-/// staff another).
-const DUE_CACHE_SCOPES: usize = 256;
+impl<K, V> Default for LedgerCache<K, V> {
+    fn default() -> Self {
+        LedgerCache {
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+}
 
-impl DueCache {
-    /// The reports due and missed for `filter` (its `day`, `unit` and
-    /// `visible_units`; the rules are the defaults), all of them.
-    pub async fn get(
+/// Keys kept at most per cache (each office reader shares one scope, each
+/// unit's staff another).
+const CACHE_KEYS: usize = 256;
+
+impl<K: std::hash::Hash + Eq, V> LedgerCache<K, V> {
+    /// The value of `key` on `day`: kept, or computed by `compute`.
+    pub async fn get<F, Fut, E>(
         &self,
         store: &luoshi_core::Store,
-        filter: &DueFilter,
-    ) -> Result<Arc<Vec<DueReport>>, luoshi_core::StoreError> {
-        let key: DueKey = (
-            filter
-                .visible_units
-                .as_ref()
-                .map(|v| v.iter().map(|u| u.0).collect()),
-            filter.unit.as_ref().map(ToString::to_string),
-        );
+        key: K,
+        day: Date,
+        compute: F,
+    ) -> Result<Arc<V>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, E>>,
+        E: From<luoshi_core::StoreError>,
+    {
         let head = store.audit_head().await?;
         if let Ok(entries) = self.entries.lock()
             && let Some(e) = entries.get(&key)
-            && e.day == filter.day
+            && e.day == day
             && e.head == head
         {
-            return Ok(Arc::clone(&e.list));
+            return Ok(Arc::clone(&e.value));
         }
-        let (head, list) = store
-            .reports_due_all(filter, &WarningRules::default())
-            .await?;
-        let list = Arc::new(list);
+        let value = Arc::new(compute().await?);
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= DUE_CACHE_SCOPES {
+            if entries.len() >= CACHE_KEYS {
                 entries.clear();
             }
             entries.insert(
                 key,
-                DueEntry {
-                    day: filter.day,
+                Kept {
+                    day,
                     head,
-                    list: Arc::clone(&list),
+                    value: Arc::clone(&value),
                 },
             );
         }
-        Ok(list)
+        Ok(value)
     }
+}
+
+/// Whose due list: the reader's visible units (`None`: all) and the unit
+/// filter.
+pub type DueKey = (Option<Vec<i64>>, Option<String>);
+
+/// The caches of the 督办 pages, in the server's state.
+#[derive(Debug, Default)]
+pub struct SupervisionCache {
+    /// The reports due and missed (default rules) by scope.
+    pub due: LedgerCache<DueKey, Vec<DueReport>>,
+    /// The evaluation (default rules) by period.
+    pub evaluation: LedgerCache<String, luoshi_core::Evaluation>,
 }
 
 /// A task with a report due soon or missed.
@@ -598,16 +615,25 @@ async fn load_view(
         .map(|u| crate::routes::unit_name("unit", u))
         .transpose()?;
     let visible = caller.visible_units().map(<[_]>::to_vec);
+    let due_filter = DueFilter {
+        unit: unit_name.clone(),
+        visible_units: visible.clone(),
+        ..DueFilter::on(today)
+    };
+    let key: DueKey = (
+        visible.as_ref().map(|v| v.iter().map(|u| u.0).collect()),
+        unit_name.as_ref().map(ToString::to_string),
+    );
     let all_due = state
-        .due_cache
-        .get(
-            &state.store,
-            &DueFilter {
-                unit: unit_name.clone(),
-                visible_units: visible.clone(),
-                ..DueFilter::on(today)
-            },
-        )
+        .cache_sup
+        .due
+        .get(&state.store, key, today, || async {
+            state
+                .store
+                .reports_due_all(&due_filter, &WarningRules::default())
+                .await
+                .map(|(_, list)| list)
+        })
         .await
         .map_err(unknown_unit_in("unit"))?;
     let missed_total = all_due.iter().filter(|d| !d.missed.is_empty()).count();
@@ -1246,13 +1272,21 @@ pub async fn evaluation(
     let result = async {
         let period =
             EvalPeriod::parse(&period_text).map_err(|e| ApiError::invalid("period", &e))?;
+        // Read from every report of the period: kept until the ledger
+        // changes (see LedgerCache).
         let e = state
-            .store
-            .evaluate(
-                period,
-                &EvaluationRules::default(),
-                &WarningRules::default(),
-            )
+            .cache_sup
+            .evaluation
+            .get(&state.store, period_text.clone(), today, || async {
+                state
+                    .store
+                    .evaluate(
+                        period,
+                        &EvaluationRules::default(),
+                        &WarningRules::default(),
+                    )
+                    .await
+            })
             .await?;
         Ok::<_, ApiError>(e)
     }
