@@ -1216,6 +1216,8 @@ pub struct EvaluationPage {
     pub periods: Vec<Opt>,
     pub range: String,
     pub rows: Vec<ScoreRow>,
+    /// Where the page is in the ranking (pages of [`PAGE_ROWS`] units).
+    pub pager: Pager,
     pub export_href: Option<String>,
     pub error: Option<String>,
 }
@@ -1223,6 +1225,7 @@ pub struct EvaluationPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct PeriodQuery {
     period: Option<String>,
+    page: Option<String>,
 }
 
 /// The periods offered: this month and the eleven before it, this
@@ -1297,67 +1300,99 @@ pub async fn evaluation(
         Err(e) => return error_page(t, Some(caller), &e),
     };
     let visible = caller.visible_units();
-    let rows: Vec<ScoreRow> = e
+    let page_no = given(q.page.as_deref())
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| (1..=1_000_000).contains(p))
+        .unwrap_or(1);
+    // The caller's rows of the ranking, then the page of them.
+    let mine: Vec<&luoshi_core::UnitEvaluation> = e
         .as_ref()
         .map(|e| {
             e.units
                 .iter()
                 .filter(|u| visible.is_none_or(|v| v.contains(&u.unit.id)))
-                .map(|u| ScoreRow {
-                    rank: u.rank,
-                    unit: u.unit.name.to_string(),
-                    score: num(u.score.score),
-                    report_rate: format!("{}%", num(u.score.report_rate)),
-                    reports: format!("{}/{}", u.facts.reports_on_time, u.facts.reports_due),
-                    completion_rate: format!("{}%", num(u.score.completion_rate)),
-                    tasks: format!("{}/{}", u.facts.tasks_on_time, u.facts.tasks_due),
-                    returned: u.facts.returned_reports,
-                    cards: u
-                        .facts
-                        .cards
-                        .iter()
-                        .filter(|(_, n)| *n > 0)
-                        .map(|(tier, n)| {
-                            let label = match tier.as_str() {
-                                "yellow" | "red" => t.t(&format!("sup.tier.{tier}")).to_owned(),
-                                other => other.to_owned(),
-                            };
-                            format!("{label} {n}")
-                        })
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                    consequences: u
-                        .score
-                        .consequences
-                        .iter()
-                        .filter(|c| c.count > 0)
-                        .map(|c| {
-                            t.f(
-                                "eval.consequence",
-                                &[
-                                    ("what", t.t(&format!("eval.cons.{}", c.code))),
-                                    ("n", &c.count.to_string()),
-                                    ("points", &num(c.points)),
-                                ],
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("；"),
-                    reports_asked: u.score.reports_asked,
-                    fields_asked: u.score.fields_asked,
-                    reports_filed: u.facts.reports_filed,
-                    burden: t.f(
-                        "eval.burden",
-                        &[
-                            ("asked", &u.score.reports_asked.to_string()),
-                            ("fields", &u.score.fields_asked.to_string()),
-                            ("filed", &u.facts.reports_filed.to_string()),
-                        ],
-                    ),
-                })
                 .collect()
         })
         .unwrap_or_default();
+    let pages = mine.len().div_ceil(PAGE_ROWS).max(1);
+    let page_no = page_no.min(pages);
+    let eval_href = |n: usize| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        s.append_pair("period", &period_text);
+        if n > 1 {
+            s.append_pair("page", &n.to_string());
+        }
+        format!("/evaluation?{}", s.finish())
+    };
+    let pager = Pager {
+        label: t.f(
+            "sup.page",
+            &[
+                ("n", &page_no.to_string()),
+                ("pages", &pages.to_string()),
+                ("total", &mine.len().to_string()),
+            ],
+        ),
+        prev: (page_no > 1).then(|| eval_href(page_no - 1)),
+        next: (page_no < pages).then(|| eval_href(page_no + 1)),
+    };
+    let rows: Vec<ScoreRow> = mine
+        .iter()
+        .skip((page_no - 1) * PAGE_ROWS)
+        .take(PAGE_ROWS)
+        .map(|u| ScoreRow {
+            rank: u.rank,
+            unit: u.unit.name.to_string(),
+            score: num(u.score.score),
+            report_rate: format!("{}%", num(u.score.report_rate)),
+            reports: format!("{}/{}", u.facts.reports_on_time, u.facts.reports_due),
+            completion_rate: format!("{}%", num(u.score.completion_rate)),
+            tasks: format!("{}/{}", u.facts.tasks_on_time, u.facts.tasks_due),
+            returned: u.facts.returned_reports,
+            cards: u
+                .facts
+                .cards
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(tier, n)| {
+                    let label = match tier.as_str() {
+                        "yellow" | "red" => t.t(&format!("sup.tier.{tier}")).to_owned(),
+                        other => other.to_owned(),
+                    };
+                    format!("{label} {n}")
+                })
+                .collect::<Vec<_>>()
+                .join("、"),
+            consequences: u
+                .score
+                .consequences
+                .iter()
+                .filter(|c| c.count > 0)
+                .map(|c| {
+                    t.f(
+                        "eval.consequence",
+                        &[
+                            ("what", t.t(&format!("eval.cons.{}", c.code))),
+                            ("n", &c.count.to_string()),
+                            ("points", &num(c.points)),
+                        ],
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+            reports_asked: u.score.reports_asked,
+            fields_asked: u.score.fields_asked,
+            reports_filed: u.facts.reports_filed,
+            burden: t.f(
+                "eval.burden",
+                &[
+                    ("asked", &u.score.reports_asked.to_string()),
+                    ("fields", &u.score.fields_asked.to_string()),
+                    ("filed", &u.facts.reports_filed.to_string()),
+                ],
+            ),
+        })
+        .collect();
     let range = e.as_ref().map_or_else(String::new, |e| {
         t.f(
             "eval.range",
@@ -1385,6 +1420,7 @@ pub async fn evaluation(
             period: period_text,
             range,
             rows,
+            pager,
             export_href,
             error,
         },
