@@ -768,6 +768,64 @@ impl Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    /// The overview numbers of the status report (tasks of kind task;
+    /// themes not counted) on `day`, for each of `documents` (in id
+    /// order; a document without tasks is left out), or with `None` for
+    /// the whole ledger as one line (`None` as its document). One grouped
+    /// statement over the tasks, no task decoded.
+    pub async fn status_totals(
+        &self,
+        documents: Option<&[DocumentId]>,
+        day: Date,
+    ) -> Result<Vec<(Option<DocumentId>, StatusTotals)>, StoreError> {
+        let (scope, group) = match documents {
+            Some([]) => return Ok(Vec::new()),
+            Some(ids) => (
+                format!(
+                    " AND t.document_id IN ({})",
+                    ids.iter()
+                        .map(|d| d.0.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                " GROUP BY t.document_id ORDER BY t.document_id",
+            ),
+            None => (String::new(), ""),
+        };
+        let doc = if documents.is_some() {
+            "t.document_id"
+        } else {
+            "CAST(NULL AS BIGINT)"
+        };
+        let sql = format!(
+            "SELECT {doc} AS doc, COUNT(*) AS tasks,
+                COALESCE(SUM(CASE WHEN t.status <> 'draft' THEN 1 ELSE 0 END), 0) AS assigned,
+                COALESCE(SUM(CASE WHEN t.status IN ('in_progress', 'completion_requested') THEN 1 ELSE 0 END), 0) AS in_progress,
+                COALESCE(SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END), 0) AS closed,
+                COALESCE(SUM(CASE WHEN t.status IN ('{}', '{}') AND t.deadline < $1 THEN 1 ELSE 0 END), 0) AS overdue
+             FROM tasks t WHERE t.kind = 'task'{scope}{group}",
+            OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
+        );
+        let mut tx = self.pool().read().await?;
+        let rows = tx.fetch_all(&sql, args![day.to_string()]).await?;
+        tx.commit().await?;
+        let n = |r: &Row, c: &str| r.int(c).map(|v| u64::try_from(v).unwrap_or(0));
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.opt_int("doc")?.map(DocumentId),
+                    StatusTotals {
+                        tasks: n(r, "tasks")?,
+                        assigned: n(r, "assigned")?,
+                        in_progress: n(r, "in_progress")?,
+                        closed: n(r, "closed")?,
+                        overdue: n(r, "overdue")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     /// Runs the warning rules over every task being worked on, as of
     /// `day`, and raises the cards they deserve.
     ///

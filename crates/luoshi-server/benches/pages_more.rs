@@ -272,6 +272,13 @@ fn main() {
         check(&b, o, "/status-report?document=1000", &["/tasks/"]).await;
         check(&b, o, "/assign", &["/tasks/"]).await;
         check(&b, a, "/admin", &["unit-edit"]).await;
+        check(
+            &b,
+            o,
+            "/status-report/ledger",
+            &["?document=1\"", "共部署任务 100"],
+        )
+        .await;
 
         let pages: Vec<common::Page> = vec![
             ("baseline GET /login", None, "/login".to_owned()),
@@ -322,6 +329,21 @@ fn main() {
                 "status report: document",
                 Some(o),
                 "/status-report?document=1000".to_owned(),
+            ),
+            (
+                "status report: ledger",
+                Some(o),
+                "/status-report/ledger".to_owned(),
+            ),
+            (
+                "status report: ledger p5",
+                Some(o),
+                "/status-report/ledger?after=200".to_owned(),
+            ),
+            (
+                "evaluation page 10",
+                Some(o),
+                "/evaluation?page=10".to_owned(),
             ),
             ("problems", Some(o), "/problems".to_owned()),
             ("problems page 5", Some(o), "/problems?page=5".to_owned()),

@@ -353,6 +353,41 @@ async fn supervision_lists_page_through_everything_with_totals_and_keep_units_ap
         assert_eq!(ids(&next, TASK)[0], newest[50].task.0);
     }
 
+    // The whole ledger's status page: the overview of every task, a line
+    // per document with that document's counts; refused to the staff.
+    let tasks = l
+        .store
+        .tasks(&TaskFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.kind == luoshi_core::TaskKind::Task)
+        .collect::<Vec<_>>();
+    let overdue = tasks.iter().filter(|t| t.is_overdue(today)).count();
+    let closed = tasks
+        .iter()
+        .filter(|t| t.status == luoshi_core::Status::Closed)
+        .count();
+    let html = l.page(&l.office, "/status-report/ledger").await;
+    assert!(
+        html.contains(&format!("共部署任务 {} 项", tasks.len()))
+            && html.contains(&format!("已办结 {closed} 项，逾期 {overdue} 项")),
+        "{html}"
+    );
+    let first_doc = tasks.iter().map(|t| t.document.0).min().unwrap();
+    let in_first = tasks.iter().filter(|t| t.document.0 == first_doc).count();
+    assert!(html.contains(&format!("href=\"/status-report?document={first_doc}\"")));
+    let row = &html[html.find(&format!("?document={first_doc}\"")).unwrap()..];
+    assert!(row.contains(&format!(">{in_first}</td>")), "{row}");
+    let resp = l
+        .client
+        .get(format!("{}/status-report/ledger", l.base))
+        .bearer_auth(&l.staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::FORBIDDEN);
+
     // Problems: 50 a page in id order, totals of every page.
     let problems = l.store.problems(&ProblemFilter::default()).await.unwrap();
     assert_eq!(problems.len(), 120);

@@ -66,6 +66,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/notifications/{id}/read", post(read_notification))
         .route("/evaluation", get(evaluation))
         .route("/status-report", get(status_report))
+        .route("/status-report/ledger", get(ledger_report))
         .merge(super::problems::routes())
 }
 
@@ -378,6 +379,8 @@ pub struct SupervisionCache {
     pub due: LedgerCache<DueKey, Vec<DueReport>>,
     /// The evaluation (default rules) by period.
     pub evaluation: LedgerCache<String, luoshi_core::Evaluation>,
+    /// The whole ledger's overview numbers.
+    pub ledger_totals: LedgerCache<(), luoshi_core::StatusTotals>,
 }
 
 /// A task with a report due soon or missed.
@@ -1759,6 +1762,143 @@ pub async fn status_report(
             from: from_text,
             to: to_text,
             error: None,
+        },
+    )
+}
+
+// ----- /status-report/ledger ----------------------------------------------------------
+
+/// A document's line of the whole-ledger summary.
+#[derive(Debug, Clone)]
+pub struct DocLine {
+    pub id: i64,
+    pub label: String,
+    pub tasks: u64,
+    pub in_progress: u64,
+    pub closed: u64,
+    pub overdue: u64,
+    pub rate: String,
+}
+
+#[derive(Template)]
+#[template(path = "status_report_ledger.html")]
+pub struct LedgerReportPage {
+    pub t: T,
+    pub chrome: Chrome,
+    pub date: String,
+    pub overview: String,
+    pub rows: Vec<DocLine>,
+    /// The next documents, and the first page when not on it.
+    pub next: Option<String>,
+    pub first: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AfterQuery {
+    after: Option<String>,
+}
+
+/// The implementation status of the whole ledger as a page: the overview
+/// numbers of every task, then one line per document (pages of
+/// [`PAGE_ROWS`] documents, each linking to its own report). The whole
+/// report of 100,000 tasks is a document of thousands of pages: it stays
+/// complete in the .docx (`/api/v1/status-report.docx`); the page
+/// summarises instead. Roles that see every unit, as the .docx.
+pub async fn ledger_report(
+    State(state): State<Arc<AppState>>,
+    page: Page,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let t = page.t;
+    let caller = &page.caller;
+    if let Err(e) = caller.require(Permission::ReadAll).await {
+        return error_page(t, Some(caller), &e);
+    }
+    let q: AfterQuery = query(raw.as_deref());
+    let after = given(q.after.as_deref())
+        .and_then(|a| a.parse::<i64>().ok())
+        .filter(|a| *a > 0)
+        .map(DocumentId);
+    let day = state.store.clock().today();
+    let result = async {
+        let totals = state
+            .cache_sup
+            .ledger_totals
+            .get(&state.store, (), day, || async {
+                Ok::<_, luoshi_core::StoreError>(
+                    state
+                        .store
+                        .status_totals(None, day)
+                        .await?
+                        .first()
+                        .map(|(_, t)| *t)
+                        .unwrap_or_default(),
+                )
+            })
+            .await?;
+        let mut docs = state.store.documents(after, PAGE_ROWS as u32 + 1).await?;
+        let more = docs.len() > PAGE_ROWS;
+        docs.truncate(PAGE_ROWS);
+        let ids: Vec<DocumentId> = docs.iter().map(|d| d.id).collect();
+        let by_doc: std::collections::HashMap<DocumentId, luoshi_core::StatusTotals> = state
+            .store
+            .status_totals(Some(&ids), day)
+            .await?
+            .into_iter()
+            .filter_map(|(d, t)| Some((d?, t)))
+            .collect();
+        Ok::<_, luoshi_core::StoreError>((totals, docs, by_doc, more))
+    }
+    .await;
+    let (totals, docs, by_doc, more) = match result {
+        Ok(v) => v,
+        Err(e) => return error_page(t, Some(caller), &e.into()),
+    };
+    let overview = t.f(
+        "sr.overview",
+        &[
+            ("tasks", &totals.tasks.to_string()),
+            ("assigned", &totals.assigned.to_string()),
+            ("in_progress", &totals.in_progress.to_string()),
+            ("closed", &totals.closed.to_string()),
+            ("overdue", &totals.overdue.to_string()),
+            ("rate", &num(totals.completion_rate())),
+        ],
+    );
+    let rows = docs
+        .iter()
+        .map(|d| {
+            let n = by_doc.get(&d.id).copied().unwrap_or_default();
+            DocLine {
+                id: d.id.0,
+                label: d
+                    .title
+                    .clone()
+                    .or_else(|| d.name.clone())
+                    .unwrap_or_else(|| d.id.to_string()),
+                tasks: n.tasks,
+                in_progress: n.in_progress,
+                closed: n.closed,
+                overdue: n.overdue,
+                rate: format!("{}%", num(n.completion_rate())),
+            }
+        })
+        .collect::<Vec<_>>();
+    render(
+        StatusCode::OK,
+        &LedgerReportPage {
+            t,
+            chrome: Chrome::new(t, Some(caller), &page.here, "supervision"),
+            date: luoshi_report::chinese_date(day),
+            overview,
+            next: more
+                .then(|| {
+                    rows.last()
+                        .map(|r| format!("/status-report/ledger?after={}", r.id))
+                })
+                .flatten(),
+            first: after.map(|_| "/status-report/ledger".to_owned()),
+            rows,
         },
     )
 }
