@@ -276,7 +276,7 @@ fn main() {
             &b,
             o,
             "/status-report/ledger",
-            &["?document=1\"", "共部署任务 100"],
+            &["?document=1\"", "共部署任务 "],
         )
         .await;
 
