@@ -680,11 +680,31 @@ impl Store {
         offset: u32,
         limit: u32,
     ) -> Result<Vec<Card>, StoreError> {
+        self.cards_in_order(filter, "c.tier_rank DESC, c.id DESC", offset, limit)
+            .await
+    }
+
+    /// The newest `limit` cards `filter` matches (its `after` and `limit`
+    /// ignored), newest first.
+    pub async fn cards_newest_first(
+        &self,
+        filter: &CardFilter,
+        limit: u32,
+    ) -> Result<Vec<Card>, StoreError> {
+        self.cards_in_order(filter, "c.id DESC", 0, limit).await
+    }
+
+    async fn cards_in_order(
+        &self,
+        filter: &CardFilter,
+        order: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<Card>, StoreError> {
         let mut tx = self.pool().read().await?;
         let (conditions, values) = card_conditions(&mut tx, filter).await?;
-        let sql = format!(
-            "{CARD_SELECT}{conditions} ORDER BY c.tier_rank DESC, c.id DESC LIMIT {limit} OFFSET {offset}"
-        );
+        let sql =
+            format!("{CARD_SELECT}{conditions} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
         let rows = tx.fetch_all(&sql, values).await?;
         tx.commit().await?;
         rows.iter().map(card_of).collect()

@@ -247,31 +247,19 @@ pub async fn dashboard_cards(
     caller: &Caller,
     t: T,
 ) -> Result<CardsPartial, ApiError> {
-    let mut cards = state
+    // The newest open cards and how many there are, each one statement.
+    let filter = CardFilter {
+        open: true,
+        visible_units: caller.visible_units().map(<[_]>::to_vec),
+        ..CardFilter::default()
+    };
+    let cards = state
         .store
-        .cards(&CardFilter {
-            open: true,
-            visible_units: caller.visible_units().map(<[_]>::to_vec),
-            limit: Some(LIST_LIMIT + 1),
-            ..CardFilter::default()
-        })
+        .cards_newest_first(&filter, DASHBOARD_CARDS)
         .await?;
-    cards.sort_by_key(|c| std::cmp::Reverse(c.id.0));
-    let total = cards.len();
-    cards.truncate(DASHBOARD_CARDS as usize);
-    let more = (total > cards.len()).then(|| {
-        t.f(
-            "sup.cards_more",
-            &[(
-                "n",
-                &if total > LIST_LIMIT as usize {
-                    format!("{LIST_LIMIT}+")
-                } else {
-                    total.to_string()
-                },
-            )],
-        )
-    });
+    let total = state.store.count_cards(&filter).await?;
+    let more =
+        (total > cards.len() as u64).then(|| t.f("sup.cards_more", &[("n", &total.to_string())]));
     Ok(CardsPartial {
         t,
         cards: cards.iter().map(|c| card_view(t, c)).collect(),
