@@ -284,9 +284,9 @@ fn main() {
             ("baseline GET /login", None, "/login".to_owned()),
             ("supervision", Some(o), "/supervision".to_owned()),
             (
-                "supervision page 2",
+                "supervision due p2",
                 Some(o),
-                "/supervision?page=2".to_owned(),
+                "/supervision?view=due&page=2".to_owned(),
             ),
             (
                 "supervision missed",
@@ -369,7 +369,7 @@ fn main() {
             (
                 "assign unit",
                 Some(o),
-                format!("/assign?unit={}&status=all", enc(&busy_unit)),
+                format!("/assign?unit={}", enc(&busy_unit)),
             ),
             ("admin (as admin)", Some(a), "/admin".to_owned()),
             ("tokens", Some(o), "/tokens".to_owned()),
