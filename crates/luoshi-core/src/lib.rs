@@ -84,8 +84,8 @@ pub use model::{
 };
 pub use notice::{NewNotice, Notice, NoticeItem, NoticeTarget};
 pub use problem_store::{
-    Evaluation, FiledProblem, Indicator, IndicatorValue, NewIndicator, NewProblem, ProblemEntry,
-    ProblemFilter, SimilarProblem, UnitEvaluation,
+    Evaluation, FiledProblem, Indicator, IndicatorValue, NewIndicator, NewProblem, ProblemClass,
+    ProblemCounts, ProblemEntry, ProblemFilter, ProblemQuery, SimilarProblem, UnitEvaluation,
 };
 pub use problems::{EvalPeriod, EvaluationRules, FoundBy, ProblemStatus, RootCause};
 pub use remind::{

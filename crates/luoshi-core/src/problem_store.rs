@@ -208,10 +208,12 @@ async fn load_problem(tx: &mut Tx, id: i64) -> Result<ProblemEntry, StoreError> 
     problem_of(&row)
 }
 
-async fn load_problems(
+/// The WHERE clause (with its leading space, empty without conditions)
+/// and the values of `filter`, without `after` and `limit`.
+async fn problem_conditions(
     tx: &mut Tx,
     filter: &ProblemFilter,
-) -> Result<Vec<ProblemEntry>, StoreError> {
+) -> Result<(Vec<String>, Vec<Arg>), StoreError> {
     let mut conditions: Vec<String> = Vec::new();
     let mut values: Vec<Arg> = Vec::new();
     if let Some(name) = &filter.unit {
@@ -244,16 +246,38 @@ async fn load_problems(
             conditions.push(format!("p.unit_id IN ({list})"));
         }
     }
+    Ok((conditions, values))
+}
+
+/// Task ids as an SQL list (integers, never user text).
+fn id_list(ids: &[TaskId]) -> String {
+    ids.iter()
+        .map(|t| t.0.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn where_clause(conditions: &[String]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    }
+}
+
+async fn load_problems(
+    tx: &mut Tx,
+    filter: &ProblemFilter,
+) -> Result<Vec<ProblemEntry>, StoreError> {
+    let (mut conditions, mut values) = problem_conditions(tx, filter).await?;
     if let Some(after) = filter.after {
         values.push(after.into());
         conditions.push(format!("p.id > ${}", values.len()));
     }
-    let mut sql = PROBLEM_SELECT.to_owned();
-    if !conditions.is_empty() {
-        sql.push_str(" WHERE ");
-        sql.push_str(&conditions.join(" AND "));
-    }
-    sql.push_str(" ORDER BY p.id");
+    let mut sql = format!(
+        "{PROBLEM_SELECT}{} ORDER BY p.id",
+        where_clause(&conditions)
+    );
     if let Some(limit) = filter.limit {
         sql.push_str(&format!(" LIMIT {limit}"));
     }
@@ -262,6 +286,35 @@ async fn load_problems(
         .iter()
         .map(problem_of)
         .collect()
+}
+
+/// A page of the problem list: [`ProblemFilter`] (its `after` and `limit`
+/// ignored) narrowed by root cause and how the problem was found, in id
+/// order, `offset` problems skipped, at most `limit`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProblemQuery {
+    pub filter: ProblemFilter,
+    pub root_cause: Option<RootCause>,
+    pub found_by: Option<FoundBy>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// The totals of every problem a [`ProblemQuery`] matches (all pages).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProblemCounts {
+    pub total: u64,
+    /// Not closed.
+    pub open: u64,
+    /// Not closed and past the rectification deadline.
+    pub overdue: u64,
+}
+
+/// A problem class with whether any of its problems is still open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemClass {
+    pub name: String,
+    pub open: bool,
 }
 
 fn stale(entity: Entity, id: i64, expected: Version, actual: Version) -> StoreError {
@@ -395,6 +448,132 @@ impl Store {
         let list = load_problems(&mut tx, filter).await?;
         tx.commit().await?;
         Ok(list)
+    }
+
+    /// A page of the problem list and the totals of all its pages, as of
+    /// `day` (overdue).
+    pub async fn problem_page(
+        &self,
+        q: &ProblemQuery,
+        day: Date,
+    ) -> Result<(Vec<ProblemEntry>, ProblemCounts), StoreError> {
+        let mut tx = self.pool().read().await?;
+        let (mut conditions, mut values) = problem_conditions(&mut tx, &q.filter).await?;
+        if let Some(c) = q.root_cause {
+            values.push(c.code().into());
+            conditions.push(format!("p.root_cause = ${}", values.len()));
+        }
+        if let Some(f) = q.found_by {
+            values.push(f.code().into());
+            conditions.push(format!("p.found_by = ${}", values.len()));
+        }
+        let clause = where_clause(&conditions);
+        let rows = tx
+            .fetch_all(
+                &format!(
+                    "{PROBLEM_SELECT}{clause} ORDER BY p.id LIMIT {} OFFSET {}",
+                    q.limit, q.offset
+                ),
+                values.clone(),
+            )
+            .await?;
+        let list = rows.iter().map(problem_of).collect::<Result<Vec<_>, _>>()?;
+        values.push(day.to_string().into());
+        let counts = tx
+            .fetch_optional(
+                &format!(
+                    "SELECT COUNT(*) AS total,
+                        COALESCE(SUM(CASE WHEN p.status <> 'closed' THEN 1 ELSE 0 END), 0) AS open,
+                        COALESCE(SUM(CASE WHEN p.status <> 'closed' AND p.deadline < ${} THEN 1 ELSE 0 END), 0) AS overdue
+                     FROM problems p{clause}",
+                    values.len()
+                ),
+                values,
+            )
+            .await?;
+        tx.commit().await?;
+        let n = |r: &Row, c: &str| r.int(c).map(|v| u64::try_from(v).unwrap_or(0));
+        let counts = match counts {
+            Some(r) => ProblemCounts {
+                total: n(&r, "total")?,
+                open: n(&r, "open")?,
+                overdue: n(&r, "overdue")?,
+            },
+            None => ProblemCounts::default(),
+        };
+        Ok((list, counts))
+    }
+
+    /// The problem classes among the problems of `visible_units` (`None`:
+    /// all), in name order.
+    pub async fn problem_classes(
+        &self,
+        visible_units: Option<Vec<UnitId>>,
+    ) -> Result<Vec<ProblemClass>, StoreError> {
+        let mut tx = self.pool().read().await?;
+        let (mut conditions, values) = problem_conditions(
+            &mut tx,
+            &ProblemFilter {
+                visible_units,
+                ..ProblemFilter::default()
+            },
+        )
+        .await?;
+        conditions.push("p.class <> ''".to_owned());
+        let rows = tx
+            .fetch_all(
+                &format!(
+                    "SELECT p.class,
+                        SUM(CASE WHEN p.status <> 'closed' THEN 1 ELSE 0 END) AS open
+                     FROM problems p{} GROUP BY p.class ORDER BY p.class",
+                    where_clause(&conditions)
+                ),
+                values,
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ProblemClass {
+                    name: r.text("class")?,
+                    open: r.int("open")? > 0,
+                })
+            })
+            .collect()
+    }
+
+    /// The problems of the given tasks, of `visible_units` (`None`: all),
+    /// in id order: what a status report of a few tasks needs, without
+    /// reading the whole list.
+    pub async fn problems_of_tasks(
+        &self,
+        tasks: &[TaskId],
+        visible_units: Option<Vec<UnitId>>,
+    ) -> Result<Vec<ProblemEntry>, StoreError> {
+        if tasks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool().read().await?;
+        let (mut conditions, values) = problem_conditions(
+            &mut tx,
+            &ProblemFilter {
+                visible_units,
+                ..ProblemFilter::default()
+            },
+        )
+        .await?;
+        conditions.push(format!("p.task_id IN ({})", id_list(tasks)));
+        let rows = tx
+            .fetch_all(
+                &format!(
+                    "{PROBLEM_SELECT}{} ORDER BY p.id",
+                    where_clause(&conditions)
+                ),
+                values,
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter().map(problem_of).collect()
     }
 
     /// Records rectification measures (整改措施), and evidence when given:
@@ -638,7 +817,7 @@ impl Store {
     }
 
     pub async fn indicator(&self, id: i64) -> Result<Indicator, StoreError> {
-        let mut list = self.load_indicators(Some(id), None, None).await?;
+        let mut list = self.load_indicators(Some(id), None, None, None).await?;
         list.pop()
             .ok_or_else(|| StoreError::not_found(Entity::Indicator, id))
     }
@@ -651,13 +830,27 @@ impl Store {
         task: Option<TaskId>,
         visible_units: Option<Vec<UnitId>>,
     ) -> Result<Vec<Indicator>, StoreError> {
-        self.load_indicators(None, task, visible_units).await
+        self.load_indicators(None, task, None, visible_units).await
+    }
+
+    /// The indicators of the given tasks, as [`Store::indicators`].
+    pub async fn indicators_of_tasks(
+        &self,
+        tasks: &[TaskId],
+        visible_units: Option<Vec<UnitId>>,
+    ) -> Result<Vec<Indicator>, StoreError> {
+        if tasks.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.load_indicators(None, None, Some(tasks), visible_units)
+            .await
     }
 
     async fn load_indicators(
         &self,
         id: Option<i64>,
         task: Option<TaskId>,
+        tasks: Option<&[TaskId]>,
         visible_units: Option<Vec<UnitId>>,
     ) -> Result<Vec<Indicator>, StoreError> {
         let day = self.clock().today();
@@ -670,6 +863,9 @@ impl Store {
         if let Some(task) = task {
             values.push(task.0.into());
             conditions.push(format!("i.task_id = ${}", values.len()));
+        }
+        if let Some(tasks) = tasks {
+            conditions.push(format!("i.task_id IN ({})", id_list(tasks)));
         }
         if let Some(units) = &visible_units {
             conditions.push(crate::store::visibility(units, &mut values));
@@ -685,21 +881,31 @@ impl Store {
         sql.push_str(" ORDER BY i.id");
         let mut tx = self.pool().read().await?;
         let rows = tx.fetch_all(&sql, values).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let id = r.int("id")?;
-            let corrupt = |what: &str| StoreError::corrupt("indicators", id, what);
+        // The values of every indicator listed, a few hundred ids a query
+        // (not one query per indicator).
+        let ids: Vec<i64> = rows.iter().map(|r| r.int("id")).collect::<Result<_, _>>()?;
+        let mut by_indicator: HashMap<i64, Vec<IndicatorValue>> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
             let vals = tx
                 .fetch_all(
-                    "SELECT id, version, period_end, value, recorded_at, recorded_by
-                     FROM indicator_values WHERE indicator_id = $1 ORDER BY period_end",
-                    args![id],
+                    &format!(
+                        "SELECT id, version, indicator_id, period_end, value, recorded_at, recorded_by
+                         FROM indicator_values WHERE indicator_id IN ({list})
+                         ORDER BY indicator_id, period_end"
+                    ),
+                    chunk.iter().map(|i| Arg::from(*i)).collect(),
                 )
-                .await?
-                .iter()
-                .map(|v| {
-                    let vid = v.int("id")?;
-                    Ok(IndicatorValue {
+                .await?;
+            for v in &vals {
+                let vid = v.int("id")?;
+                by_indicator
+                    .entry(v.int("indicator_id")?)
+                    .or_default()
+                    .push(IndicatorValue {
                         id: vid,
                         version: Version(v.int("version")?),
                         period_end: Date::parse(&v.text("period_end")?).map_err(|_| {
@@ -708,9 +914,14 @@ impl Store {
                         value: number_of(&v.text("value")?, "indicator_values", vid, "value")?,
                         recorded_at: Timestamp::from_millis(v.int("recorded_at")?),
                         recorded_by: v.text("recorded_by")?,
-                    })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
+                    });
+            }
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id = r.int("id")?;
+            let corrupt = |what: &str| StoreError::corrupt("indicators", id, what);
+            let vals = by_indicator.remove(&id).unwrap_or_default();
             let year = r.int("year")?;
             let target = number_of(&r.text("annual_target")?, "indicators", id, "annual_target")?;
             let latest = vals

@@ -574,6 +574,278 @@ impl Store {
         Ok(out)
     }
 
+    /// Every task `filter` matches (its `after` and `limit` are ignored)
+    /// whose report is due within `filter.within_days` or was missed, in
+    /// task id order, with the head of the audit chain read in the same
+    /// transaction (what the list is as of). The same list as
+    /// [`Store::reports_due`] without a limit, read with one lean query
+    /// (the tasks being worked on, their cycle and the day of their latest
+    /// report) instead of whole tasks chunk by chunk: what a page needs to
+    /// show totals and page through the list.
+    pub async fn reports_due_all(
+        &self,
+        filter: &DueFilter,
+        rules: &WarningRules,
+    ) -> Result<(i64, Vec<DueReport>), StoreError> {
+        rules.validate()?;
+        let default_cycle = rules.default_cycle()?;
+        let horizon = filter
+            .day
+            .add_days(i64::from(filter.within_days))
+            .unwrap_or(filter.day);
+        let mut tx = self.pool().read().await?;
+        let head = audit_head(&mut tx).await?;
+        let mut values: Vec<Arg> = Vec::new();
+        let mut conditions = vec![format!(
+            "t.status IN ('{}', '{}') AND t.lead_unit_id IS NOT NULL",
+            OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
+        )];
+        if let Some(name) = &filter.unit {
+            let unit = crate::store::unit_id(&mut tx, name).await?;
+            values.push(unit.into());
+            let n = values.len();
+            conditions.push(format!(
+                "t.id IN (SELECT id FROM tasks WHERE lead_unit_id = ${n}
+                          UNION SELECT task_id FROM task_co_units WHERE unit_id = ${n} AND state = 'active')"
+            ));
+        }
+        if let Some(doc) = filter.document {
+            values.push(doc.0.into());
+            conditions.push(format!("t.document_id = ${}", values.len()));
+        }
+        if let Some(units) = &filter.visible_units {
+            conditions.push(visibility(units, &mut values));
+        }
+        let sql = format!(
+            "SELECT t.id, t.title, t.created_at, t.lead_unit_id, u.name AS lead_name,
+                rc.id AS cycle_id, rc.kind AS cycle_kind, rc.dates AS cycle_dates,
+                rc.starts_on AS cycle_start, r.created_at AS report_at
+             FROM (SELECT t.id, t.title, t.created_at, t.lead_unit_id,
+                          (SELECT MAX(id) FROM progress_reports WHERE task_id = t.id) AS report_id
+                   FROM tasks t WHERE {}) t
+             JOIN units u ON u.id = t.lead_unit_id
+             LEFT JOIN report_cycles rc ON rc.task_id = t.id
+             LEFT JOIN progress_reports r ON r.id = t.report_id
+             ORDER BY t.id",
+            conditions.join(" AND ")
+        );
+        let rows = tx.fetch_all(&sql, values).await?;
+        tx.commit().await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let id = r.int("id")?;
+            let (cycle, start) = match r.opt_text("cycle_kind")? {
+                Some(kind) => {
+                    let cid = r.int("cycle_id")?;
+                    let cycle = Cycle::from_stored(&kind, &r.text("cycle_dates")?)
+                        .map_err(|_| StoreError::corrupt("report_cycles", cid, "kind"))?;
+                    let start =
+                        parse_day(&r.text("cycle_start")?, "report_cycles", cid, "starts_on")?;
+                    (cycle, start)
+                }
+                None => match &default_cycle {
+                    Some(c) => (c.clone(), day_of(r.int("created_at")?)),
+                    None => continue,
+                },
+            };
+            let last_report = r.opt_int("report_at")?.map(day_of);
+            let reports: Vec<Date> = last_report.into_iter().collect();
+            let state = cycle_state(&cycle, start, &reports, filter.day, &rules.due);
+            let due_soon = state.next_due.is_some_and(|d| d <= horizon);
+            if state.missed.is_empty() && !due_soon {
+                continue;
+            }
+            let lead = unit_ref(r.opt_int("lead_unit_id")?, r.opt_text("lead_name")?)?
+                .ok_or_else(|| StoreError::corrupt("tasks", id, "lead_unit_id"))?;
+            out.push(DueReport {
+                task: TaskId(id),
+                title: Text::parse(&r.text("title")?)
+                    .map_err(|_| StoreError::corrupt("tasks", id, "title"))?,
+                lead,
+                cycle,
+                next_due: state.next_due,
+                missed: state.missed,
+                last_report,
+            });
+        }
+        Ok((head, out))
+    }
+
+    /// A page of the cards `filter` matches (its `after` and `limit` are
+    /// ignored), the most severe first, then the newest: `offset` cards
+    /// skipped, at most `limit`.
+    pub async fn cards_severe_first(
+        &self,
+        filter: &CardFilter,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<Card>, StoreError> {
+        self.cards_in_order(filter, "c.tier_rank DESC, c.id DESC", offset, limit)
+            .await
+    }
+
+    /// The newest `limit` cards `filter` matches (its `after` and `limit`
+    /// ignored), newest first.
+    pub async fn cards_newest_first(
+        &self,
+        filter: &CardFilter,
+        limit: u32,
+    ) -> Result<Vec<Card>, StoreError> {
+        self.cards_in_order(filter, "c.id DESC", 0, limit).await
+    }
+
+    async fn cards_in_order(
+        &self,
+        filter: &CardFilter,
+        order: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<Card>, StoreError> {
+        let mut tx = self.pool().read().await?;
+        let (conditions, values) = card_conditions(&mut tx, filter).await?;
+        let sql =
+            format!("{CARD_SELECT}{conditions} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+        let rows = tx.fetch_all(&sql, values).await?;
+        tx.commit().await?;
+        rows.iter().map(card_of).collect()
+    }
+
+    /// How many cards `filter` matches (its `after` and `limit` are
+    /// ignored).
+    pub async fn count_cards(&self, filter: &CardFilter) -> Result<u64, StoreError> {
+        let mut tx = self.pool().read().await?;
+        let (conditions, values) = card_conditions(&mut tx, filter).await?;
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM cards c JOIN tasks t ON t.id = c.task_id{conditions}"
+        );
+        let n = tx
+            .fetch_optional(&sql, values)
+            .await?
+            .map(|r| r.int("n"))
+            .transpose()?
+            .unwrap_or(0);
+        tx.commit().await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The cards `filter` matches counted by the unit they were raised on
+    /// and their tier: `(unit, tier, count)`, cards without a unit left
+    /// out.
+    pub async fn card_counts_by_unit(
+        &self,
+        filter: &CardFilter,
+    ) -> Result<Vec<(UnitRef, String, u64)>, StoreError> {
+        let mut tx = self.pool().read().await?;
+        let (conditions, values) = card_conditions(&mut tx, filter).await?;
+        let sql = format!(
+            "SELECT c.unit_id, u.name AS unit_name, c.tier, COUNT(*) AS n
+             FROM cards c JOIN tasks t ON t.id = c.task_id JOIN units u ON u.id = c.unit_id{conditions}
+             GROUP BY c.unit_id, u.name, c.tier"
+        );
+        let rows = tx.fetch_all(&sql, values).await?;
+        tx.commit().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            if let Some(u) = unit_ref(r.opt_int("unit_id")?, r.opt_text("unit_name")?)? {
+                out.push((u, r.text("tier")?, u64::try_from(r.int("n")?).unwrap_or(0)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many notifications of `units` (`None`: all) there are, only the
+    /// unread ones with `unread`.
+    pub async fn count_notifications(
+        &self,
+        units: Option<&[UnitId]>,
+        unread: bool,
+    ) -> Result<u64, StoreError> {
+        let mut sql = "SELECT COUNT(*) AS n FROM notifications n WHERE 1 = 1".to_owned();
+        let mut values: Vec<Arg> = Vec::new();
+        if let Some(units) = units {
+            if units.is_empty() {
+                return Ok(0);
+            }
+            let first = values.len() + 1;
+            values.extend(units.iter().map(|u| Arg::from(u.0)));
+            let list = (first..first + units.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            sql.push_str(&format!(" AND n.unit_id IN ({list})"));
+        }
+        if unread {
+            sql.push_str(" AND n.read_at IS NULL");
+        }
+        let mut tx = self.pool().read().await?;
+        let n = tx
+            .fetch_optional(&sql, values)
+            .await?
+            .map(|r| r.int("n"))
+            .transpose()?
+            .unwrap_or(0);
+        tx.commit().await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The overview numbers of the status report (tasks of kind task;
+    /// themes not counted) on `day`, for each of `documents` (in id
+    /// order; a document without tasks is left out), or with `None` for
+    /// the whole ledger as one line (`None` as its document). One grouped
+    /// statement over the tasks, no task decoded.
+    pub async fn status_totals(
+        &self,
+        documents: Option<&[DocumentId]>,
+        day: Date,
+    ) -> Result<Vec<(Option<DocumentId>, StatusTotals)>, StoreError> {
+        let (scope, group) = match documents {
+            Some([]) => return Ok(Vec::new()),
+            Some(ids) => (
+                format!(
+                    " AND t.document_id IN ({})",
+                    ids.iter()
+                        .map(|d| d.0.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                " GROUP BY t.document_id ORDER BY t.document_id",
+            ),
+            None => (String::new(), ""),
+        };
+        let doc = if documents.is_some() {
+            "t.document_id"
+        } else {
+            "CAST(NULL AS BIGINT)"
+        };
+        let sql = format!(
+            "SELECT {doc} AS doc, COUNT(*) AS tasks,
+                COALESCE(SUM(CASE WHEN t.status <> 'draft' THEN 1 ELSE 0 END), 0) AS assigned,
+                COALESCE(SUM(CASE WHEN t.status IN ('in_progress', 'completion_requested') THEN 1 ELSE 0 END), 0) AS in_progress,
+                COALESCE(SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END), 0) AS closed,
+                COALESCE(SUM(CASE WHEN t.status IN ('{}', '{}') AND t.deadline < $1 THEN 1 ELSE 0 END), 0) AS overdue
+             FROM tasks t WHERE t.kind = 'task'{scope}{group}",
+            OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
+        );
+        let mut tx = self.pool().read().await?;
+        let rows = tx.fetch_all(&sql, args![day.to_string()]).await?;
+        tx.commit().await?;
+        let n = |r: &Row, c: &str| r.int(c).map(|v| u64::try_from(v).unwrap_or(0));
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.opt_int("doc")?.map(DocumentId),
+                    StatusTotals {
+                        tasks: n(r, "tasks")?,
+                        assigned: n(r, "assigned")?,
+                        in_progress: n(r, "in_progress")?,
+                        closed: n(r, "closed")?,
+                        overdue: n(r, "overdue")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     /// Runs the warning rules over every task being worked on, as of
     /// `day`, and raises the cards they deserve.
     ///
@@ -949,7 +1221,12 @@ fn cycle_row(r: &Row) -> Result<ReportCycle, StoreError> {
     })
 }
 
-pub(crate) async fn load_cards(tx: &mut Tx, filter: &CardFilter) -> Result<Vec<Card>, StoreError> {
+/// The WHERE clause (with its leading space, empty when there is no
+/// condition) and the values of `filter`, without `after` and `limit`.
+async fn card_conditions(
+    tx: &mut Tx,
+    filter: &CardFilter,
+) -> Result<(String, Vec<Arg>), StoreError> {
     let mut conditions: Vec<String> = Vec::new();
     let mut values: Vec<Arg> = Vec::new();
     if let Some(task) = filter.task {
@@ -979,16 +1256,22 @@ pub(crate) async fn load_cards(tx: &mut Tx, filter: &CardFilter) -> Result<Vec<C
     if let Some(units) = &filter.visible_units {
         conditions.push(visibility(units, &mut values));
     }
+    let clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    Ok((clause, values))
+}
+
+pub(crate) async fn load_cards(tx: &mut Tx, filter: &CardFilter) -> Result<Vec<Card>, StoreError> {
+    let (mut clause, mut values) = card_conditions(tx, filter).await?;
     if let Some(after) = filter.after {
         values.push(after.0.into());
-        conditions.push(format!("c.id > ${}", values.len()));
+        let sep = if clause.is_empty() { " WHERE" } else { " AND" };
+        clause.push_str(&format!("{sep} c.id > ${}", values.len()));
     }
-    let mut sql = CARD_SELECT.to_owned();
-    if !conditions.is_empty() {
-        sql.push_str(" WHERE ");
-        sql.push_str(&conditions.join(" AND "));
-    }
-    sql.push_str(" ORDER BY c.id");
+    let mut sql = format!("{CARD_SELECT}{clause} ORDER BY c.id");
     if let Some(limit) = filter.limit {
         sql.push_str(&format!(" LIMIT {limit}"));
     }

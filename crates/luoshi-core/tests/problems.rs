@@ -225,6 +225,45 @@ async fn problems_are_filed_suggested_rectified_and_closed(db: TestDb) {
         .len(),
         3
     );
+    // A page of the list and the totals of every page, in SQL.
+    let all = s.problems(&ProblemFilter::default()).await.unwrap();
+    let today = s.clock().today();
+    let (page, counts) = s
+        .problem_page(
+            &luoshi_core::ProblemQuery {
+                offset: 1,
+                limit: 2,
+                ..luoshi_core::ProblemQuery::default()
+            },
+            today,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page, all[1..3.min(all.len())].to_vec());
+    assert_eq!(counts.total, all.len() as u64);
+    assert_eq!(
+        counts.open,
+        all.iter()
+            .filter(|p| p.status != ProblemStatus::Closed)
+            .count() as u64
+    );
+    assert_eq!(
+        counts.overdue,
+        all.iter().filter(|p| p.is_overdue(today)).count() as u64
+    );
+    let classes = s.problem_classes(None).await.unwrap();
+    let mut names: Vec<String> = all.iter().filter_map(|p| p.class.clone()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(
+        classes.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+        names
+    );
+    let tasks: Vec<_> = all.iter().filter_map(|p| p.task).collect();
+    assert_eq!(
+        s.problems_of_tasks(&tasks, None).await.unwrap().len(),
+        all.iter().filter(|p| p.task.is_some()).count()
+    );
     let v = s.verify().await.unwrap();
     assert!(v.is_ok(), "{:?}", v.problems);
     // Tampering is caught.

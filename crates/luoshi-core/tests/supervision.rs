@@ -197,6 +197,38 @@ async fn reports_fall_due_and_are_missed_through_the_months(db: TestDb) {
     f.visible_units = Some(vec![water.id]);
     let seen = db.store.reports_due(&f, &rules).await.unwrap();
     assert_eq!(seen.iter().map(|d| d.task).collect::<Vec<_>>(), vec![c.id]);
+    // The whole list in one lean query (what the pages page through):
+    // the same rows as reports_due, for every scope.
+    let mut by_unit = DueFilter::on(may10);
+    by_unit.unit = Some(unit("省水利厅"));
+    for f in [DueFilter::on(may10), by_unit, f] {
+        let full = db.store.reports_due(&f, &rules).await.unwrap();
+        let (head, lean) = db.store.reports_due_all(&f, &rules).await.unwrap();
+        assert_eq!(full, lean);
+        assert_eq!(head, db.store.audit_head().await.unwrap());
+    }
+    // The overview numbers without decoding a task: every task of kind
+    // task, the three assigned ones in progress or assigned, none overdue
+    // before their deadline, then all three overdue after it.
+    let all = db
+        .store
+        .tasks(&luoshi_core::TaskFilter::default())
+        .await
+        .unwrap();
+    let n = all.iter().filter(|t| t.kind == TaskKind::Task).count() as u64;
+    let totals = db.store.status_totals(None, may10).await.unwrap();
+    assert_eq!(totals.len(), 1);
+    assert_eq!(totals[0].0, None);
+    assert_eq!((totals[0].1.tasks, totals[0].1.assigned), (n, 3));
+    assert_eq!(totals[0].1.overdue, 0);
+    let doc = all[0].document;
+    let later = db
+        .store
+        .status_totals(Some(&[doc]), day("2027-01-05"))
+        .await
+        .unwrap();
+    assert_eq!(later[0].0, Some(doc));
+    assert_eq!(later[0].1.overdue, 3);
     db.finish().await;
 }
 

@@ -259,6 +259,7 @@ pub fn app_with(store: Store, settings: Settings, scheduler: Arc<Scheduler>) -> 
         cache: auth::PrincipalCache::default(),
         limiter: auth::LoginLimiter::default(),
         scheduler,
+        cache_sup: web::supervision::SupervisionCache::default(),
     });
     router
         .merge(web::router())

@@ -37,6 +37,8 @@ pub struct AppState {
     pub cache: PrincipalCache,
     pub limiter: LoginLimiter,
     pub scheduler: Arc<crate::scheduler::Scheduler>,
+    /// What the 督办 pages compute from the whole ledger, kept until it changes.
+    pub cache_sup: crate::web::supervision::SupervisionCache,
 }
 
 pub type AppStateRef = State<Arc<AppState>>;

@@ -28,7 +28,7 @@ use axum::response::Response;
 use axum::routing::get;
 use luoshi_core::{
     Conflict, Cycle, Date, DocumentId, Entity, Ledger, NewAssignment, Permission, PersonName,
-    StoreError, Task, TaskFilter, TaskId, TaskKind, UnitName, Version,
+    StoreError, Task, TaskId, TaskKind, UnitName, Version,
 };
 
 use super::i18n::T;
@@ -42,9 +42,6 @@ pub const PAGE_SIZE: usize = 50;
 
 /// The most tasks one submission assigns.
 pub const MAX_TASKS: usize = 200;
-
-/// The most tasks of one document the page reads to filter by theme.
-const MAX_DOCUMENT_TASKS: u32 = 5_000;
 
 /// Co-unit fields the form shows (each may also hold several names
 /// separated by 、，, or ;).
@@ -271,44 +268,25 @@ async fn list(
     let mut filter = base_filter(&state.store, unit, Some(&f.status), None, document, None)?;
     caller.scope(&mut filter);
     let skip = (f.page - 1) * PAGE_SIZE;
-    // The themes of the chosen document, for the theme filter.
+    // The themes of the chosen document (those with a task the reader may
+    // see), for the theme filter: one grouped query, not the document's
+    // tasks.
     let mut themes = Vec::new();
     if let Some(d) = document {
-        let mut all = TaskFilter {
-            document: Some(DocumentId(d)),
-            limit: Some(MAX_DOCUMENT_TASKS),
-            ..TaskFilter::default()
-        };
-        caller.scope(&mut all);
-        let tasks = state.store.tasks(&all).await?;
-        themes = tasks
+        themes = state
+            .store
+            .theme_counts(DocumentId(d), caller.visible_units())
+            .await?
             .iter()
-            .filter(|t| t.kind == TaskKind::Theme || tasks.iter().any(|c| c.parent == Some(t.id)))
-            .map(|t| Opt {
-                value: t.id.to_string(),
-                label: format!("{} {}", t.id, t.title),
-                selected: theme == Some(t.id),
+            .map(|c| Opt {
+                value: c.theme.to_string(),
+                label: format!("{} {}", c.theme, c.title),
+                selected: theme == Some(c.theme),
             })
             .collect();
     }
-    if let Some(theme) = theme {
-        // TaskFilter has no parent condition: read the document's tasks
-        // (a document holds tens, at most thousands) and page in memory.
-        let doc = state.store.task(theme).await.map_err(ApiError::from)?;
-        filter.document = Some(doc.document);
-        filter.limit = Some(MAX_DOCUMENT_TASKS);
-        let tasks: Vec<Task> = state
-            .store
-            .tasks(&filter)
-            .await
-            .map_err(unknown_unit_in("unit"))?
-            .into_iter()
-            .filter(|t| t.parent == Some(theme) || t.id == theme)
-            .collect();
-        let more = tasks.len() > skip + PAGE_SIZE;
-        let page_tasks = tasks.into_iter().skip(skip).take(PAGE_SIZE).collect();
-        return Ok((page_tasks, more, themes));
-    }
+    // A theme and the tasks below it, paged by the store like any list.
+    filter.theme = theme;
     filter.offset = u32::try_from(skip).ok().filter(|o| *o > 0);
     filter.limit = u32::try_from(PAGE_SIZE + 1).ok();
     let mut tasks = state

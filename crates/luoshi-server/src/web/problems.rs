@@ -27,8 +27,8 @@ use axum::routing::{get, post};
 use luoshi_core::problem_store::parse_class;
 use luoshi_core::problems::{EvalPeriod, parse_number};
 use luoshi_core::{
-    Date, FoundBy, Ledger, NewIndicator, NewProblem, Permission, ProblemEntry, ProblemFilter,
-    ProblemStatus, RootCause, StoreError, TaskId, UnitId,
+    Date, FoundBy, Ledger, NewIndicator, NewProblem, Permission, ProblemCounts, ProblemEntry,
+    ProblemFilter, ProblemQuery, ProblemStatus, RootCause, StoreError, TaskId, UnitId,
 };
 use serde::Deserialize;
 
@@ -163,6 +163,7 @@ pub struct ListQuery {
     pub found_by: Option<String>,
     pub class: Option<String>,
     pub task: Option<String>,
+    pub page: Option<String>,
     pub done: Option<String>,
 }
 
@@ -178,14 +179,47 @@ pub struct ProblemsPage {
     pub classes: Vec<Opt>,
     pub rows: Vec<ProblemRow>,
     pub counts: String,
-    /// Set when more problems exist than the list reads.
-    pub truncated: Option<String>,
+    /// "第 2 / 60 页".
+    pub page_label: String,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
     pub may_file: bool,
     /// Classes with problems not closed yet (the office closes them).
     pub open_classes: Vec<String>,
     pub csrf: String,
     pub error: Option<String>,
     pub done: Option<String>,
+}
+
+/// Problems on one page of the list.
+pub const PROBLEM_PAGE: u32 = 50;
+
+impl ListQuery {
+    /// This list's filters with another page, as a link.
+    fn href(&self, page: u32) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("status", &self.status),
+            ("unit", &self.unit),
+            ("root_cause", &self.root_cause),
+            ("found_by", &self.found_by),
+            ("class", &self.class),
+            ("task", &self.task),
+        ] {
+            if let Some(v) = given(v.as_deref()) {
+                s.append_pair(k, v);
+            }
+        }
+        if page > 1 {
+            s.append_pair("page", &page.to_string());
+        }
+        let q = s.finish();
+        if q.is_empty() {
+            "/problems".to_owned()
+        } else {
+            format!("/problems?{q}")
+        }
+    }
 }
 
 async fn list_page(
@@ -198,6 +232,11 @@ async fn list_page(
     let t = page.t;
     let caller = &page.caller;
     let day = state.store.clock().today();
+    let page_no = given(q.page.as_deref())
+        .and_then(|p| p.parse::<u32>().ok())
+        .filter(|p| (1..=1_000_000).contains(p))
+        .unwrap_or(1);
+    let class = given(q.class.as_deref()).map(str::to_owned);
     let loaded = async {
         let filter = ProblemFilter {
             unit: given(q.unit.as_deref())
@@ -209,8 +248,8 @@ async fn list_page(
             task: given(q.task.as_deref())
                 .map(|s| TaskId::parse(s).map_err(|e| ApiError::invalid("task", &e)))
                 .transpose()?,
+            class: class.clone(),
             visible_units: visible(caller),
-            limit: Some(PROBLEM_LIMIT + 1),
             ..ProblemFilter::default()
         };
         let cause = given(q.root_cause.as_deref())
@@ -219,53 +258,51 @@ async fn list_page(
         let found = given(q.found_by.as_deref())
             .map(|s| FoundBy::parse(s).map_err(|e| ApiError::invalid("found_by", &e)))
             .transpose()?;
-        let all = state
+        let (list, counts) = state
             .store
-            .problems(&filter)
+            .problem_page(
+                &ProblemQuery {
+                    filter,
+                    root_cause: cause,
+                    found_by: found,
+                    offset: (page_no - 1) * PROBLEM_PAGE,
+                    limit: PROBLEM_PAGE,
+                },
+                day,
+            )
             .await
             .map_err(unknown_unit_in("unit"))?;
-        Ok::<_, ApiError>((all, cause, found))
+        Ok::<_, ApiError>((list, counts, cause, found))
     }
     .await;
-    let (all, cause, found, status, error) = match loaded {
-        Ok((a, c, f)) => (a, c, f, status, error),
-        Err(e) if e.status.is_client_error() => {
-            (Vec::new(), None, None, e.status, Some(error_text(t, &e)))
-        }
+    let (list, counts, cause, found, status, error) = match loaded {
+        Ok((l, n, c, f)) => (l, n, c, f, status, error),
+        Err(e) if e.status.is_client_error() => (
+            Vec::new(),
+            ProblemCounts::default(),
+            None,
+            None,
+            e.status,
+            Some(error_text(t, &e)),
+        ),
         Err(e) => return error_page(t, Some(caller), &e),
     };
-    let mut all = all;
-    let truncated = (all.len() > PROBLEM_LIMIT as usize)
-        .then(|| t.f("prob.truncated", &[("n", &PROBLEM_LIMIT.to_string())]));
-    all.truncate(PROBLEM_LIMIT as usize);
-    let class = given(q.class.as_deref()).map(str::to_owned);
-    let mut classes: Vec<String> = all.iter().filter_map(|p| p.class.clone()).collect();
-    classes.sort();
-    classes.dedup();
-    let mut open_classes: Vec<String> = all
-        .iter()
-        .filter(|p| p.status != ProblemStatus::Closed)
-        .filter_map(|p| p.class.clone())
-        .collect();
-    open_classes.sort();
-    open_classes.dedup();
-    let rows: Vec<ProblemRow> = all
-        .iter()
-        .filter(|p| cause.is_none_or(|c| p.root_cause == c))
-        .filter(|p| found.is_none_or(|f| p.found_by == f))
-        .filter(|p| class.is_none() || p.class == class)
-        .map(|p| problem_row(t, p, day))
-        .collect();
-    let open = rows.iter().filter(|r| r.status_code != "closed").count();
-    let overdue = rows.iter().filter(|r| r.overdue).count();
-    let counts = t.f(
+    let classes = match state.store.problem_classes(visible(caller)).await {
+        Ok(c) => c,
+        Err(e) => return error_page(t, Some(caller), &e.into()),
+    };
+    let rows: Vec<ProblemRow> = list.iter().map(|p| problem_row(t, p, day)).collect();
+    let counts_text = t.f(
         "prob.counts",
         &[
-            ("n", &rows.len().to_string()),
-            ("open", &open.to_string()),
-            ("overdue", &overdue.to_string()),
+            ("n", &counts.total.to_string()),
+            ("open", &counts.open.to_string()),
+            ("overdue", &counts.overdue.to_string()),
         ],
     );
+    let pages = u32::try_from(counts.total.div_ceil(u64::from(PROBLEM_PAGE)))
+        .unwrap_or(u32::MAX)
+        .max(1);
     let chosen_class = class.clone().unwrap_or_default();
     let mut class_opts = vec![Opt {
         value: String::new(),
@@ -273,9 +310,9 @@ async fn list_page(
         selected: chosen_class.is_empty(),
     }];
     class_opts.extend(classes.iter().map(|c| Opt {
-        value: c.clone(),
-        label: c.clone(),
-        selected: *c == chosen_class,
+        value: c.name.clone(),
+        label: c.name.clone(),
+        selected: c.name == chosen_class,
     }));
     let may_file = caller.principal().may(Permission::Assign);
     render(
@@ -309,10 +346,23 @@ async fn list_page(
             ),
             classes: class_opts,
             rows,
-            counts,
-            truncated,
+            counts: counts_text,
+            page_label: t.f(
+                "prob.page",
+                &[("n", &page_no.to_string()), ("pages", &pages.to_string())],
+            ),
+            prev_href: (page_no > 1).then(|| q.href(page_no.min(pages + 1) - 1)),
+            next_href: (page_no < pages).then(|| q.href(page_no + 1)),
             may_file,
-            open_classes: if may_file { open_classes } else { Vec::new() },
+            open_classes: if may_file {
+                classes
+                    .into_iter()
+                    .filter(|c| c.open)
+                    .map(|c| c.name)
+                    .collect()
+            } else {
+                Vec::new()
+            },
             csrf: csrf_of(caller),
             done: done_text(t, q.done.as_deref()),
             q,

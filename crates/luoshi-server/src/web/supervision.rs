@@ -24,7 +24,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use luoshi_core::problems::EvalPeriod;
 use luoshi_core::{
-    Card, CardFilter, CardId, Date, DocumentId, DueFilter, EvaluationRules, Ledger,
+    Card, CardFilter, CardId, Date, DocumentId, DueFilter, DueReport, EvaluationRules, Ledger,
     NotificationFilter, Permission, ReportQuery, ReportScope, TaskId, Text, Version, WarningRules,
 };
 use serde::Deserialize;
@@ -66,6 +66,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/notifications/{id}/read", post(read_notification))
         .route("/evaluation", get(evaluation))
         .route("/status-report", get(status_report))
+        .route("/status-report/ledger", get(ledger_report))
         .merge(super::problems::routes())
 }
 
@@ -242,31 +243,19 @@ pub async fn dashboard_cards(
     caller: &Caller,
     t: T,
 ) -> Result<CardsPartial, ApiError> {
-    let mut cards = state
+    // The newest open cards and how many there are, each one statement.
+    let filter = CardFilter {
+        open: true,
+        visible_units: caller.visible_units().map(<[_]>::to_vec),
+        ..CardFilter::default()
+    };
+    let cards = state
         .store
-        .cards(&CardFilter {
-            open: true,
-            visible_units: caller.visible_units().map(<[_]>::to_vec),
-            limit: Some(LIST_LIMIT + 1),
-            ..CardFilter::default()
-        })
+        .cards_newest_first(&filter, DASHBOARD_CARDS)
         .await?;
-    cards.sort_by_key(|c| std::cmp::Reverse(c.id.0));
-    let total = cards.len();
-    cards.truncate(DASHBOARD_CARDS as usize);
-    let more = (total > cards.len()).then(|| {
-        t.f(
-            "sup.cards_more",
-            &[(
-                "n",
-                &if total > LIST_LIMIT as usize {
-                    format!("{LIST_LIMIT}+")
-                } else {
-                    total.to_string()
-                },
-            )],
-        )
-    });
+    let total = state.store.count_cards(&filter).await?;
+    let more =
+        (total > cards.len() as u64).then(|| t.f("sup.cards_more", &[("n", &total.to_string())]));
     Ok(CardsPartial {
         t,
         cards: cards.iter().map(|c| card_view(t, c)).collect(),
@@ -279,6 +268,104 @@ pub async fn dashboard_cards(
 }
 
 // ----- /supervision ----------------------------------------------------------------
+
+/// Rows on one page of a list of the 督办 views.
+pub const PAGE_ROWS: usize = 50;
+
+/// Rows each section of the overview shows before its "all N" link.
+const OVERVIEW_ROWS: usize = 20;
+
+/// A value computed from the whole ledger on a day, with the head of the
+/// audit chain read before it was computed.
+#[derive(Debug)]
+struct Kept<V> {
+    day: Date,
+    head: i64,
+    value: Arc<V>,
+}
+
+/// Values computed from the whole ledger (the reports due and missed of a
+/// scope, the evaluation of a period), kept until the ledger changes.
+///
+/// Which reports are due is only known after the rules ran over every
+/// task being worked on, and an evaluation reads every report of the
+/// period: tens of thousands of rows in a province, too slow for every
+/// page view, while a page needs the whole result for its totals and
+/// pages. Every write appends to the audit chain, so a value is reused
+/// while the chain's head and the day are those it was computed on, and
+/// computed again after any write (the head is read before computing, so
+/// a write during the computation only makes the next view compute again).
+#[derive(Debug)]
+pub struct LedgerCache<K, V> {
+    entries: std::sync::Mutex<std::collections::HashMap<K, Kept<V>>>,
+}
+
+impl<K, V> Default for LedgerCache<K, V> {
+    fn default() -> Self {
+        LedgerCache {
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+}
+
+/// Keys kept at most per cache (each office reader shares one scope, each
+/// unit's staff another).
+const CACHE_KEYS: usize = 256;
+
+impl<K: std::hash::Hash + Eq, V> LedgerCache<K, V> {
+    /// The value of `key` on `day`: kept, or computed by `compute`.
+    pub async fn get<F, Fut, E>(
+        &self,
+        store: &luoshi_core::Store,
+        key: K,
+        day: Date,
+        compute: F,
+    ) -> Result<Arc<V>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, E>>,
+        E: From<luoshi_core::StoreError>,
+    {
+        let head = store.audit_head().await?;
+        if let Ok(entries) = self.entries.lock()
+            && let Some(e) = entries.get(&key)
+            && e.day == day
+            && e.head == head
+        {
+            return Ok(Arc::clone(&e.value));
+        }
+        let value = Arc::new(compute().await?);
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= CACHE_KEYS {
+                entries.clear();
+            }
+            entries.insert(
+                key,
+                Kept {
+                    day,
+                    head,
+                    value: Arc::clone(&value),
+                },
+            );
+        }
+        Ok(value)
+    }
+}
+
+/// Whose due list: the reader's visible units (`None`: all) and the unit
+/// filter.
+pub type DueKey = (Option<Vec<i64>>, Option<String>);
+
+/// The caches of the 督办 pages, in the server's state.
+#[derive(Debug, Default)]
+pub struct SupervisionCache {
+    /// The reports due and missed (default rules) by scope.
+    pub due: LedgerCache<DueKey, Vec<DueReport>>,
+    /// The evaluation (default rules) by period.
+    pub evaluation: LedgerCache<String, luoshi_core::Evaluation>,
+    /// The whole ledger's overview numbers.
+    pub ledger_totals: LedgerCache<(), luoshi_core::StatusTotals>,
+}
 
 /// A task with a report due soon or missed.
 #[derive(Debug, Clone)]
@@ -301,9 +388,118 @@ pub struct UnitRow {
     pub href: String,
     pub due: usize,
     pub missed: usize,
-    pub yellow: usize,
-    pub red: usize,
-    pub other: usize,
+    pub yellow: u64,
+    pub red: u64,
+    pub other: u64,
+}
+
+/// A link of the view switcher.
+#[derive(Debug, Clone)]
+pub struct ViewTab {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
+}
+
+/// "全部 N 项" after the first rows of a list on the overview.
+#[derive(Debug, Clone)]
+pub struct MoreLink {
+    pub href: String,
+    pub label: String,
+}
+
+/// Previous and next links of a paged view.
+#[derive(Debug, Clone, Default)]
+pub struct Pager {
+    /// "第 2 / 7 页，共 320 项".
+    pub label: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+/// The views of /supervision: the overview (each list's first rows) or
+/// one list, paged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SupView {
+    Overview,
+    Due,
+    Missed,
+    Cards,
+    Units,
+}
+
+impl SupView {
+    const ALL: [SupView; 5] = [
+        SupView::Overview,
+        SupView::Due,
+        SupView::Missed,
+        SupView::Cards,
+        SupView::Units,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            SupView::Overview => "",
+            SupView::Due => "due",
+            SupView::Missed => "missed",
+            SupView::Cards => "cards",
+            SupView::Units => "units",
+        }
+    }
+
+    fn parse(s: Option<&str>) -> SupView {
+        SupView::ALL
+            .into_iter()
+            .find(|v| Some(v.code()) == s && !v.code().is_empty())
+            .unwrap_or(SupView::Overview)
+    }
+}
+
+/// `/supervision` with a view, a unit and a page (the first page and the
+/// overview leave theirs out).
+fn sup_href(view: SupView, unit: Option<&str>, page: usize) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if view != SupView::Overview {
+        q.append_pair("view", view.code());
+    }
+    if let Some(u) = unit {
+        q.append_pair("unit", u);
+    }
+    if page > 1 {
+        q.append_pair("page", &page.to_string());
+    }
+    let q = q.finish();
+    if q.is_empty() {
+        "/supervision".to_owned()
+    } else {
+        format!("/supervision?{q}")
+    }
+}
+
+/// The page's slice of `total` rows: its first index and the pager.
+fn page_of(
+    t: T,
+    view: SupView,
+    unit: Option<&str>,
+    page: usize,
+    total: usize,
+) -> (usize, usize, Pager) {
+    let pages = total.div_ceil(PAGE_ROWS).max(1);
+    let page = page.clamp(1, pages);
+    let from = (page - 1) * PAGE_ROWS;
+    let pager = Pager {
+        label: t.f(
+            "sup.page",
+            &[
+                ("n", &page.to_string()),
+                ("pages", &pages.to_string()),
+                ("total", &total.to_string()),
+            ],
+        ),
+        prev: (page > 1).then(|| sup_href(view, unit, page - 1)),
+        next: (page < pages).then(|| sup_href(view, unit, page + 1)),
+    };
+    (from, (from + PAGE_ROWS).min(total), pager)
 }
 
 #[derive(Template)]
@@ -313,13 +509,33 @@ pub struct SupervisionPage {
     pub chrome: Chrome,
     pub unit: String,
     pub as_of: String,
+    /// The view's code (empty: the overview).
+    pub view: &'static str,
+    pub tabs: Vec<ViewTab>,
+    pub show_due: bool,
+    pub show_cards: bool,
+    pub show_units: bool,
+    /// The heading of the due list (应报与漏报, or 应报未报 alone).
+    pub due_heading: String,
     pub due: Vec<DueRow>,
+    /// Totals of the whole lists, every page.
     pub missed_total: usize,
     pub due_soon: usize,
-    /// "只显示前 200 项…" when a list was cut.
-    pub truncated: Option<String>,
+    pub cards_total: u64,
+    pub units_total: usize,
+    /// "共 N 个单位".
+    pub units_label: String,
+    pub due_href: String,
+    pub missed_href: String,
+    pub cards_href: String,
+    /// On the overview: "全部 N 项" links to the paged views.
+    pub due_more: Option<MoreLink>,
+    pub cards_more: Option<MoreLink>,
+    pub units_more: Option<MoreLink>,
+    /// On a list view: where the page is in the list.
+    pub pager: Option<Pager>,
     /// Unread notifications of the caller's units.
-    pub unread: usize,
+    pub unread: u64,
     pub cards: Vec<CardView>,
     pub units: Vec<UnitRow>,
     pub may_clear: bool,
@@ -333,13 +549,190 @@ pub struct SupervisionPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct UnitQuery {
     unit: Option<String>,
+    view: Option<String>,
+    page: Option<String>,
     done: Option<String>,
 }
 
+fn due_row(t: T, d: &DueReport) -> DueRow {
+    DueRow {
+        task: d.task.0,
+        title: d.title.to_string(),
+        lead: d.lead.name.to_string(),
+        cycle: t.t(&format!("sup.cycle.{}", d.cycle.code())).to_owned(),
+        next_due: d.next_due.map(|d| d.to_string()).unwrap_or_default(),
+        missed: d
+            .missed
+            .iter()
+            .map(Date::to_string)
+            .collect::<Vec<_>>()
+            .join("、"),
+        missed_n: d.missed.len(),
+        missed_label: t.f("sup.missed_n", &[("n", &d.missed.len().to_string())]),
+        last_report: d
+            .last_report
+            .map_or_else(|| t.t("sup.never").to_owned(), |d| d.to_string()),
+    }
+}
+
+/// What a view shows besides the totals.
+struct Loaded {
+    due: Vec<DueRow>,
+    missed_total: usize,
+    due_soon: usize,
+    due_listed: usize,
+    cards: Vec<Card>,
+    cards_total: u64,
+    units: Vec<UnitRow>,
+    units_total: usize,
+    pager: Option<Pager>,
+}
+
+#[allow(clippy::too_many_lines)]
+async fn load_view(
+    state: &AppState,
+    caller: &Caller,
+    t: T,
+    view: SupView,
+    unit: Option<&str>,
+    page: usize,
+) -> Result<Loaded, ApiError> {
+    let today = state.store.clock().today();
+    let unit_name = unit
+        .map(|u| crate::routes::unit_name("unit", u))
+        .transpose()?;
+    let visible = caller.visible_units().map(<[_]>::to_vec);
+    let due_filter = DueFilter {
+        unit: unit_name.clone(),
+        visible_units: visible.clone(),
+        ..DueFilter::on(today)
+    };
+    let key: DueKey = (
+        visible.as_ref().map(|v| v.iter().map(|u| u.0).collect()),
+        unit_name.as_ref().map(ToString::to_string),
+    );
+    let all_due = state
+        .cache_sup
+        .due
+        .get(&state.store, key, today, || async {
+            state
+                .store
+                .reports_due_all(&due_filter, &WarningRules::default())
+                .await
+                .map(|(_, list)| list)
+        })
+        .await
+        .map_err(unknown_unit_in("unit"))?;
+    let missed_total = all_due.iter().filter(|d| !d.missed.is_empty()).count();
+    let due_soon = all_due.len() - missed_total;
+    let card_filter = CardFilter {
+        unit: unit_name,
+        open: true,
+        visible_units: visible,
+        ..CardFilter::default()
+    };
+    let cards_total = state
+        .store
+        .count_cards(&card_filter)
+        .await
+        .map_err(unknown_unit_in("unit"))?;
+    let mut out = Loaded {
+        due: Vec::new(),
+        missed_total,
+        due_soon,
+        due_listed: 0,
+        cards: Vec::new(),
+        cards_total,
+        units: Vec::new(),
+        units_total: 0,
+        pager: None,
+    };
+    // The due list: every row, or the missed ones only.
+    if matches!(view, SupView::Overview | SupView::Due | SupView::Missed) {
+        let rows: Vec<&DueReport> = all_due
+            .iter()
+            .filter(|d| view != SupView::Missed || !d.missed.is_empty())
+            .collect();
+        out.due_listed = rows.len();
+        let (from, to) = if view == SupView::Overview {
+            (0, rows.len().min(OVERVIEW_ROWS))
+        } else {
+            let (from, to, pager) = page_of(t, view, unit, page, rows.len());
+            out.pager = Some(pager);
+            (from, to)
+        };
+        out.due = rows[from..to].iter().map(|d| due_row(t, d)).collect();
+    }
+    if matches!(view, SupView::Overview | SupView::Cards) {
+        let (offset, limit) = if view == SupView::Overview {
+            (0, OVERVIEW_ROWS)
+        } else {
+            let total = usize::try_from(cards_total).unwrap_or(usize::MAX);
+            let (from, to, pager) = page_of(t, view, unit, page, total);
+            out.pager = Some(pager);
+            (from, to - from)
+        };
+        out.cards = state
+            .store
+            .cards_severe_first(
+                &card_filter,
+                u32::try_from(offset).unwrap_or(u32::MAX),
+                u32::try_from(limit).unwrap_or(0),
+            )
+            .await?;
+    }
+    if matches!(view, SupView::Overview | SupView::Units) {
+        let mut units: BTreeMap<String, UnitRow> = BTreeMap::new();
+        fn row_of<'a>(units: &'a mut BTreeMap<String, UnitRow>, name: &str) -> &'a mut UnitRow {
+            units.entry(name.to_owned()).or_insert_with(|| UnitRow {
+                name: name.to_owned(),
+                href: sup_href(SupView::Overview, Some(name), 1),
+                ..UnitRow::default()
+            })
+        }
+        for d in all_due.iter() {
+            let r = row_of(&mut units, d.lead.name.as_str());
+            if d.missed.is_empty() {
+                r.due += 1;
+            } else {
+                r.missed += 1;
+            }
+        }
+        for (u, tier, n) in state.store.card_counts_by_unit(&card_filter).await? {
+            let r = row_of(&mut units, u.name.as_str());
+            match tier.as_str() {
+                "yellow" => r.yellow += n,
+                "red" => r.red += n,
+                _ => r.other += n,
+            }
+        }
+        let mut units: Vec<UnitRow> = units.into_values().collect();
+        units.sort_by(|a, b| {
+            (b.red, b.missed, b.yellow, b.due)
+                .cmp(&(a.red, a.missed, a.yellow, a.due))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        out.units_total = units.len();
+        let (from, to) = if view == SupView::Overview {
+            (0, units.len().min(OVERVIEW_ROWS))
+        } else {
+            let (from, to, pager) = page_of(t, view, unit, page, units.len());
+            out.pager = Some(pager);
+            (from, to)
+        };
+        units.truncate(to);
+        out.units = units.split_off(from);
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn supervision_page(
     state: &AppState,
     page: &Page,
+    view: SupView,
     unit: Option<&str>,
+    page_no: usize,
     status: StatusCode,
     error: Option<String>,
     done: Option<String>,
@@ -347,130 +740,66 @@ async fn supervision_page(
     let t = page.t;
     let caller = &page.caller;
     let today = state.store.clock().today();
-    let loaded = async {
-        let unit = unit
-            .map(|u| crate::routes::unit_name("unit", u))
-            .transpose()?;
-        let due = state
-            .store
-            .reports_due(
-                &DueFilter {
-                    unit: unit.clone(),
-                    visible_units: caller.visible_units().map(<[_]>::to_vec),
-                    limit: Some(LIST_LIMIT + 1),
-                    ..DueFilter::on(today)
-                },
-                &WarningRules::default(),
-            )
-            .await
-            .map_err(unknown_unit_in("unit"))?;
-        let cards = state
-            .store
-            .cards(&CardFilter {
-                unit,
-                open: true,
-                visible_units: caller.visible_units().map(<[_]>::to_vec),
-                limit: Some(LIST_LIMIT + 1),
-                ..CardFilter::default()
-            })
-            .await
-            .map_err(unknown_unit_in("unit"))?;
-        Ok::<_, ApiError>((due, cards))
-    }
-    .await;
+    let loaded = load_view(state, caller, t, view, unit, page_no).await;
     let unread = match state
         .store
-        .notifications(&NotificationFilter {
-            units: caller.visible_units().map(<[_]>::to_vec),
-            unread: true,
-            before: None,
-            limit: Some(LIST_LIMIT),
-        })
+        .count_notifications(caller.visible_units(), true)
         .await
     {
-        Ok(n) => n.len(),
+        Ok(n) => n,
         Err(e) => return error_page(t, Some(caller), &e.into()),
     };
-    let (due, mut cards, error, status) = match loaded {
-        Ok((d, c)) => (d, c, error, status),
-        Err(e) if e.status.is_client_error() => {
-            (Vec::new(), Vec::new(), Some(error_text(t, &e)), e.status)
-        }
+    let (l, error, status) = match loaded {
+        Ok(l) => (l, error, status),
+        Err(e) if e.status.is_client_error() => (
+            Loaded {
+                due: Vec::new(),
+                missed_total: 0,
+                due_soon: 0,
+                due_listed: 0,
+                cards: Vec::new(),
+                cards_total: 0,
+                units: Vec::new(),
+                units_total: 0,
+                pager: None,
+            },
+            Some(error_text(t, &e)),
+            e.status,
+        ),
         Err(e) => return error_page(t, Some(caller), &e),
     };
-    // A list longer than a page is cut, and the page says so.
-    let truncated = due.len() > LIST_LIMIT as usize || cards.len() > LIST_LIMIT as usize;
-    let mut due = due;
-    due.truncate(LIST_LIMIT as usize);
-    cards.truncate(LIST_LIMIT as usize);
-    // Most severe first, then newest.
-    cards.sort_by_key(|c| (std::cmp::Reverse(c.tier_rank), std::cmp::Reverse(c.id.0)));
-    let mut units: BTreeMap<String, UnitRow> = BTreeMap::new();
-    fn row_of<'a>(units: &'a mut BTreeMap<String, UnitRow>, name: &str) -> &'a mut UnitRow {
-        units.entry(name.to_owned()).or_insert_with(|| UnitRow {
-            name: name.to_owned(),
-            href: format!(
-                "/supervision?{}",
-                form_urlencoded::Serializer::new(String::new())
-                    .append_pair("unit", name)
-                    .finish()
-            ),
-            ..UnitRow::default()
+    let overview = view == SupView::Overview;
+    let more = |n: usize, shown: usize, v: SupView| {
+        (overview && n > shown).then(|| MoreLink {
+            href: sup_href(v, unit, 1),
+            label: t.f("sup.all_n", &[("n", &n.to_string())]),
         })
-    }
-    let rows: Vec<DueRow> = due
-        .iter()
-        .map(|d| {
-            let r = row_of(&mut units, d.lead.name.as_str());
-            if d.missed.is_empty() {
-                r.due += 1;
-            } else {
-                r.missed += 1;
-            }
-            DueRow {
-                task: d.task.0,
-                title: d.title.to_string(),
-                lead: d.lead.name.to_string(),
-                cycle: t.t(&format!("sup.cycle.{}", d.cycle.code())).to_owned(),
-                next_due: d.next_due.map(|d| d.to_string()).unwrap_or_default(),
-                missed: d
-                    .missed
-                    .iter()
-                    .map(Date::to_string)
-                    .collect::<Vec<_>>()
-                    .join("、"),
-                missed_n: d.missed.len(),
-                missed_label: t.f("sup.missed_n", &[("n", &d.missed.len().to_string())]),
-                last_report: d
-                    .last_report
-                    .map_or_else(|| t.t("sup.never").to_owned(), |d| d.to_string()),
-            }
+    };
+    let due_more = more(l.due_listed, l.due.len(), SupView::Due);
+    let cards_more = more(
+        usize::try_from(l.cards_total).unwrap_or(usize::MAX),
+        l.cards.len(),
+        SupView::Cards,
+    );
+    let units_more = more(l.units_total, l.units.len(), SupView::Units);
+    let tabs = SupView::ALL
+        .into_iter()
+        .map(|v| ViewTab {
+            href: sup_href(v, unit, 1),
+            label: t
+                .t(&format!(
+                    "sup.view.{}",
+                    if v.code().is_empty() {
+                        "overview"
+                    } else {
+                        v.code()
+                    }
+                ))
+                .to_owned(),
+            current: v == view,
         })
         .collect();
-    for c in &cards {
-        let name = c.unit.as_ref().map_or("", |u| u.name.as_str());
-        let r = row_of(&mut units, name);
-        match c.tier.as_str() {
-            "yellow" => r.yellow += 1,
-            "red" => r.red += 1,
-            _ => r.other += 1,
-        }
-    }
-    let mut units: Vec<UnitRow> = units.into_values().collect();
-    units.sort_by(|a, b| {
-        (b.red, b.missed, b.yellow, b.due)
-            .cmp(&(a.red, a.missed, a.yellow, a.due))
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    let back = match unit {
-        Some(u) => format!(
-            "/supervision?{}",
-            form_urlencoded::Serializer::new(String::new())
-                .append_pair("unit", u)
-                .finish()
-        ),
-        None => "/supervision".to_owned(),
-    };
+    let back = sup_href(view, unit, page_no);
     render(
         status,
         &SupervisionPage {
@@ -478,13 +807,34 @@ async fn supervision_page(
             chrome: Chrome::new(t, Some(caller), &page.here, "supervision"),
             unit: unit.unwrap_or_default().to_owned(),
             as_of: t.f("sup.as_of", &[("day", &today.to_string())]),
-            missed_total: rows.iter().filter(|r| r.missed_n > 0).count(),
-            due_soon: rows.iter().filter(|r| r.missed_n == 0).count(),
-            truncated: truncated.then(|| t.f("sup.truncated", &[("n", &LIST_LIMIT.to_string())])),
+            view: view.code(),
+            tabs,
+            show_due: matches!(view, SupView::Overview | SupView::Due | SupView::Missed),
+            show_cards: matches!(view, SupView::Overview | SupView::Cards),
+            show_units: matches!(view, SupView::Overview | SupView::Units),
+            due_heading: t
+                .t(if view == SupView::Missed {
+                    "sup.missed"
+                } else {
+                    "sup.due_h"
+                })
+                .to_owned(),
+            missed_total: l.missed_total,
+            due_soon: l.due_soon,
+            cards_total: l.cards_total,
+            units_total: l.units_total,
+            units_label: t.f("sup.units_n", &[("n", &l.units_total.to_string())]),
+            due_href: sup_href(SupView::Due, unit, 1),
+            missed_href: sup_href(SupView::Missed, unit, 1),
+            cards_href: sup_href(SupView::Cards, unit, 1),
+            due_more,
+            cards_more,
+            units_more,
+            pager: l.pager,
             unread,
-            due: rows,
-            cards: cards.iter().map(|c| card_view(t, c)).collect(),
-            units,
+            due: l.due,
+            cards: l.cards.iter().map(|c| card_view(t, c)).collect(),
+            units: l.units,
             may_clear: caller.principal().may(Permission::Review),
             may_report: caller.principal().may(Permission::Report),
             csrf: csrf_of(caller),
@@ -495,7 +845,9 @@ async fn supervision_page(
     )
 }
 
-/// 督办: reports due and missed, open cards, the per-unit view.
+/// 督办: reports due and missed, open cards, the per-unit view; the
+/// overview shows each list's first rows, `?view=due|missed|cards|units`
+/// one list in pages of [`PAGE_ROWS`] (`?page=`), with its total.
 pub async fn supervision(
     State(state): State<Arc<AppState>>,
     page: Page,
@@ -503,10 +855,16 @@ pub async fn supervision(
 ) -> Response {
     let q: UnitQuery = query(raw.as_deref());
     let done = done_text(page.t, q.done.as_deref());
+    let page_no = given(q.page.as_deref())
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| (1..=1_000_000).contains(p))
+        .unwrap_or(1);
     supervision_page(
         &state,
         &page,
+        SupView::parse(given(q.view.as_deref())),
         given(q.unit.as_deref()),
+        page_no,
         StatusCode::OK,
         None,
         done,
@@ -564,7 +922,17 @@ pub async fn clear_card(
         Ok(()) => see_other(&with_done(&back, "card_cleared")),
         Err(e) => {
             let message = error_text(page.t, &e);
-            supervision_page(&state, &page, None, e.status, Some(message), None).await
+            supervision_page(
+                &state,
+                &page,
+                SupView::Overview,
+                None,
+                1,
+                e.status,
+                Some(message),
+                None,
+            )
+            .await
         }
     }
 }
@@ -593,8 +961,13 @@ pub struct NotificationsPage {
     pub chrome: Chrome,
     pub rows: Vec<NoteRow>,
     pub unread_only: bool,
-    pub unread: usize,
+    pub unread: u64,
     pub unread_label: String,
+    /// "共 N 条" (of the list shown: all or unread).
+    pub total_label: String,
+    /// The next (older) page and the first page, when not on it.
+    pub older: Option<String>,
+    pub newest: Option<String>,
     pub may_mark: bool,
     pub csrf: String,
     pub error: Option<String>,
@@ -604,6 +977,7 @@ pub struct NotificationsPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct NoteQuery {
     unread: Option<String>,
+    before: Option<String>,
     done: Option<String>,
 }
 
@@ -611,6 +985,7 @@ async fn notifications_page(
     state: &AppState,
     page: &Page,
     unread_only: bool,
+    before: Option<i64>,
     status: StatusCode,
     error: Option<String>,
     done: Option<String>,
@@ -623,23 +998,42 @@ async fn notifications_page(
         .notifications(&NotificationFilter {
             units: units.clone(),
             unread: unread_only,
-            before: None,
-            limit: Some(LIST_LIMIT),
+            before,
+            limit: Some(PAGE_ROWS as u32 + 1),
         })
         .await;
     let unread = state
         .store
-        .notifications(&NotificationFilter {
-            units,
-            unread: true,
-            before: None,
-            limit: Some(LIST_LIMIT + 1),
-        })
+        .count_notifications(units.as_deref(), true)
         .await;
-    let (list, unread) = match (list, unread) {
-        (Ok(l), Ok(u)) => (l, u.len()),
-        (Err(e), _) | (_, Err(e)) => return error_page(t, Some(caller), &e.into()),
+    let total = state
+        .store
+        .count_notifications(units.as_deref(), unread_only)
+        .await;
+    let (mut list, unread, total) = match (list, unread, total) {
+        (Ok(l), Ok(u), Ok(n)) => (l, u, n),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return error_page(t, Some(caller), &e.into());
+        }
     };
+    // Newest first, a page at a time: the next page starts below the
+    // last id shown.
+    let older = (list.len() > PAGE_ROWS).then(|| {
+        list.truncate(PAGE_ROWS);
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if unread_only {
+            q.append_pair("unread", "1");
+        }
+        q.append_pair("before", &list.last().map_or(0, |n| n.id).to_string());
+        format!("/notifications?{}", q.finish())
+    });
+    let newest = before.map(|_| {
+        if unread_only {
+            "/notifications?unread=1".to_owned()
+        } else {
+            "/notifications".to_owned()
+        }
+    });
     let rows = list
         .iter()
         .map(|n| NoteRow {
@@ -671,6 +1065,9 @@ async fn notifications_page(
             unread_only,
             unread_label: t.f("notif.unread_n", &[("n", &unread.to_string())]),
             unread,
+            total_label: t.f("notif.total_n", &[("n", &total.to_string())]),
+            older,
+            newest,
             may_mark: caller.principal().may(Permission::Report),
             csrf: csrf_of(caller),
             error,
@@ -688,8 +1085,20 @@ pub async fn notifications(
 ) -> Response {
     let q: NoteQuery = query(raw.as_deref());
     let unread_only = matches!(given(q.unread.as_deref()), Some("1" | "true" | "on"));
+    let before = given(q.before.as_deref())
+        .and_then(|b| b.parse::<i64>().ok())
+        .filter(|b| *b > 0);
     let done = done_text(page.t, q.done.as_deref());
-    notifications_page(&state, &page, unread_only, StatusCode::OK, None, done).await
+    notifications_page(
+        &state,
+        &page,
+        unread_only,
+        before,
+        StatusCode::OK,
+        None,
+        done,
+    )
+    .await
 }
 
 /// Marks a notification read, as `POST /api/v1/me/notifications/{id}/read`
@@ -726,7 +1135,7 @@ pub async fn read_notification(
         Ok(()) => see_other("/notifications?done=notification_read"),
         Err(e) => {
             let message = error_text(page.t, &e);
-            notifications_page(&state, &page, false, e.status, Some(message), None).await
+            notifications_page(&state, &page, false, None, e.status, Some(message), None).await
         }
     }
 }
@@ -759,7 +1168,7 @@ pub async fn read_all_notifications(State(state): State<Arc<AppState>>, page: Pa
         Ok(()) => see_other("/notifications?done=notifications_read"),
         Err(e) => {
             let message = error_text(page.t, &e);
-            notifications_page(&state, &page, false, e.status, Some(message), None).await
+            notifications_page(&state, &page, false, None, e.status, Some(message), None).await
         }
     }
 }
@@ -794,6 +1203,8 @@ pub struct EvaluationPage {
     pub periods: Vec<Opt>,
     pub range: String,
     pub rows: Vec<ScoreRow>,
+    /// Where the page is in the ranking (pages of [`PAGE_ROWS`] units).
+    pub pager: Pager,
     pub export_href: Option<String>,
     pub error: Option<String>,
 }
@@ -801,6 +1212,7 @@ pub struct EvaluationPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct PeriodQuery {
     period: Option<String>,
+    page: Option<String>,
 }
 
 /// The periods offered: this month and the eleven before it, this
@@ -850,13 +1262,21 @@ pub async fn evaluation(
     let result = async {
         let period =
             EvalPeriod::parse(&period_text).map_err(|e| ApiError::invalid("period", &e))?;
+        // Read from every report of the period: kept until the ledger
+        // changes (see LedgerCache).
         let e = state
-            .store
-            .evaluate(
-                period,
-                &EvaluationRules::default(),
-                &WarningRules::default(),
-            )
+            .cache_sup
+            .evaluation
+            .get(&state.store, period_text.clone(), today, || async {
+                state
+                    .store
+                    .evaluate(
+                        period,
+                        &EvaluationRules::default(),
+                        &WarningRules::default(),
+                    )
+                    .await
+            })
             .await?;
         Ok::<_, ApiError>(e)
     }
@@ -867,67 +1287,99 @@ pub async fn evaluation(
         Err(e) => return error_page(t, Some(caller), &e),
     };
     let visible = caller.visible_units();
-    let rows: Vec<ScoreRow> = e
+    let page_no = given(q.page.as_deref())
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| (1..=1_000_000).contains(p))
+        .unwrap_or(1);
+    // The caller's rows of the ranking, then the page of them.
+    let mine: Vec<&luoshi_core::UnitEvaluation> = e
         .as_ref()
         .map(|e| {
             e.units
                 .iter()
                 .filter(|u| visible.is_none_or(|v| v.contains(&u.unit.id)))
-                .map(|u| ScoreRow {
-                    rank: u.rank,
-                    unit: u.unit.name.to_string(),
-                    score: num(u.score.score),
-                    report_rate: format!("{}%", num(u.score.report_rate)),
-                    reports: format!("{}/{}", u.facts.reports_on_time, u.facts.reports_due),
-                    completion_rate: format!("{}%", num(u.score.completion_rate)),
-                    tasks: format!("{}/{}", u.facts.tasks_on_time, u.facts.tasks_due),
-                    returned: u.facts.returned_reports,
-                    cards: u
-                        .facts
-                        .cards
-                        .iter()
-                        .filter(|(_, n)| *n > 0)
-                        .map(|(tier, n)| {
-                            let label = match tier.as_str() {
-                                "yellow" | "red" => t.t(&format!("sup.tier.{tier}")).to_owned(),
-                                other => other.to_owned(),
-                            };
-                            format!("{label} {n}")
-                        })
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                    consequences: u
-                        .score
-                        .consequences
-                        .iter()
-                        .filter(|c| c.count > 0)
-                        .map(|c| {
-                            t.f(
-                                "eval.consequence",
-                                &[
-                                    ("what", t.t(&format!("eval.cons.{}", c.code))),
-                                    ("n", &c.count.to_string()),
-                                    ("points", &num(c.points)),
-                                ],
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("；"),
-                    reports_asked: u.score.reports_asked,
-                    fields_asked: u.score.fields_asked,
-                    reports_filed: u.facts.reports_filed,
-                    burden: t.f(
-                        "eval.burden",
-                        &[
-                            ("asked", &u.score.reports_asked.to_string()),
-                            ("fields", &u.score.fields_asked.to_string()),
-                            ("filed", &u.facts.reports_filed.to_string()),
-                        ],
-                    ),
-                })
                 .collect()
         })
         .unwrap_or_default();
+    let pages = mine.len().div_ceil(PAGE_ROWS).max(1);
+    let page_no = page_no.min(pages);
+    let eval_href = |n: usize| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        s.append_pair("period", &period_text);
+        if n > 1 {
+            s.append_pair("page", &n.to_string());
+        }
+        format!("/evaluation?{}", s.finish())
+    };
+    let pager = Pager {
+        label: t.f(
+            "sup.page",
+            &[
+                ("n", &page_no.to_string()),
+                ("pages", &pages.to_string()),
+                ("total", &mine.len().to_string()),
+            ],
+        ),
+        prev: (page_no > 1).then(|| eval_href(page_no - 1)),
+        next: (page_no < pages).then(|| eval_href(page_no + 1)),
+    };
+    let rows: Vec<ScoreRow> = mine
+        .iter()
+        .skip((page_no - 1) * PAGE_ROWS)
+        .take(PAGE_ROWS)
+        .map(|u| ScoreRow {
+            rank: u.rank,
+            unit: u.unit.name.to_string(),
+            score: num(u.score.score),
+            report_rate: format!("{}%", num(u.score.report_rate)),
+            reports: format!("{}/{}", u.facts.reports_on_time, u.facts.reports_due),
+            completion_rate: format!("{}%", num(u.score.completion_rate)),
+            tasks: format!("{}/{}", u.facts.tasks_on_time, u.facts.tasks_due),
+            returned: u.facts.returned_reports,
+            cards: u
+                .facts
+                .cards
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(tier, n)| {
+                    let label = match tier.as_str() {
+                        "yellow" | "red" => t.t(&format!("sup.tier.{tier}")).to_owned(),
+                        other => other.to_owned(),
+                    };
+                    format!("{label} {n}")
+                })
+                .collect::<Vec<_>>()
+                .join("、"),
+            consequences: u
+                .score
+                .consequences
+                .iter()
+                .filter(|c| c.count > 0)
+                .map(|c| {
+                    t.f(
+                        "eval.consequence",
+                        &[
+                            ("what", t.t(&format!("eval.cons.{}", c.code))),
+                            ("n", &c.count.to_string()),
+                            ("points", &num(c.points)),
+                        ],
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+            reports_asked: u.score.reports_asked,
+            fields_asked: u.score.fields_asked,
+            reports_filed: u.facts.reports_filed,
+            burden: t.f(
+                "eval.burden",
+                &[
+                    ("asked", &u.score.reports_asked.to_string()),
+                    ("fields", &u.score.fields_asked.to_string()),
+                    ("filed", &u.facts.reports_filed.to_string()),
+                ],
+            ),
+        })
+        .collect();
     let range = e.as_ref().map_or_else(String::new, |e| {
         t.f(
             "eval.range",
@@ -955,6 +1407,7 @@ pub async fn evaluation(
             period: period_text,
             range,
             rows,
+            pager,
             export_href,
             error,
         },
@@ -1188,6 +1641,143 @@ pub async fn status_report(
             from: from_text,
             to: to_text,
             error: None,
+        },
+    )
+}
+
+// ----- /status-report/ledger ----------------------------------------------------------
+
+/// A document's line of the whole-ledger summary.
+#[derive(Debug, Clone)]
+pub struct DocLine {
+    pub id: i64,
+    pub label: String,
+    pub tasks: u64,
+    pub in_progress: u64,
+    pub closed: u64,
+    pub overdue: u64,
+    pub rate: String,
+}
+
+#[derive(Template)]
+#[template(path = "status_report_ledger.html")]
+pub struct LedgerReportPage {
+    pub t: T,
+    pub chrome: Chrome,
+    pub date: String,
+    pub overview: String,
+    pub rows: Vec<DocLine>,
+    /// The next documents, and the first page when not on it.
+    pub next: Option<String>,
+    pub first: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AfterQuery {
+    after: Option<String>,
+}
+
+/// The implementation status of the whole ledger as a page: the overview
+/// numbers of every task, then one line per document (pages of
+/// [`PAGE_ROWS`] documents, each linking to its own report). The whole
+/// report of 100,000 tasks is a document of thousands of pages: it stays
+/// complete in the .docx (`/api/v1/status-report.docx`); the page
+/// summarises instead. Roles that see every unit, as the .docx.
+pub async fn ledger_report(
+    State(state): State<Arc<AppState>>,
+    page: Page,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let t = page.t;
+    let caller = &page.caller;
+    if let Err(e) = caller.require(Permission::ReadAll).await {
+        return error_page(t, Some(caller), &e);
+    }
+    let q: AfterQuery = query(raw.as_deref());
+    let after = given(q.after.as_deref())
+        .and_then(|a| a.parse::<i64>().ok())
+        .filter(|a| *a > 0)
+        .map(DocumentId);
+    let day = state.store.clock().today();
+    let result = async {
+        let totals = state
+            .cache_sup
+            .ledger_totals
+            .get(&state.store, (), day, || async {
+                Ok::<_, luoshi_core::StoreError>(
+                    state
+                        .store
+                        .status_totals(None, day)
+                        .await?
+                        .first()
+                        .map(|(_, t)| *t)
+                        .unwrap_or_default(),
+                )
+            })
+            .await?;
+        let mut docs = state.store.documents(after, PAGE_ROWS as u32 + 1).await?;
+        let more = docs.len() > PAGE_ROWS;
+        docs.truncate(PAGE_ROWS);
+        let ids: Vec<DocumentId> = docs.iter().map(|d| d.id).collect();
+        let by_doc: std::collections::HashMap<DocumentId, luoshi_core::StatusTotals> = state
+            .store
+            .status_totals(Some(&ids), day)
+            .await?
+            .into_iter()
+            .filter_map(|(d, t)| Some((d?, t)))
+            .collect();
+        Ok::<_, luoshi_core::StoreError>((totals, docs, by_doc, more))
+    }
+    .await;
+    let (totals, docs, by_doc, more) = match result {
+        Ok(v) => v,
+        Err(e) => return error_page(t, Some(caller), &e.into()),
+    };
+    let overview = t.f(
+        "sr.overview",
+        &[
+            ("tasks", &totals.tasks.to_string()),
+            ("assigned", &totals.assigned.to_string()),
+            ("in_progress", &totals.in_progress.to_string()),
+            ("closed", &totals.closed.to_string()),
+            ("overdue", &totals.overdue.to_string()),
+            ("rate", &num(totals.completion_rate())),
+        ],
+    );
+    let rows = docs
+        .iter()
+        .map(|d| {
+            let n = by_doc.get(&d.id).copied().unwrap_or_default();
+            DocLine {
+                id: d.id.0,
+                label: d
+                    .title
+                    .clone()
+                    .or_else(|| d.name.clone())
+                    .unwrap_or_else(|| d.id.to_string()),
+                tasks: n.tasks,
+                in_progress: n.in_progress,
+                closed: n.closed,
+                overdue: n.overdue,
+                rate: format!("{}%", num(n.completion_rate())),
+            }
+        })
+        .collect::<Vec<_>>();
+    render(
+        StatusCode::OK,
+        &LedgerReportPage {
+            t,
+            chrome: Chrome::new(t, Some(caller), &page.here, "supervision"),
+            date: luoshi_report::chinese_date(day),
+            overview,
+            next: more
+                .then(|| {
+                    rows.last()
+                        .map(|r| format!("/status-report/ledger?after={}", r.id))
+                })
+                .flatten(),
+            first: after.map(|_| "/status-report/ledger".to_owned()),
+            rows,
         },
     )
 }
