@@ -605,28 +605,8 @@ fn decode_sqlite(row: &SqliteRow, names: &Arc<[String]>) -> Result<Row, sqlx::Er
 }
 
 fn decode_postgres(row: &PgRow, names: &Arc<[String]>) -> Result<Row, sqlx::Error> {
-    let mut vals = Vec::with_capacity(row.len());
-    for i in 0..row.len() {
-        let val = match row.column(i).type_info().name() {
-            "INT8" => row.try_get::<Option<i64>, _>(i)?.map(Val::Int),
-            "INT4" => row
-                .try_get::<Option<i32>, _>(i)?
-                .map(|v| Val::Int(v.into())),
-            "INT2" => row
-                .try_get::<Option<i16>, _>(i)?
-                .map(|v| Val::Int(v.into())),
-            "BOOL" => row
-                .try_get::<Option<bool>, _>(i)?
-                .map(|v| Val::Int(v.into())),
-            "FLOAT8" => row.try_get::<Option<f64>, _>(i)?.map(Val::Real),
-            "FLOAT4" => row
-                .try_get::<Option<f32>, _>(i)?
-                .map(|v| Val::Real(v.into())),
-            "BYTEA" => row.try_get::<Option<Vec<u8>>, _>(i)?.map(Val::Blob),
-            _ => row.try_get::<Option<String>, _>(i)?.map(Val::Text),
-        };
-        vals.push(val.unwrap_or(Val::Null));
-    }
+    let mut vals = vec![Val::Null; row.len()];
+    decode_postgres_into(row, &mut vals)?;
     Ok(Row {
         names: names.clone(),
         vals,

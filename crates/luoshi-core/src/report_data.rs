@@ -229,9 +229,14 @@ impl Store {
             q.from.map(|f| day_ms(f, false)),
             q.to.map(|t| day_ms(t, true)),
         );
-        let problems: Vec<ReportProblem> = self
-            .problems(&ProblemFilter::default())
-            .await?
+        // A document or theme reads only its tasks' problems and
+        // indicators; the whole ledger reads them all.
+        let scoped: Option<Vec<TaskId>> = document.map(|_| tasks.iter().map(|t| t.id).collect());
+        let problems = match &scoped {
+            Some(ids) => self.problems_of_tasks(ids, None).await?,
+            None => self.problems(&ProblemFilter::default()).await?,
+        };
+        let problems: Vec<ReportProblem> = problems
             .into_iter()
             .filter(|p| p.task.is_some_and(|t| in_scope.contains(&t)))
             .filter(|p| end.is_none_or(|e| p.created_at.millis() < e))
@@ -241,9 +246,11 @@ impl Store {
                 problem: p,
             })
             .collect();
-        let indicators: Vec<ReportIndicator> = self
-            .indicators(None, None)
-            .await?
+        let indicators = match &scoped {
+            Some(ids) => self.indicators_of_tasks(ids, None).await?,
+            None => self.indicators(None, None).await?,
+        };
+        let indicators: Vec<ReportIndicator> = indicators
             .into_iter()
             .filter(|i| in_scope.contains(&i.task))
             .map(|i| ReportIndicator {
