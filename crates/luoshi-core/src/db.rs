@@ -240,20 +240,8 @@ impl ReadTx {
             let mut rows = stmt.raw_query();
             let mut out = Vec::new();
             while let Some(row) = rows.next().map_err(sqlite_error)? {
-                let mut vals = Vec::with_capacity(width);
-                for i in 0..width {
-                    use rusqlite::types::ValueRef;
-                    vals.push(match row.get_ref(i).map_err(sqlite_error)? {
-                        ValueRef::Null => Val::Null,
-                        ValueRef::Integer(v) => Val::Int(v),
-                        ValueRef::Real(v) => Val::Real(v),
-                        ValueRef::Text(t) => Val::Text(
-                            String::from_utf8(t.to_vec())
-                                .map_err(|e| StoreError::other("读取 SQLite 数据库", e))?,
-                        ),
-                        ValueRef::Blob(b) => Val::Blob(b.to_vec()),
-                    });
-                }
+                let mut vals = vec![Val::Null; width];
+                decode_sqlite_into(row, &mut vals)?;
                 out.push(Row {
                     names: names.clone(),
                     vals,
@@ -287,26 +275,7 @@ impl ReadTx {
         let mut rows = stmt.raw_query();
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(sqlite_error)? {
-            for (i, slot) in buf.vals.iter_mut().enumerate() {
-                use rusqlite::types::ValueRef;
-                match row.get_ref(i).map_err(sqlite_error)? {
-                    ValueRef::Null => *slot = Val::Null,
-                    ValueRef::Integer(v) => *slot = Val::Int(v),
-                    ValueRef::Real(v) => *slot = Val::Real(v),
-                    ValueRef::Text(t) => {
-                        let t = std::str::from_utf8(t)
-                            .map_err(|e| StoreError::other("读取 SQLite 数据库", e))?;
-                        match slot {
-                            Val::Text(s) => {
-                                s.clear();
-                                s.push_str(t);
-                            }
-                            _ => *slot = Val::Text(t.to_owned()),
-                        }
-                    }
-                    ValueRef::Blob(b) => *slot = Val::Blob(b.to_vec()),
-                }
-            }
+            decode_sqlite_into(row, &mut buf.vals)?;
             out.push(f(&buf)?);
         }
         Ok(out)
@@ -602,6 +571,32 @@ fn decode_sqlite(row: &SqliteRow, names: &Arc<[String]>) -> Result<Row, sqlx::Er
         names: names.clone(),
         vals,
     })
+}
+
+/// One SQLite row into the slots of a row buffer: text is copied into a
+/// slot's string without a new allocation when the slot already holds one.
+fn decode_sqlite_into(row: &rusqlite::Row<'_>, vals: &mut [Val]) -> Result<(), StoreError> {
+    use rusqlite::types::ValueRef;
+    for (i, slot) in vals.iter_mut().enumerate() {
+        match row.get_ref(i).map_err(sqlite_error)? {
+            ValueRef::Null => *slot = Val::Null,
+            ValueRef::Integer(v) => *slot = Val::Int(v),
+            ValueRef::Real(v) => *slot = Val::Real(v),
+            ValueRef::Text(t) => {
+                let t = std::str::from_utf8(t)
+                    .map_err(|e| StoreError::other("读取 SQLite 数据库", e))?;
+                match slot {
+                    Val::Text(s) => {
+                        s.clear();
+                        s.push_str(t);
+                    }
+                    _ => *slot = Val::Text(t.to_owned()),
+                }
+            }
+            ValueRef::Blob(b) => *slot = Val::Blob(b.to_vec()),
+        }
+    }
+    Ok(())
 }
 
 fn decode_postgres(row: &PgRow, names: &Arc<[String]>) -> Result<Row, sqlx::Error> {
