@@ -44,6 +44,10 @@ pub enum Block {
     Subheading(String),
     /// A body paragraph.
     Paragraph(String),
+    /// A body paragraph about one task: `head` (its number and title) then
+    /// `rest`. The Word file prints them as one paragraph; the web page
+    /// links the head to the task.
+    Task { id: i64, head: String, rest: String },
     /// Completion by theme: `rates` in percent (0–100) for bars 1, 2, …
     /// ([`chart::completion_png`] draws them) and the caption naming them.
     Chart { rates: Vec<u8>, caption: String },
@@ -119,9 +123,10 @@ fn status_text(line: &TaskLine) -> String {
 
 /// One task as a sentence: number, title, lead unit, deadline, status,
 /// latest progress.
-fn task_sentence(n: usize, line: &TaskLine) -> String {
+fn task_sentence(n: usize, line: &TaskLine) -> Block {
     let t = &line.task;
-    let mut s = format!("{n}. {}", t.title.as_str().trim_end_matches('。'));
+    let head = format!("{n}. {}", t.title.as_str().trim_end_matches('。'));
+    let mut s = String::new();
     if let Some(a) = &t.assignment {
         s.push_str(&format!(
             "（牵头单位：{}；完成时限：{}；状态：{}）",
@@ -143,7 +148,11 @@ fn task_sentence(n: usize, line: &TaskLine) -> String {
         None => s.push_str("尚未报送进展"),
     }
     s.push('。');
-    s
+    Block::Task {
+        id: t.id.0,
+        head,
+        rest: s,
+    }
 }
 
 /// The share of a theme's tasks that are closed, in percent (0–100).
@@ -321,7 +330,7 @@ pub fn status_outline(r: &StatusReport) -> Outline {
                 lines.sort_by_key(|l| !l.overdue);
             }
             for (n, line) in lines.iter().take(TASKS_PER_THEME).enumerate() {
-                blocks.push(Block::Paragraph(task_sentence(n + 1, line)));
+                blocks.push(task_sentence(n + 1, line));
             }
             if let Some(m) = more(TASKS_PER_THEME, s.tasks.len(), "项任务") {
                 blocks.push(Block::Paragraph(m));
@@ -655,6 +664,7 @@ pub fn outline_docx(o: &Outline) -> Result<Vec<u8>, ReportError> {
             Block::Heading(t) => doc.add_paragraph(heading(t)),
             Block::Subheading(t) => doc.add_paragraph(subheading(t)),
             Block::Paragraph(t) => doc.add_paragraph(body(t)),
+            Block::Task { head, rest, .. } => doc.add_paragraph(body(&format!("{head}{rest}"))),
             Block::Chart { rates, caption } => {
                 let png = chart::completion_png(rates);
                 let (w, h) = chart::SIZE;

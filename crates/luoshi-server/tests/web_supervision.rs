@@ -969,7 +969,7 @@ fn page_text(html: &str) -> String {
 /// The printable status report is the .docx's outline: every heading,
 /// paragraph, caption and table cell of the Word file stands on the page,
 /// in the same order, numbers included — in every page language, and for a
-/// date range too.
+/// date range too; a task's title links to the task.
 async fn the_status_report_page_says_what_the_docx_says(engine: Engine) {
     let s = TestServer::start(engine).await;
     let f = fixture(&s).await;
@@ -1025,6 +1025,12 @@ async fn the_status_report_page_says_what_the_docx_says(engine: Engine) {
             assert!(paper.contains(needle), "{lang:?} {needle}");
             assert!(paragraphs.iter().any(|p| p.contains(needle)), "{needle}");
         }
+        // Each task's number and title link to its page.
+        assert!(
+            p.html
+                .contains(&format!("<a href=\"/tasks/{}\">", f.task_a)),
+            "{lang:?}: task A is linked"
+        );
         // The page around the report follows the language.
         if lang == Some("en") {
             assert!(p.html.contains("Word"), "the English toolbar");

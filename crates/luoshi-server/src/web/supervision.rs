@@ -1423,6 +1423,12 @@ pub enum BlockView {
     Heading(String),
     Subheading(String),
     Paragraph(String),
+    /// A task's paragraph, its number and title linking to the task.
+    Task {
+        id: i64,
+        head: String,
+        rest: String,
+    },
     /// The completion chart (an `<svg>` element) and its caption.
     Chart {
         svg: String,
@@ -1442,6 +1448,11 @@ impl BlockView {
             Block::Heading(x) => BlockView::Heading(x.clone()),
             Block::Subheading(x) => BlockView::Subheading(x.clone()),
             Block::Paragraph(x) => BlockView::Paragraph(x.clone()),
+            Block::Task { id, head, rest } => BlockView::Task {
+                id: *id,
+                head: head.clone(),
+                rest: rest.clone(),
+            },
             Block::Chart { rates, caption } => {
                 // The bars are numbered 1, 2, … as in the .docx; the caption
                 // names them.
