@@ -8,6 +8,8 @@
 //! `cargo bench -p luoshi-server --bench pages` (SQLite). The seeded file
 //! is kept in the target directory between runs (`LUOSHI_BENCH_RESEED=1`
 //! seeds afresh); `LUOSHI_BENCH_ITERS` sets the requests per page (300);
+//! `LUOSHI_BENCH_PAGES=dashboard,ledger` times only the pages whose name
+//! holds one of those words (and the baseline);
 //! `LUOSHI_BENCH_POSTGRES_URL=postgres://…/db` runs on that (empty or
 //! already seeded) PostgreSQL database instead.
 

@@ -281,14 +281,26 @@ impl Bench {
             "{:<8} {:<24} {:>9} {:>9} {:>8} {:>8}",
             "user", "page", "p50 ms", "p99 ms", "x base", "KB"
         );
+        // `LUOSHI_BENCH_PAGES=supervision,problem`: only the pages whose
+        // name holds one of these (the baseline is always timed).
+        let only: Vec<String> = std::env::var("LUOSHI_BENCH_PAGES")
+            .map(|v| v.split(',').map(str::to_owned).collect())
+            .unwrap_or_default();
         let mut baseline = None;
         for (name, token, path) in pages {
+            if token.is_some()
+                && !only.is_empty()
+                && !only.iter().any(|o| name.contains(o.as_str()))
+            {
+                continue;
+            }
             let s = measure(&self.client, &self.base, *token, path, self.iters).await;
             let base_p50 = *baseline.get_or_insert(s.p50);
             let user = match *token {
                 None => "-",
                 Some(t) if *t == self.office_token => "office",
-                Some(_) => "staff",
+                Some(t) if *t == self.staff_token => "staff",
+                Some(_) => "admin",
             };
             println!(
                 "{user:<8} {name:<24} {:>9.2} {:>9.2} {:>8.1} {:>8.1}",
