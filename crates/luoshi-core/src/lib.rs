@@ -99,8 +99,8 @@ pub use seed::{SeedPlan, SeedSummary};
 pub use store::Store;
 pub use supervise::{Cycle, DueRules, Reason, Tier, WarningRules};
 pub use supervision::{
-    Assessment, Card, CardFilter, DayPass, DueFilter, DueReport, PASS_CHUNK, Raised, ReminderPass,
-    ReportCycle, StatusData, StatusTotals, TaskLine, ThemeSection,
+    Assessment, Card, CardFilter, CardOutline, DayPass, DueFilter, DueReport, PASS_CHUNK, Raised,
+    ReminderPass, ReportCycle, StatusData, StatusTotals, TaskLine, ThemeSection,
 };
 pub use value::{
     CardId, CycleId, Date, DocumentId, DocumentName, EventId, MeetingId, Percent, Period,

@@ -93,6 +93,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_unread_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0014_unread_notifications.sql"),
     },
+    Migration {
+        version: 15,
+        name: "open_cards",
+        sqlite: include_str!("../migrations/sqlite/0015_open_cards.sql"),
+        postgres: include_str!("../migrations/postgres/0015_open_cards.sql"),
+    },
 ];
 
 /// The newest schema version this build knows: the largest in the list.
@@ -194,8 +200,8 @@ mod tests {
 
     #[test]
     fn the_schema_version_is_the_largest_known() {
-        assert_eq!(SCHEMA_VERSION, 14);
-        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14]);
+        assert_eq!(SCHEMA_VERSION, 15);
+        assert_eq!(versions(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15]);
         assert_eq!(max_version(&[]), 0);
     }
 

@@ -405,6 +405,9 @@ pub struct DeadlineCounts {
     /// Not closed, deadline on the day or within the following days asked
     /// for.
     pub at_risk: i64,
+    /// The newest document with a task the reader may see
+    /// ([`crate::Store::latest_document`]), read in the same pass.
+    pub latest_document: Option<DocumentId>,
 }
 
 /// The order of a task list; ties are broken by id.

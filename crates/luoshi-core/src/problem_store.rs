@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::audit::{INDICATOR_VALUES, INDICATORS, PROBLEMS, REPORT_BATCHES, REPORTS};
 use crate::clock::CHINA_OFFSET_MINUTES;
-use crate::db::{Arg, Row, Tx, args};
+use crate::db::{Arg, Row, Tx, args, bind_list};
 use crate::error::{Conflict, Entity, StoreError, ValueError};
 use crate::lifecycle::{Action, Status, transition};
 use crate::model::{NewReport, ProgressReport, UnitRef};
@@ -237,12 +237,7 @@ async fn problem_conditions(
         if units.is_empty() {
             conditions.push("1 = 0".to_owned());
         } else {
-            let first = values.len() + 1;
-            values.extend(units.iter().map(|u| Arg::from(u.0)));
-            let list = (first..first + units.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = bind_list(&mut values, units.iter().map(|u| u.0));
             conditions.push(format!("p.unit_id IN ({list})"));
         }
     }
@@ -353,16 +348,9 @@ impl Store {
         visible_units: Option<Vec<UnitId>>,
     ) -> Result<Vec<SimilarProblem>, StoreError> {
         let mut tx = self.pool().read().await?;
-        let all = load_problems(
-            &mut tx,
-            &ProblemFilter {
-                visible_units,
-                ..ProblemFilter::default()
-            },
-        )
-        .await?;
+        let similar = similar_in(&mut tx, text, exclude, visible_units).await?;
         tx.commit().await?;
-        Ok(suggest(text, all, exclude))
+        Ok(similar)
     }
 
     /// Files a problem (status open) and suggests the existing problems
@@ -406,7 +394,6 @@ impl Store {
         let unit = unit.ok_or(ValueError::Empty {
             field: "责任单位"
         })?;
-        let existing = load_problems(&mut w.tx, &ProblemFilter::default()).await?;
         let row =
             w.tx.fetch_optional(
                 "INSERT INTO problems (version, task_id, report_id, unit_id, description, found_by,
@@ -430,8 +417,8 @@ impl Store {
         w.record(&PROBLEMS, id, task.map(|t| t.0), "create", None, None)
             .await?;
         let problem = load_problem(&mut w.tx, id).await?;
+        let similar = similar_in(&mut w.tx, new.description.as_str(), Some(id), None).await?;
         w.commit().await?;
-        let similar = suggest(new.description.as_str(), existing, Some(id));
         Ok(FiledProblem { problem, similar })
     }
 
@@ -886,10 +873,8 @@ impl Store {
         let ids: Vec<i64> = rows.iter().map(|r| r.int("id")).collect::<Result<_, _>>()?;
         let mut by_indicator: HashMap<i64, Vec<IndicatorValue>> = HashMap::new();
         for chunk in ids.chunks(500) {
-            let list = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let mut values = Vec::new();
+            let list = bind_list(&mut values, chunk.iter().copied());
             let vals = tx
                 .fetch_all(
                     &format!(
@@ -897,7 +882,7 @@ impl Store {
                          FROM indicator_values WHERE indicator_id IN ({list})
                          ORDER BY indicator_id, period_end"
                     ),
-                    chunk.iter().map(|i| Arg::from(*i)).collect(),
+                    values,
                 )
                 .await?;
             for v in &vals {
@@ -1243,18 +1228,56 @@ impl Store {
     }
 }
 
-fn suggest(text: &str, all: Vec<ProblemEntry>, exclude: Option<i64>) -> Vec<SimilarProblem> {
-    let candidates: Vec<(usize, String)> = all
+/// The problems (of `visible_units`, `None`: all) whose description is
+/// most like `text`, `exclude` left out: every description is compared
+/// (id and text only), then the few suggested are loaded whole.
+async fn similar_in(
+    tx: &mut Tx,
+    text: &str,
+    exclude: Option<i64>,
+    visible_units: Option<Vec<UnitId>>,
+) -> Result<Vec<SimilarProblem>, StoreError> {
+    let (conditions, values) = problem_conditions(
+        tx,
+        &ProblemFilter {
+            visible_units,
+            ..ProblemFilter::default()
+        },
+    )
+    .await?;
+    let mut candidates: Vec<(i64, String)> = tx
+        .fetch_map(
+            &format!(
+                "SELECT p.id, p.description FROM problems p{} ORDER BY p.id",
+                where_clause(&conditions)
+            ),
+            values,
+            |r| Ok((r.int("id")?, r.text("description")?)),
+        )
+        .await?;
+    candidates.retain(|(id, _)| Some(*id) != exclude);
+    let ranked = rank_similar(text, &candidates, SUGGEST_THRESHOLD, SUGGEST_TOP);
+    if ranked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ranked
         .iter()
-        .enumerate()
-        .filter(|(_, p)| Some(p.id) != exclude)
-        .map(|(i, p)| (i, p.description.as_str().to_owned()))
-        .collect();
-    rank_similar(text, &candidates, SUGGEST_THRESHOLD, SUGGEST_TOP)
+        .map(|(id, _)| id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut loaded: HashMap<i64, ProblemEntry> = tx
+        .fetch_all(&format!("{PROBLEM_SELECT} WHERE p.id IN ({list})"), vec![])
+        .await?
+        .iter()
+        .map(|r| problem_of(r).map(|p| (p.id, p)))
+        .collect::<Result<_, _>>()?;
+    Ok(ranked
         .into_iter()
-        .map(|(i, similarity)| SimilarProblem {
-            problem: all[i].clone(),
-            similarity,
+        .filter_map(|(id, similarity)| {
+            loaded.remove(&id).map(|problem| SimilarProblem {
+                problem,
+                similarity,
+            })
         })
-        .collect()
+        .collect())
 }

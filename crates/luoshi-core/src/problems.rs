@@ -4,7 +4,6 @@
 //! evaluation formula with its configurable rules. The store side is
 //! [`crate::problem_store`].
 
-use std::collections::HashSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -123,23 +122,43 @@ fn fold_width(c: char) -> char {
     }
 }
 
-fn bigrams(chars: &[char]) -> HashSet<(char, char)> {
-    if chars.len() == 1 {
-        return std::iter::once((chars[0], '\0')).collect();
+/// The distinct character bigrams of a normalised text, sorted.
+fn bigrams(chars: &[char]) -> Vec<(char, char)> {
+    let mut out: Vec<(char, char)> = if chars.len() == 1 {
+        vec![(chars[0], '\0')]
+    } else {
+        chars.windows(2).map(|w| (w[0], w[1])).collect()
+    };
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Dice coefficient of two sorted bigram sets, 0–1.
+fn dice(x: &[(char, char)], y: &[(char, char)]) -> f64 {
+    if x.is_empty() || y.is_empty() {
+        return 0.0;
     }
-    chars.windows(2).map(|w| (w[0], w[1])).collect()
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    2.0 * common as f64 / (x.len() + y.len()) as f64
 }
 
 /// Dice coefficient of the character bigrams of two normalised texts, 0–1.
 /// Chinese has no spaces: bigrams catch the two-character words a problem
 /// is described in, whatever the segmentation.
 pub fn similarity_of(a: &[char], b: &[char]) -> f64 {
-    let (x, y) = (bigrams(a), bigrams(b));
-    if x.is_empty() || y.is_empty() {
-        return 0.0;
-    }
-    let common = x.intersection(&y).count();
-    2.0 * common as f64 / (x.len() + y.len()) as f64
+    dice(&bigrams(a), &bigrams(b))
 }
 
 /// Script-insensitive similarity of two descriptions, 0–1.
@@ -160,11 +179,11 @@ pub fn rank_similar<K: Clone>(
     threshold: f64,
     top: usize,
 ) -> Vec<(K, f64)> {
-    let probe = normalize_for_similarity(text);
+    let probe = bigrams(&normalize_for_similarity(text));
     let mut scored: Vec<(usize, f64)> = candidates
         .iter()
         .enumerate()
-        .map(|(i, (_, t))| (i, similarity_of(&probe, &normalize_for_similarity(t))))
+        .map(|(i, (_, t))| (i, dice(&probe, &bigrams(&normalize_for_similarity(t)))))
         .filter(|(_, s)| *s >= threshold)
         .collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -15,7 +15,7 @@ use crate::audit::{
     self, CO_UNITS, DOCUMENTS, MEETINGS, REPORTS, RETURN_DATES, TASKS, UNITS, VerifyReport, Writer,
 };
 use crate::clock::Clock;
-use crate::db::{Arg, DatabaseUrl, Engine, Pool, Row, Tx, args};
+use crate::db::{Arg, DatabaseUrl, Engine, Pool, Row, Tx, args, bind_list};
 use crate::error::{Conflict, Entity, StoreError, ValueError};
 use crate::ledger::Ledger;
 use crate::lifecycle::{Action, OVERDUE_STATUSES, Status, StatusFilter, review_report, transition};
@@ -90,7 +90,26 @@ impl Store {
         let url = DatabaseUrl::parse(url)?;
         let pool = Pool::connect(&url).await?;
         migrate::run(&pool, clock.now().millis()).await?;
-        Ok(Store { pool, clock })
+        let store = Store { pool, clock };
+        store.refresh_statistics().await?;
+        Ok(store)
+    }
+
+    /// Brings SQLite's planner statistics (`sqlite_stat1`) up to date
+    /// where a table has grown or shrunk a lot since they were gathered:
+    /// statistics gathered on a young ledger (warning cards: none) would
+    /// otherwise send the planner to the wrong index once the table holds
+    /// tens of thousands of rows. `PRAGMA optimize` with "check every
+    /// table" (0x10002): usually a no-op, and when it analyses, it does so
+    /// with a bounded sample, so it stays fast on any ledger. PostgreSQL's
+    /// autovacuum does this on its own.
+    pub(crate) async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        if self.engine() == Engine::Sqlite {
+            let mut tx = self.pool.write().await?;
+            tx.execute("PRAGMA optimize = 0x10002", vec![]).await?;
+            tx.commit().await?;
+        }
+        Ok(())
     }
 
     pub fn engine(&self) -> Engine {
@@ -150,11 +169,7 @@ impl Store {
             None => String::new(),
             Some([]) => " WHERE 1 = 0".to_owned(),
             Some(units) => {
-                values.extend(units.iter().map(|u| Arg::from(u.0)));
-                let list = (1..=units.len())
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let list = bind_list(&mut values, units.iter().map(|u| u.0));
                 format!(" WHERE c.unit_key IN ({list})")
             }
         };
@@ -959,15 +974,13 @@ impl Ledger for Store {
         let mut out = HashMap::new();
         let mut tx = self.pool.read().await?;
         for chunk in tasks.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let mut values = Vec::new();
+            let list = bind_list(&mut values, chunk.iter().map(|id| id.0));
             let sql = format!(
                 "{REPORT_SELECT} WHERE r.id IN (SELECT MAX(id) FROM progress_reports
-                                               WHERE task_id IN ({}) GROUP BY task_id)",
-                placeholders.join(", ")
+                                               WHERE task_id IN ({list}) GROUP BY task_id)"
             );
-            let rows = tx
-                .fetch_all(&sql, chunk.iter().map(|id| Arg::from(id.0)).collect())
-                .await?;
+            let rows = tx.fetch_all(&sql, values).await?;
             for r in &rows {
                 let report = report_of(r)?;
                 out.insert(report.task, report);
@@ -1659,27 +1672,43 @@ impl Store {
         units: Option<&[UnitId]>,
     ) -> Result<Vec<ThemeCount>, StoreError> {
         let mut values: Vec<Arg> = vec![document.0.into()];
+        // A document has tens of tasks, a reader thousands: each of the
+        // document's tasks is looked up in `task_readers` (index
+        // `task_readers_via`) rather than the reader's tasks gathered.
         let scope = match units {
             None => String::new(),
-            Some(units) => format!(" AND {}", lead_or_co(units, &mut values)),
+            Some([]) => " AND 1 = 0".to_owned(),
+            Some(units) => {
+                let list = bind_list(&mut values, units.iter().map(|u| u.0));
+                format!(
+                    " AND EXISTS (SELECT 1 FROM task_readers r
+                                  WHERE r.via = tree.id AND r.task_id = tree.id AND r.unit_id IN ({list}))"
+                )
+            }
         };
         // The top-level rows are found through the document's index
         // (`UNIQUE (document_id, ordinal)`); `+` keeps SQLite off
         // `tasks_parent`, where `parent_id IS NULL` is every theme of
-        // every document (12,500 table reads at 100,000 tasks).
+        // every document (12,500 table reads at 100,000 tasks). The tree
+        // carries each row's kind and status and its theme's title and
+        // place, so nothing is joined afterwards: joined back to `tasks`,
+        // SQLite 3.46 scanned all 100,000 tasks against the tree (12 ms,
+        // against 0.2 ms).
         let mut tx = self.pool.read().await?;
         let rows = tx
             .fetch_all(
                 &format!(
-                    "WITH RECURSIVE tree(root, id) AS (
-                         SELECT id, id FROM tasks WHERE document_id = $1 AND +parent_id IS NULL
-                         UNION ALL SELECT tree.root, c.id FROM tasks c JOIN tree ON c.parent_id = tree.id)
-                     SELECT p.id, p.title, p.ordinal, COUNT(t.id) AS total,
-                            SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END) AS closed
-                     FROM tree JOIN tasks t ON t.id = tree.id JOIN tasks p ON p.id = tree.root
-                     WHERE tree.id <> tree.root AND t.kind = 'task'{scope}
-                     GROUP BY p.id, p.title, p.ordinal
-                     ORDER BY p.ordinal"
+                    "WITH RECURSIVE tree(root, id, kind, status, title, ordinal) AS (
+                         SELECT id, id, kind, status, title, ordinal FROM tasks
+                         WHERE document_id = $1 AND +parent_id IS NULL
+                         UNION ALL SELECT tree.root, c.id, c.kind, c.status, tree.title, tree.ordinal
+                         FROM tasks c JOIN tree ON c.parent_id = tree.id)
+                     SELECT tree.root AS id, tree.title, tree.ordinal, COUNT(*) AS total,
+                            SUM(CASE WHEN tree.status = 'closed' THEN 1 ELSE 0 END) AS closed
+                     FROM tree
+                     WHERE tree.id <> tree.root AND tree.kind = 'task'{scope}
+                     GROUP BY tree.root, tree.title, tree.ordinal
+                     ORDER BY tree.ordinal"
                 ),
                 values,
             )
@@ -1777,11 +1806,15 @@ impl Store {
     }
 
     /// Overdue tasks on `day` (assigned or in progress with the deadline
-    /// before it: the rule of [`crate::lifecycle::is_overdue`], a range
-    /// read of the partial index `tasks_open_deadline`) and tasks at risk
-    /// (not closed, deadline from `day` to `within_days` after it: a range
-    /// read of `tasks_deadline`, the ledger's `status=open` with that
-    /// deadline range).
+    /// before it: the rule of [`crate::lifecycle::is_overdue`]) and tasks
+    /// at risk (not closed, deadline from `day` to `within_days` after
+    /// it: the ledger's `status=open` with that deadline range), with the
+    /// newest document of the reader.
+    ///
+    /// Every task counted: a range read of the partial index
+    /// `tasks_open_deadline` and one of `tasks_deadline`. A scoped reader:
+    /// one pass over its tasks for all three figures, since each figure
+    /// alone would walk the same thousands of visible tasks again.
     pub async fn deadline_counts(
         &self,
         day: Date,
@@ -1789,54 +1822,70 @@ impl Store {
         units: Option<&[UnitId]>,
     ) -> Result<DeadlineCounts, StoreError> {
         let until = day.add_days(i64::from(within_days)).unwrap_or(day);
-        let mut overdue_values: Vec<Arg> = vec![day.to_string().into()];
-        let mut risk_values: Vec<Arg> = vec![day.to_string().into(), until.to_string().into()];
-        let (overdue_scope, risk_scope) = match units {
-            None => (String::new(), String::new()),
-            Some(units) => (
-                format!(" AND {}", lead_or_co(units, &mut overdue_values)),
-                format!(" AND {}", lead_or_co(units, &mut risk_values)),
-            ),
+        let n = |r: &Option<Row>, column: &str| -> Result<Option<i64>, StoreError> {
+            match r {
+                Some(r) => r.opt_int(column),
+                None => Ok(None),
+            }
         };
+        let mut tx = self.pool.read().await?;
+        if let Some(units) = units {
+            let mut values: Vec<Arg> = vec![day.to_string().into(), until.to_string().into()];
+            let scope = lead_or_co(units, &mut values);
+            let row = tx
+                .fetch_optional(
+                    &format!(
+                        "SELECT SUM(CASE WHEN t.status IN ('{}', '{}') AND t.deadline < $1
+                                    THEN 1 ELSE 0 END) AS overdue,
+                                SUM(CASE WHEN t.deadline >= $1 AND t.deadline <= $2
+                                         AND t.status <> 'closed' THEN 1 ELSE 0 END) AS at_risk,
+                                MAX(t.document_id) AS latest
+                         FROM tasks t WHERE {scope}",
+                        OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
+                    ),
+                    values,
+                )
+                .await?;
+            tx.commit().await?;
+            return Ok(DeadlineCounts {
+                overdue: n(&row, "overdue")?.unwrap_or(0),
+                at_risk: n(&row, "at_risk")?.unwrap_or(0),
+                latest_document: n(&row, "latest")?.map(DocumentId),
+            });
+        }
         // SQLite's planner prefers tasks_status (a table read per open
         // task: 31-90 ms at 100,000 tasks) to the partial index, which
-        // answers from the index alone (1-3 ms): name it when every task
-        // is counted. A scoped count starts from the reader's few tasks.
-        let hint = if units.is_none() && self.engine() == Engine::Sqlite {
+        // answers from the index alone (1-3 ms): name it.
+        let hint = if self.engine() == Engine::Sqlite {
             " INDEXED BY tasks_open_deadline"
         } else {
             ""
         };
-        let mut tx = self.pool.read().await?;
         let overdue = tx
             .fetch_optional(
                 &format!(
                     "SELECT COUNT(*) AS n FROM tasks t{hint}
-                     WHERE t.status IN ('{}', '{}') AND t.deadline < $1{overdue_scope}",
+                     WHERE t.status IN ('{}', '{}') AND t.deadline < $1",
                     OVERDUE_STATUSES[0], OVERDUE_STATUSES[1]
                 ),
-                overdue_values,
+                args![day.to_string()],
             )
             .await?;
         let at_risk = tx
             .fetch_optional(
-                &format!(
-                    "SELECT COUNT(*) AS n FROM tasks t
-                     WHERE t.deadline >= $1 AND t.deadline <= $2 AND t.status <> 'closed'{risk_scope}"
-                ),
-                risk_values,
+                "SELECT COUNT(*) AS n FROM tasks t
+                 WHERE t.deadline >= $1 AND t.deadline <= $2 AND t.status <> 'closed'",
+                args![day.to_string(), until.to_string()],
             )
             .await?;
+        let latest = tx
+            .fetch_optional("SELECT MAX(id) AS id FROM documents", vec![])
+            .await?;
         tx.commit().await?;
-        let n = |r: Option<Row>| -> Result<i64, StoreError> {
-            Ok(match r {
-                Some(r) => r.int("n")?,
-                None => 0,
-            })
-        };
         Ok(DeadlineCounts {
-            overdue: n(overdue)?,
-            at_risk: n(at_risk)?,
+            overdue: n(&overdue, "n")?.unwrap_or(0),
+            at_risk: n(&at_risk, "n")?.unwrap_or(0),
+            latest_document: n(&latest, "id")?.map(DocumentId),
         })
     }
 
@@ -1857,11 +1906,7 @@ impl Store {
             Some(units) => {
                 // Driven from the reader's tasks (few) through
                 // progress_reports_task, not from every submitted report.
-                values.extend(units.iter().map(|u| Arg::from(u.0)));
-                let list = (1..=units.len())
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let list = bind_list(&mut values, units.iter().map(|u| u.0));
                 format!(
                     " AND r.task_id IN (SELECT id FROM tasks WHERE lead_unit_id IN ({list})
                          UNION SELECT task_id FROM task_co_units WHERE unit_id IN ({list}) AND state = 'active')"
@@ -1924,16 +1969,16 @@ pub(crate) fn visibility(units: &[UnitId], values: &mut Vec<Arg>) -> String {
 }
 
 /// `column IN (the tasks read by units)`, with `extra` on `task_readers`.
-fn readers_of(column: &str, units: &[UnitId], values: &mut Vec<Arg>, extra: &str) -> String {
+pub(crate) fn readers_of(
+    column: &str,
+    units: &[UnitId],
+    values: &mut Vec<Arg>,
+    extra: &str,
+) -> String {
     if units.is_empty() {
         return "1 = 0".to_owned();
     }
-    let first = values.len() + 1;
-    values.extend(units.iter().map(|u| Arg::from(u.0)));
-    let list = (first..first + units.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = bind_list(values, units.iter().map(|u| u.0));
     format!("{column} IN (SELECT task_id FROM task_readers WHERE unit_id IN ({list}){extra})")
 }
 
@@ -1978,14 +2023,10 @@ async fn co_units_read(
         return Ok(out);
     }
     for chunk in ids.chunks(CO_UNIT_CHUNK) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "{SELECT} AND c.task_id IN ({}) ORDER BY c.id",
-            placeholders.join(", ")
-        );
-        let rows = tx
-            .fetch_all(&sql, chunk.iter().map(|id| Arg::from(*id)).collect())
-            .await?;
+        let mut values = Vec::new();
+        let list = bind_list(&mut values, chunk.iter().copied());
+        let sql = format!("{SELECT} AND c.task_id IN ({list}) ORDER BY c.id");
+        let rows = tx.fetch_all(&sql, values).await?;
         keep(rows, None)?;
     }
     Ok(out)

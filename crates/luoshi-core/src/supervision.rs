@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::audit::{CARDS, CYCLES, Writer, select_sql, snapshot_of};
 use crate::clock::CHINA_OFFSET_MINUTES;
-use crate::db::{Arg, Row, Tx, Val, args};
+use crate::db::{Arg, Row, Tx, Val, args, bind_list};
 use crate::error::{Conflict, Entity, StoreError, ValueError};
 use crate::lifecycle::{OVERDUE_STATUSES, Status};
 use crate::model::NewAssignment;
@@ -133,6 +133,25 @@ pub struct CardFilter {
     pub visible_units: Option<Vec<UnitId>>,
     pub after: Option<CardId>,
     pub limit: Option<u32>,
+}
+
+/// The cards a filter matches, without their text ([`Store::card_outline`]):
+/// enough for a page's totals, its per-unit counts and which cards are on
+/// which page, so a page loads only the cards it shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CardOutline {
+    /// Every matching card, the most severe first, then the newest.
+    pub severe_first: Vec<CardId>,
+    /// The newest [`CardOutline::NEWEST`] of them, newest first.
+    pub newest: Vec<CardId>,
+    /// The cards by the unit they were raised on and tier: `(unit, tier,
+    /// count)`, units by id, cards without a unit left out.
+    pub by_unit: Vec<(UnitRef, String, u64)>,
+}
+
+impl CardOutline {
+    /// How many of the newest cards an outline keeps.
+    pub const NEWEST: usize = 50;
 }
 
 /// A card [`Store::assess`] raised.
@@ -671,53 +690,12 @@ impl Store {
         Ok((head, out))
     }
 
-    /// A page of the cards `filter` matches (its `after` and `limit` are
-    /// ignored), the most severe first, then the newest: `offset` cards
-    /// skipped, at most `limit`.
-    pub async fn cards_severe_first(
-        &self,
-        filter: &CardFilter,
-        offset: u32,
-        limit: u32,
-    ) -> Result<Vec<Card>, StoreError> {
-        self.cards_in_order(filter, "c.tier_rank DESC, c.id DESC", offset, limit)
-            .await
-    }
-
-    /// The newest `limit` cards `filter` matches (its `after` and `limit`
-    /// ignored), newest first.
-    pub async fn cards_newest_first(
-        &self,
-        filter: &CardFilter,
-        limit: u32,
-    ) -> Result<Vec<Card>, StoreError> {
-        self.cards_in_order(filter, "c.id DESC", 0, limit).await
-    }
-
-    async fn cards_in_order(
-        &self,
-        filter: &CardFilter,
-        order: &str,
-        offset: u32,
-        limit: u32,
-    ) -> Result<Vec<Card>, StoreError> {
-        let mut tx = self.pool().read().await?;
-        let (conditions, values) = card_conditions(&mut tx, filter).await?;
-        let sql =
-            format!("{CARD_SELECT}{conditions} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
-        let rows = tx.fetch_all(&sql, values).await?;
-        tx.commit().await?;
-        rows.iter().map(card_of).collect()
-    }
-
     /// How many cards `filter` matches (its `after` and `limit` are
     /// ignored).
     pub async fn count_cards(&self, filter: &CardFilter) -> Result<u64, StoreError> {
         let mut tx = self.pool().read().await?;
         let (conditions, values) = card_conditions(&mut tx, filter).await?;
-        let sql = format!(
-            "SELECT COUNT(*) AS n FROM cards c JOIN tasks t ON t.id = c.task_id{conditions}"
-        );
+        let sql = format!("SELECT COUNT(*) AS n FROM cards c{conditions}");
         let n = tx
             .fetch_optional(&sql, values)
             .await?
@@ -728,29 +706,84 @@ impl Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// The cards `filter` matches counted by the unit they were raised on
-    /// and their tier: `(unit, tier, count)`, cards without a unit left
-    /// out.
-    pub async fn card_counts_by_unit(
-        &self,
-        filter: &CardFilter,
-    ) -> Result<Vec<(UnitRef, String, u64)>, StoreError> {
+    /// The outline of the cards `filter` matches (its `after` and `limit`
+    /// are ignored): their ids, the most severe first (highest tier rank),
+    /// then the newest, and their counts by unit and tier, from one walk of the partial index
+    /// `cards_open_rank` for open cards (no card row, no task read). Load
+    /// the cards of one page with [`Store::cards_by_ids`].
+    pub async fn card_outline(&self, filter: &CardFilter) -> Result<CardOutline, StoreError> {
         let mut tx = self.pool().read().await?;
         let (conditions, values) = card_conditions(&mut tx, filter).await?;
-        let sql = format!(
-            "SELECT c.unit_id, u.name AS unit_name, c.tier, COUNT(*) AS n
-             FROM cards c JOIN tasks t ON t.id = c.task_id JOIN units u ON u.id = c.unit_id{conditions}
-             GROUP BY c.unit_id, u.name, c.tier"
-        );
-        let rows = tx.fetch_all(&sql, values).await?;
-        tx.commit().await?;
-        let mut out = Vec::with_capacity(rows.len());
+        let rows = tx
+            .fetch_all(
+                &format!(
+                    "SELECT c.id, c.unit_id, c.tier FROM cards c{conditions}
+                     ORDER BY c.tier_rank DESC, c.id DESC"
+                ),
+                values,
+            )
+            .await?;
+        let mut severe_first = Vec::with_capacity(rows.len());
+        let mut counts: std::collections::BTreeMap<(i64, String), u64> = Default::default();
         for r in &rows {
-            if let Some(u) = unit_ref(r.opt_int("unit_id")?, r.opt_text("unit_name")?)? {
-                out.push((u, r.text("tier")?, u64::try_from(r.int("n")?).unwrap_or(0)));
+            severe_first.push(CardId(r.int("id")?));
+            if let Some(unit) = r.opt_int("unit_id")? {
+                *counts.entry((unit, r.text("tier")?)).or_default() += 1;
             }
         }
-        Ok(out)
+        let mut names: HashMap<i64, String> = HashMap::new();
+        let mut units: Vec<i64> = counts.keys().map(|(u, _)| *u).collect();
+        units.dedup();
+        for chunk in units.chunks(500) {
+            let mut values = Vec::new();
+            let list = bind_list(&mut values, chunk.iter().copied());
+            let rows = tx
+                .fetch_all(
+                    &format!("SELECT id, name FROM units WHERE id IN ({list})"),
+                    values,
+                )
+                .await?;
+            for r in &rows {
+                names.insert(r.int("id")?, r.text("name")?);
+            }
+        }
+        tx.commit().await?;
+        let mut newest = severe_first.clone();
+        newest.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
+        newest.truncate(CardOutline::NEWEST);
+        let mut by_unit = Vec::with_capacity(counts.len());
+        for ((unit, tier), n) in counts {
+            if let Some(u) = unit_ref(Some(unit), names.get(&unit).cloned())? {
+                by_unit.push((u, tier, n));
+            }
+        }
+        Ok(CardOutline {
+            severe_first,
+            newest,
+            by_unit,
+        })
+    }
+
+    /// The cards of `ids`, in that order (ids of no card are left out).
+    pub async fn cards_by_ids(&self, ids: &[CardId]) -> Result<Vec<Card>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool().read().await?;
+        let mut found: HashMap<i64, Card> = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(100) {
+            let mut values = Vec::new();
+            let list = bind_list(&mut values, chunk.iter().map(|c| c.0));
+            let rows = tx
+                .fetch_all(&format!("{CARD_SELECT} WHERE c.id IN ({list})"), values)
+                .await?;
+            for r in &rows {
+                let card = card_of(r)?;
+                found.insert(card.id.0, card);
+            }
+        }
+        tx.commit().await?;
+        Ok(ids.iter().filter_map(|id| found.remove(&id.0)).collect())
     }
 
     /// How many notifications of `units` (`None`: all) there are, only the
@@ -766,12 +799,7 @@ impl Store {
             if units.is_empty() {
                 return Ok(0);
             }
-            let first = values.len() + 1;
-            values.extend(units.iter().map(|u| Arg::from(u.0)));
-            let list = (first..first + units.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = bind_list(&mut values, units.iter().map(|u| u.0));
             sql.push_str(&format!(" AND n.unit_id IN ({list})"));
         }
         if unread {
@@ -972,15 +1000,20 @@ impl Store {
             }
             after = last;
         }
-        // PostgreSQL plans the next pass's per-task card lookups from the
-        // table's statistics; after a bulk of new cards they are stale
-        // (an empty table is scanned instead of searched by index) until
-        // autovacuum comes by, so refresh them now.
+        // Both engines plan the next pass's per-task card lookups, and the
+        // 督办 pages, from the table's statistics; after a bulk of new cards
+        // they are stale (an empty table is scanned instead of searched by
+        // index; SQLite walks the wrong partial index) until autovacuum or
+        // the next start comes by, so refresh them now.
         let raised = pass.assessment.as_ref().map_or(0, |a| a.raised.len());
-        if self.engine() == crate::db::Engine::Postgres && raised >= 1_000 {
-            let mut tx = self.pool().write().await?;
-            tx.execute("ANALYZE cards", vec![]).await?;
-            tx.commit().await?;
+        if raised >= 1_000 {
+            if self.engine() == crate::db::Engine::Postgres {
+                let mut tx = self.pool().write().await?;
+                tx.execute("ANALYZE cards", vec![]).await?;
+                tx.commit().await?;
+            } else {
+                self.refresh_statistics().await?;
+            }
         }
         Ok(pass)
     }
@@ -1240,7 +1273,10 @@ async fn card_conditions(
     }
     if let Some(doc) = filter.document {
         values.push(doc.0.into());
-        conditions.push(format!("t.document_id = ${}", values.len()));
+        conditions.push(format!(
+            "c.task_id IN (SELECT id FROM tasks WHERE document_id = ${})",
+            values.len()
+        ));
     }
     if filter.open {
         conditions.push("c.cleared_at IS NULL AND c.superseded_by IS NULL".to_owned());
@@ -1254,7 +1290,12 @@ async fn card_conditions(
         conditions.push(format!("c.raised_on <= ${}", values.len()));
     }
     if let Some(units) = &filter.visible_units {
-        conditions.push(visibility(units, &mut values));
+        conditions.push(crate::store::readers_of(
+            "c.task_id",
+            units,
+            &mut values,
+            "",
+        ));
     }
     let clause = if conditions.is_empty() {
         String::new()

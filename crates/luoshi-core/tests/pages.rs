@@ -246,6 +246,13 @@ async fn dashboard_counts_are_scoped(db: TestDb) {
     assert_eq!((c.overdue, c.at_risk), (0, 1));
     let c = s.deadline_counts(today, 120, Some(&[f.fgw])).await.unwrap();
     assert_eq!((c.overdue, c.at_risk), (0, 0));
+    // The newest document comes with the counts, scoped as
+    // `latest_document`.
+    assert_eq!(c.latest_document, Some(doc));
+    let c = s.deadline_counts(today, 14, None).await.unwrap();
+    assert_eq!(c.latest_document, Some(doc));
+    let c = s.deadline_counts(today, 14, Some(&[])).await.unwrap();
+    assert_eq!((c.overdue, c.at_risk, c.latest_document), (0, 0, None));
 
     // Three assignments and one closure, all today.
     let days = s

@@ -299,6 +299,37 @@ async fn cards_are_raised_once_escalate_and_clear(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(open.len(), 3);
+    // The outline of the open cards: the most severe first, then the
+    // newest, counted by unit and tier; a page loads them by id in that
+    // order.
+    let outline = db
+        .store
+        .card_outline(&CardFilter {
+            open: true,
+            ..CardFilter::default()
+        })
+        .await
+        .unwrap();
+    let mut severe = open.clone();
+    severe.sort_by_key(|c| (std::cmp::Reverse(c.tier_rank), std::cmp::Reverse(c.id.0)));
+    let severe_ids: Vec<_> = severe.iter().map(|c| c.id).collect();
+    assert_eq!(outline.severe_first, severe_ids);
+    let counted: u64 = outline.by_unit.iter().map(|(_, _, n)| n).sum();
+    assert_eq!(
+        counted,
+        open.iter().filter(|c| c.unit.is_some()).count() as u64
+    );
+    for (u, tier, n) in &outline.by_unit {
+        let expected = open
+            .iter()
+            .filter(|c| c.unit.as_ref().map(|x| x.id) == Some(u.id) && &c.tier == tier)
+            .count() as u64;
+        assert_eq!(*n, expected, "{} {tier}", u.name);
+    }
+    assert_eq!(db.store.cards_by_ids(&severe_ids).await.unwrap(), severe);
+    let mut newest: Vec<_> = open.iter().map(|c| c.id).collect();
+    newest.sort_by_key(|c| std::cmp::Reverse(c.0));
+    assert_eq!(outline.newest, newest);
     let water = db
         .store
         .cards(&CardFilter {

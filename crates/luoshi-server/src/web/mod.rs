@@ -117,6 +117,11 @@ async fn count_unread(state: &AppState, caller: &Caller) {
     let _ = UNREAD.try_with(|slot| slot.set(n));
 }
 
+/// This request's unread count as the header shows it, when it was read.
+pub(crate) fn header_unread() -> Option<u64> {
+    UNREAD.try_with(std::cell::Cell::get).ok().flatten()
+}
+
 async fn stylesheet() -> Response {
     (
         [
@@ -260,7 +265,7 @@ impl Chrome {
         let user = caller.map(|c| {
             let p = c.principal();
             let role = t.t(&format!("role.{}", p.role.code())).to_owned();
-            let unread = UNREAD.try_with(std::cell::Cell::get).ok().flatten();
+            let unread = header_unread();
             UserBar {
                 notifications: match unread {
                     Some(n) if n > 0 => t.f("nav.notifications_n", &[("n", &n.to_string())]),

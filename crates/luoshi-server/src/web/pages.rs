@@ -1495,13 +1495,7 @@ pub async fn dashboard(
             None
         }
     };
-    let document = match asked {
-        Some(d) => Some(d),
-        None => match state.store.latest_document(units_scope).await {
-            Ok(d) => d,
-            Err(e) => return error_page(t, Some(caller), &e.into()),
-        },
-    };
+    let document = asked.or(deadlines.latest_document);
     let theme_counts = match document {
         Some(d) => match state.store.theme_counts(d, units_scope).await {
             Ok(c) => c,
@@ -1520,10 +1514,7 @@ pub async fn dashboard(
     let mut documents = Vec::new();
     let mut document_label = None;
     if caller.sees_all() {
-        let latest = match state.store.latest_document(None).await {
-            Ok(d) => d.map_or(0, |d| d.0),
-            Err(e) => return error_page(t, Some(caller), &e.into()),
-        };
+        let latest = deadlines.latest_document.map_or(0, |d| d.0);
         let after = (latest - 21).max(0);
         let docs = match state
             .store

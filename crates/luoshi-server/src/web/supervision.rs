@@ -40,7 +40,7 @@ use crate::routes::AppState;
 pub const LIST_LIMIT: u32 = 200;
 
 /// Open cards the dashboard's partial lists (newest first).
-const DASHBOARD_CARDS: u32 = 10;
+const DASHBOARD_CARDS: usize = 5;
 
 /// What a `?done=` parameter of these pages may name.
 pub const DONE: [&str; 10] = [
@@ -243,17 +243,19 @@ pub async fn dashboard_cards(
     caller: &Caller,
     t: T,
 ) -> Result<CardsPartial, ApiError> {
-    // The newest open cards and how many there are, each one statement.
-    let filter = CardFilter {
-        open: true,
-        visible_units: caller.visible_units().map(<[_]>::to_vec),
-        ..CardFilter::default()
-    };
+    // The newest open cards and how many there are, from the scope's
+    // outline (kept until the ledger changes).
+    let outline = state.open_cards(caller, None).await?;
     let cards = state
         .store
-        .cards_newest_first(&filter, DASHBOARD_CARDS)
+        .cards_by_ids(
+            outline
+                .newest
+                .get(..DASHBOARD_CARDS.min(outline.newest.len()))
+                .unwrap_or_default(),
+        )
         .await?;
-    let total = state.store.count_cards(&filter).await?;
+    let total = outline.severe_first.len() as u64;
     let more =
         (total > cards.len() as u64).then(|| t.f("sup.cards_more", &[("n", &total.to_string())]));
     Ok(CardsPartial {
@@ -365,6 +367,38 @@ pub struct SupervisionCache {
     pub evaluation: LedgerCache<String, luoshi_core::Evaluation>,
     /// The whole ledger's overview numbers.
     pub ledger_totals: LedgerCache<(), luoshi_core::StatusTotals>,
+    /// The open cards (order and per-unit counts) by scope.
+    pub cards: LedgerCache<DueKey, luoshi_core::CardOutline>,
+}
+
+impl AppState {
+    /// The outline of the open cards of the caller's scope, narrowed to
+    /// the cards raised on `unit`: kept until the ledger changes, like the
+    /// due list (cards are raised and cleared by audited writes only).
+    async fn open_cards(
+        &self,
+        caller: &Caller,
+        unit: Option<luoshi_core::UnitName>,
+    ) -> Result<Arc<luoshi_core::CardOutline>, ApiError> {
+        let visible = caller.visible_units().map(<[_]>::to_vec);
+        let key: DueKey = (
+            visible.as_ref().map(|v| v.iter().map(|u| u.0).collect()),
+            unit.as_ref().map(ToString::to_string),
+        );
+        let filter = CardFilter {
+            unit,
+            open: true,
+            visible_units: visible,
+            ..CardFilter::default()
+        };
+        self.cache_sup
+            .cards
+            .get(&self.store, key, self.store.clock().today(), || async {
+                self.store.card_outline(&filter).await
+            })
+            .await
+            .map_err(unknown_unit_in("unit"))
+    }
 }
 
 /// A task with a report due soon or missed.
@@ -625,17 +659,8 @@ async fn load_view(
         .map_err(unknown_unit_in("unit"))?;
     let missed_total = all_due.iter().filter(|d| !d.missed.is_empty()).count();
     let due_soon = all_due.len() - missed_total;
-    let card_filter = CardFilter {
-        unit: unit_name,
-        open: true,
-        visible_units: visible,
-        ..CardFilter::default()
-    };
-    let cards_total = state
-        .store
-        .count_cards(&card_filter)
-        .await
-        .map_err(unknown_unit_in("unit"))?;
+    let cards = state.open_cards(caller, unit_name).await?;
+    let cards_total = cards.severe_first.len() as u64;
     let mut out = Loaded {
         due: Vec::new(),
         missed_total,
@@ -672,13 +697,10 @@ async fn load_view(
             out.pager = Some(pager);
             (from, to - from)
         };
+        let end = (offset + limit).min(cards.severe_first.len());
         out.cards = state
             .store
-            .cards_severe_first(
-                &card_filter,
-                u32::try_from(offset).unwrap_or(u32::MAX),
-                u32::try_from(limit).unwrap_or(0),
-            )
+            .cards_by_ids(cards.severe_first.get(offset..end).unwrap_or_default())
             .await?;
     }
     if matches!(view, SupView::Overview | SupView::Units) {
@@ -698,7 +720,7 @@ async fn load_view(
                 r.missed += 1;
             }
         }
-        for (u, tier, n) in state.store.card_counts_by_unit(&card_filter).await? {
+        for (u, tier, n) in &cards.by_unit {
             let r = row_of(&mut units, u.name.as_str());
             match tier.as_str() {
                 "yellow" => r.yellow += n,
@@ -741,13 +763,17 @@ async fn supervision_page(
     let caller = &page.caller;
     let today = state.store.clock().today();
     let loaded = load_view(state, caller, t, view, unit, page_no).await;
-    let unread = match state
-        .store
-        .count_notifications(caller.visible_units(), true)
-        .await
-    {
-        Ok(n) => n,
-        Err(e) => return error_page(t, Some(caller), &e.into()),
+    // The header's count (read once per request), else read here.
+    let unread = match super::header_unread() {
+        Some(n) => n,
+        None => match state
+            .store
+            .count_notifications(caller.visible_units(), true)
+            .await
+        {
+            Ok(n) => n,
+            Err(e) => return error_page(t, Some(caller), &e.into()),
+        },
     };
     let (l, error, status) = match loaded {
         Ok(l) => (l, error, status),
@@ -1002,14 +1028,26 @@ async fn notifications_page(
             limit: Some(PAGE_ROWS as u32 + 1),
         })
         .await;
-    let unread = state
-        .store
-        .count_notifications(units.as_deref(), true)
-        .await;
-    let total = state
-        .store
-        .count_notifications(units.as_deref(), unread_only)
-        .await;
+    // The header's unread count (read once per request); the total is
+    // that count again on the unread view.
+    let unread = match super::header_unread() {
+        Some(n) => Ok(n),
+        None => {
+            state
+                .store
+                .count_notifications(units.as_deref(), true)
+                .await
+        }
+    };
+    let total = match (&unread, unread_only) {
+        (Ok(n), true) => Ok(*n),
+        _ => {
+            state
+                .store
+                .count_notifications(units.as_deref(), unread_only)
+                .await
+        }
+    };
     let (mut list, unread, total) = match (list, unread, total) {
         (Ok(l), Ok(u), Ok(n)) => (l, u, n),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
