@@ -47,6 +47,7 @@ pub mod clock;
 mod db;
 pub mod error;
 mod inbox;
+pub use inbox::UNREAD_BADGE_CAP;
 mod ledger;
 pub mod lifecycle;
 mod migrate;

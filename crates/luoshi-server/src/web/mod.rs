@@ -117,9 +117,19 @@ async fn count_unread(state: &AppState, caller: &Caller) {
     let _ = UNREAD.try_with(|slot| slot.set(n));
 }
 
-/// This request's unread count as the header shows it, when it was read.
+/// This request's unread count as the header shows it (up to
+/// [`luoshi_core::UNREAD_BADGE_CAP`]), when it was read.
 pub(crate) fn header_unread() -> Option<u64> {
     UNREAD.try_with(std::cell::Cell::get).ok().flatten()
+}
+
+/// An unread count as a badge shows it: "99+" from the cap on.
+pub(crate) fn unread_badge(n: u64) -> String {
+    if n >= luoshi_core::UNREAD_BADGE_CAP {
+        format!("{}+", luoshi_core::UNREAD_BADGE_CAP - 1)
+    } else {
+        n.to_string()
+    }
 }
 
 async fn stylesheet() -> Response {
@@ -268,7 +278,7 @@ impl Chrome {
             let unread = header_unread();
             UserBar {
                 notifications: match unread {
-                    Some(n) if n > 0 => t.f("nav.notifications_n", &[("n", &n.to_string())]),
+                    Some(n) if n > 0 => t.f("nav.notifications_n", &[("n", &unread_badge(n))]),
                     _ => t.t("nav.notifications").to_owned(),
                 },
                 unread,
@@ -434,6 +444,13 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unread_badge_says_99_plus_from_the_cap() {
+        assert_eq!(unread_badge(1), "1");
+        assert_eq!(unread_badge(99), "99");
+        assert_eq!(unread_badge(luoshi_core::UNREAD_BADGE_CAP), "99+");
+    }
 
     #[test]
     fn only_local_paths_are_redirect_targets() {

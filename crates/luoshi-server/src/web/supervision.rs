@@ -569,7 +569,8 @@ pub struct SupervisionPage {
     /// On a list view: where the page is in the list.
     pub pager: Option<Pager>,
     /// Unread notifications of the caller's units.
-    pub unread: u64,
+    /// The unread badge ("99+" from the header's cap), none when 0.
+    pub unread: Option<String>,
     pub cards: Vec<CardView>,
     pub units: Vec<UnitRow>,
     pub may_clear: bool,
@@ -768,13 +769,14 @@ async fn supervision_page(
         Some(n) => n,
         None => match state
             .store
-            .count_notifications(caller.visible_units(), true)
+            .unread_notification_count(caller.visible_units())
             .await
         {
             Ok(n) => n,
             Err(e) => return error_page(t, Some(caller), &e.into()),
         },
     };
+    let unread = (unread > 0).then(|| super::unread_badge(unread));
     let (l, error, status) = match loaded {
         Ok(l) => (l, error, status),
         Err(e) if e.status.is_client_error() => (
@@ -1028,17 +1030,12 @@ async fn notifications_page(
             limit: Some(PAGE_ROWS as u32 + 1),
         })
         .await;
-    // The header's unread count (read once per request); the total is
-    // that count again on the unread view.
-    let unread = match super::header_unread() {
-        Some(n) => Ok(n),
-        None => {
-            state
-                .store
-                .count_notifications(units.as_deref(), true)
-                .await
-        }
-    };
+    // Exact counts (the header's stops at its cap); the total is the
+    // unread count again on the unread view.
+    let unread = state
+        .store
+        .count_notifications(units.as_deref(), true)
+        .await;
     let total = match (&unread, unread_only) {
         (Ok(n), true) => Ok(*n),
         _ => {
