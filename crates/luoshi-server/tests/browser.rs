@@ -22,9 +22,8 @@ use helpers::{COMMUNIQUE, Engine, PASSWORD, TestServer};
 use luoshi_core::{Accounts, Login, NewUser, Password, PersonName, Role};
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn office_and_unit_staff_work_in_a_real_browser() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn office_and_unit_staff_work_in_a_real_browser(engine: Engine) {
+    let s = TestServer::start(engine).await;
     // A small ledger: two units, one communiqué, three tasks assigned.
     for unit in ["省水利厅", "省财政厅"] {
         s.ok_post_as(&s.admin_token, "/api/v1/units", &json!({"name": unit}), 201)
@@ -218,3 +217,5 @@ async fn office_and_unit_staff_work_in_a_real_browser() {
     drop(driver);
     s.finish().await;
 }
+
+engine_cases!(office_and_unit_staff_work_in_a_real_browser,);

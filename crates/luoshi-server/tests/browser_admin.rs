@@ -52,9 +52,10 @@ async fn phone(c: &Client, url: &str, name: &str) {
     c.set_window_size(1280, 800).await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn office_assigns_in_bulk_and_the_administrator_manages_units_users_and_tokens() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn office_assigns_in_bulk_and_the_administrator_manages_units_users_and_tokens(
+    engine: Engine,
+) {
+    let s = TestServer::start(engine).await;
     for unit in ["省水利厅", "省财政厅", "省发展改革委"] {
         s.ok_post_as(&s.admin_token, "/api/v1/units", &json!({"name": unit}), 201)
             .await;
@@ -282,3 +283,5 @@ async fn office_assigns_in_bulk_and_the_administrator_manages_units_users_and_to
     drop(driver);
     s.finish().await;
 }
+
+engine_cases!(office_assigns_in_bulk_and_the_administrator_manages_units_users_and_tokens,);

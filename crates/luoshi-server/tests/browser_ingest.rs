@@ -43,9 +43,8 @@ async fn no_sideways_scroll(c: &fantoccini::Client, what: &str) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_office_reviews_and_stores_a_communique_in_a_real_browser() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn the_office_reviews_and_stores_a_communique_in_a_real_browser(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let (driver, c) = open_browser().await;
     let base = s.base.clone();
     login(&c, &base, "office", PASSWORD).await;
@@ -298,3 +297,5 @@ async fn the_office_reviews_and_stores_a_communique_in_a_real_browser() {
     drop(driver);
     s.finish().await;
 }
+
+engine_cases!(the_office_reviews_and_stores_a_communique_in_a_real_browser,);

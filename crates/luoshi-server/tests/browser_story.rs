@@ -71,11 +71,11 @@ async fn from_a_pasted_communique_to_a_closed_task(engine: Engine) {
     h1(&c).await;
     fill(&c, "i-name", "省委常委会会议通稿").await;
     fill(&c, "i-text", COMMUNIQUE).await;
-    shot(&c, &format!("{}story-01-paste", engine.tag())).await;
+    shot(&c, "story-01-paste").await;
     click(&c, "form.ingest-new button[type=submit]").await;
     assert!(h1(&c).await.starts_with("核对提取结果"));
     fill(&c, "title-t2", "推动产业转型升级").await;
-    shot(&c, &format!("{}story-02-review", engine.tag())).await;
+    shot(&c, "story-02-review").await;
     click(&c, "#confirm").await;
     let here = path(&c).await;
     assert!(here.ends_with("&done=ingested"), "{here}");
@@ -83,7 +83,7 @@ async fn from_a_pasted_communique_to_a_closed_task(engine: Engine) {
         .trim_start_matches("/ledger?document=")
         .trim_end_matches("&done=ingested")
         .to_owned();
-    shot(&c, &format!("{}story-03-stored", engine.tag())).await;
+    shot(&c, "story-03-stored").await;
     let tasks = s
         .ok_get(&format!("/api/v1/tasks?document={document}"))
         .await;
@@ -119,11 +119,7 @@ async fn from_a_pasted_communique_to_a_closed_task(engine: Engine) {
         )
         .await
         .unwrap();
-        shot(
-            &c,
-            &format!("{}story-04-assign-{}", engine.tag(), picks.len()),
-        )
-        .await;
+        shot(&c, &format!("story-04-assign-{}", picks.len())).await;
         click(&c, "#assign-submit").await;
         assert_eq!(
             c.find(Locator::Id("assign-result-h"))
@@ -135,10 +131,10 @@ async fn from_a_pasted_communique_to_a_closed_task(engine: Engine) {
             format!("已交办 {} 项", picks.len())
         );
     }
-    shot(&c, &format!("{}story-05-assigned", engine.tag())).await;
+    shot(&c, "story-05-assigned").await;
     assert_eq!(unit_row(&c, &base, "省水利厅").await[1..3], ["2", "0"]);
     assert_eq!(unit_row(&c, &base, "省财政厅").await[1..3], ["1", "0"]);
-    shot(&c, &format!("{}story-06-dashboard-before", engine.tag())).await;
+    shot(&c, "story-06-dashboard-before").await;
     logout(&c).await;
 
     // The unit's staff member sees only the unit's tasks and reports.
@@ -149,7 +145,7 @@ async fn from_a_pasted_communique_to_a_closed_task(engine: Engine) {
     assert!(source.contains(&format!("href=\"/tasks/{mine}\"")));
     assert!(source.contains(&format!("href=\"/tasks/{water}\"")));
     assert!(!source.contains(&format!("href=\"/tasks/{theirs}\"")));
-    shot(&c, &format!("{}story-07-unit-ledger", engine.tag())).await;
+    shot(&c, "story-07-unit-ledger").await;
     let report = |percent: &'static str, done: &'static str| {
         let c = c.clone();
         let base = base.clone();
@@ -163,14 +159,14 @@ async fn from_a_pasted_communique_to_a_closed_task(engine: Engine) {
         }
     };
     report("30", "已起草实施方案。").await;
-    shot(&c, &format!("{}story-08-reported", engine.tag())).await;
+    shot(&c, "story-08-reported").await;
     logout(&c).await;
 
     // The office returns the report once, from the review queue.
     login(&c, &base, "duban", PASSWORD).await;
     c.goto(&format!("{base}/review")).await.unwrap();
     h1(&c).await;
-    shot(&c, &format!("{}story-09-review-queue", engine.tag())).await;
+    shot(&c, "story-09-review-queue").await;
     let note = c
         .find(Locator::Css("form.review textarea[name=note]"))
         .await
@@ -178,7 +174,7 @@ async fn from_a_pasted_communique_to_a_closed_task(engine: Engine) {
     note.send_keys("请补充方案征求意见情况。").await.unwrap();
     click(&c, "form.review button[value=return]").await;
     h1(&c).await;
-    shot(&c, &format!("{}story-10-returned", engine.tag())).await;
+    shot(&c, "story-10-returned").await;
     let detail = s.ok_get(&format!("/api/v1/tasks/{mine}")).await;
     assert!(
         detail.to_string().contains("请补充方案征求意见情况"),
@@ -198,7 +194,7 @@ async fn from_a_pasted_communique_to_a_closed_task(engine: Engine) {
         path(&c).await,
         format!("/tasks/{mine}?done=report_accepted")
     );
-    shot(&c, &format!("{}story-11-accepted", engine.tag())).await;
+    shot(&c, "story-11-accepted").await;
     logout(&c).await;
     login(&c, &base, "shuili", PASSWORD).await;
     c.goto(&format!("{base}/tasks/{mine}")).await.unwrap();
@@ -206,7 +202,7 @@ async fn from_a_pasted_communique_to_a_closed_task(engine: Engine) {
     fill(&c, "c-evidence", "省政府办公厅印发文件一份。").await;
     click(&c, "form[action$='/request-close'] button[type=submit]").await;
     h1(&c).await;
-    shot(&c, &format!("{}story-12-close-requested", engine.tag())).await;
+    shot(&c, "story-12-close-requested").await;
     logout(&c).await;
 
     // The office closes it: the dashboard counts one closed for 省水利厅.
@@ -215,12 +211,12 @@ async fn from_a_pasted_communique_to_a_closed_task(engine: Engine) {
     h1(&c).await;
     click(&c, "form[action$='/close'] button[type=submit]").await;
     assert_eq!(path(&c).await, format!("/tasks/{mine}?done=closed"));
-    shot(&c, &format!("{}story-13-closed", engine.tag())).await;
+    shot(&c, "story-13-closed").await;
     let task = s.ok_get(&format!("/api/v1/tasks/{mine}")).await;
     assert_eq!(task["task"]["status"], "closed", "{task}");
     assert_eq!(unit_row(&c, &base, "省水利厅").await[1..3], ["2", "1"]);
     assert_eq!(unit_row(&c, &base, "省财政厅").await[1..3], ["1", "0"]);
-    shot(&c, &format!("{}story-14-dashboard-after", engine.tag())).await;
+    shot(&c, "story-14-dashboard-after").await;
 
     // The same dashboard in Traditional Chinese and in English.
     click(&c, "nav.langs a[lang='zh-Hant']").await;
@@ -231,10 +227,10 @@ async fn from_a_pasted_communique_to_a_closed_task(engine: Engine) {
         row = unit_row(&c, &base, "省水利厅").await;
     }
     assert_eq!(row[1..3], ["2", "1"]);
-    shot(&c, &format!("{}story-15-dashboard-hant", engine.tag())).await;
+    shot(&c, "story-15-dashboard-hant").await;
     click(&c, "nav.langs a[lang='en']").await;
     assert_eq!(h1(&c).await, "Dashboard");
-    shot(&c, &format!("{}story-16-dashboard-en", engine.tag())).await;
+    shot(&c, "story-16-dashboard-en").await;
 
     c.close().await.unwrap();
     s.finish().await;

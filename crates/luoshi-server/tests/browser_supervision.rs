@@ -35,9 +35,8 @@ async fn no_sideways_scroll(c: &Client, what: &str) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn supervision_pages_in_a_real_browser() {
-    let s = TestServer::start(Engine::Sqlite).await;
+async fn supervision_pages_in_a_real_browser(engine: Engine) {
+    let s = TestServer::start(engine).await;
     for unit in ["省水利厅", "省财政厅"] {
         s.ok_post_as(&s.admin_token, "/api/v1/units", &json!({"name": unit}), 201)
             .await;
@@ -288,3 +287,5 @@ async fn supervision_pages_in_a_real_browser() {
     drop(driver);
     s.finish().await;
 }
+
+engine_cases!(supervision_pages_in_a_real_browser,);

@@ -595,7 +595,7 @@ async fn ledger_dashboard_and_review_pages_in_a_browser(engine: Engine) {
         for (name, path) in &pages {
             c.goto(&format!("{base}{path}")).await.unwrap();
             assert!(!h1(&c).await.is_empty(), "{path}");
-            shot(&c, &format!("{}pages-{name}{suffix}", engine.tag())).await;
+            shot(&c, &format!("pages-{name}{suffix}")).await;
             if width == 390 {
                 let w: serde_json::Value = c
                     .execute("return document.documentElement.scrollWidth;", vec![])

@@ -118,8 +118,15 @@ pub fn screenshot_dir() -> PathBuf {
     dir
 }
 
+tokio::task_local! {
+    /// Put before every screenshot's name in this test (`engine_cases!`
+    /// sets `pg-` for the PostgreSQL half), so the two engines' pictures
+    /// of one test stand side by side.
+    pub static SHOT_PREFIX: &'static str;
+}
+
 /// Saves the whole page (the window is stretched to the page's height for
-/// the picture, then put back).
+/// the picture, then put back) as `{SHOT_PREFIX}{name}.png`.
 pub async fn shot(c: &Client, name: &str) {
     let (w, h) = {
         let (_, _, w, h) = c.get_window_rect().await.unwrap();
@@ -138,7 +145,8 @@ pub async fn shot(c: &Client, name: &str) {
     c.set_window_size(u32::try_from(w).unwrap(), u32::try_from(h).unwrap())
         .await
         .unwrap();
-    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+    let prefix = SHOT_PREFIX.try_with(|p| *p).unwrap_or("");
+    std::fs::write(screenshot_dir().join(format!("{prefix}{name}.png")), png).unwrap();
 }
 
 pub async fn fill(c: &Client, id: &str, text: &str) {

@@ -510,7 +510,10 @@ macro_rules! engine_cases {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name($crate::helpers::Engine::Postgres).await;
+                    let engine = $crate::helpers::Engine::Postgres;
+                    $crate::helpers::browser::SHOT_PREFIX
+                        .scope(engine.tag(), super::$name(engine))
+                        .await;
                 }
             )*
         }
