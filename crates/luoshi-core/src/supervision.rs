@@ -707,10 +707,11 @@ impl Store {
     }
 
     /// The outline of the cards `filter` matches (its `after` and `limit`
-    /// are ignored): their ids, the most severe first (highest tier rank),
-    /// then the newest, and their counts by unit and tier, from one walk of the partial index
-    /// `cards_open_rank` for open cards (no card row, no task read). Load
-    /// the cards of one page with [`Store::cards_by_ids`].
+    /// are ignored): their ids, the most severe first (highest tier rank)
+    /// then the newest, and their counts by unit and tier, from one walk
+    /// of the partial index `cards_open_rank` for open cards (no card row,
+    /// no task read). Load the cards of one page with
+    /// [`Store::cards_by_ids`].
     pub async fn card_outline(&self, filter: &CardFilter) -> Result<CardOutline, StoreError> {
         let mut tx = self.pool().read().await?;
         let (conditions, values) = card_conditions(&mut tx, filter).await?;
