@@ -53,29 +53,18 @@ impl Store {
 mod tests {
     use super::*;
     use crate::db::args;
-    use crate::value::PersonName;
 
     /// The header's count stops at the cap; the exact count does not, and a
     /// scoped count sees its units only.
     #[tokio::test]
     async fn the_badge_count_stops_at_its_cap() {
-        let dir = std::env::temp_dir().join(format!("luoshi_inbox_{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite://{}", dir.join("inbox.db").display());
-        let store = Store::open(&url, std::sync::Arc::new(crate::SystemClock::default()))
-            .await
-            .unwrap();
         let plan = crate::SeedPlan {
             units: 10,
             tasks: 20,
             reports: 0,
             seed: 3,
         };
-        store
-            .seed(&PersonName::parse("测试").unwrap(), &plan)
-            .await
-            .unwrap();
+        let (store, dir) = crate::store::seeded_test_store("inbox", &plan).await;
         let mut tx = store.pool().write().await.unwrap();
         let task = tx
             .fetch_all("SELECT MIN(id) AS id FROM tasks", Vec::new())

@@ -2234,6 +2234,28 @@ pub(crate) async fn assign_in(
     Ok(())
 }
 
+/// A SQLite store in a fresh temporary folder named after `name`, seeded
+/// with `plan` (for the unit tests that need rows); remove the folder
+/// when done.
+#[cfg(test)]
+pub(crate) async fn seeded_test_store(
+    name: &str,
+    plan: &crate::SeedPlan,
+) -> (Store, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("luoshi_{name}_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("test.db").display());
+    let store = Store::open(&url, std::sync::Arc::new(crate::SystemClock::default()))
+        .await
+        .unwrap();
+    store
+        .seed(&PersonName::parse("测试").unwrap(), plan)
+        .await
+        .unwrap();
+    (store, dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2250,23 +2272,13 @@ mod tests {
 
     #[tokio::test]
     async fn co_units_read_alike_by_lists_and_all_at_once() {
-        let dir = std::env::temp_dir().join(format!("luoshi_co_units_{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite://{}", dir.join("co.db").display());
-        let store = Store::open(&url, std::sync::Arc::new(crate::SystemClock::default()))
-            .await
-            .unwrap();
         let plan = crate::SeedPlan {
             units: 40,
             tasks: 600,
             reports: 0,
             seed: 7,
         };
-        store
-            .seed(&PersonName::parse("测试").unwrap(), &plan)
-            .await
-            .unwrap();
+        let (store, dir) = seeded_test_store("co_units", &plan).await;
         let mut tx = store.pool().read().await.unwrap();
         let rows = tx
             .fetch_all("SELECT id FROM tasks ORDER BY id", Vec::new())

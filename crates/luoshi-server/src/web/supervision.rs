@@ -568,8 +568,8 @@ pub struct SupervisionPage {
     pub units_more: Option<MoreLink>,
     /// On a list view: where the page is in the list.
     pub pager: Option<Pager>,
-    /// Unread notifications of the caller's units.
-    /// The unread badge ("99+" from the header's cap), none when 0.
+    /// The caller's units' unread notifications as a badge ("99+" from
+    /// the header's cap), none when there are none.
     pub unread: Option<String>,
     pub cards: Vec<CardView>,
     pub units: Vec<UnitRow>,
