@@ -474,6 +474,25 @@ async fn the_office_supervises_through_the_pages(engine: Engine) {
         )
         .await;
     assert_eq!(p.location, "/indicators?done=indicator_added");
+    // Past 50 indicators the list comes in pages: 3 above and 50 more.
+    for n in 1..=50 {
+        s.ok_post(
+            &format!("/api/v1/tasks/{}/indicators", f.task_c),
+            &json!({"name": format!("分页指标{n:02}"), "measure": "件", "year": 2026, "annual_target": 10}),
+            201,
+        )
+        .await;
+    }
+    let p = v.get("/indicators").await;
+    assert!(p.html.contains("第 1 / 2 页，共 53 项"), "{}", p.html);
+    assert!(p.html.contains("分页指标47") && !p.html.contains("分页指标48"));
+    assert!(p.html.contains("href=\"/indicators?page=2\" rel=\"next\""));
+    for path in ["/indicators?page=2", "/indicators?page=99"] {
+        let p = v.get(path).await;
+        assert!(p.html.contains("第 2 / 2 页"), "{path}");
+        assert!(p.html.contains("分页指标48") && !p.html.contains("分页指标47"));
+        assert!(p.html.contains("href=\"/indicators?page=1\" rel=\"prev\""));
+    }
 
     // Evaluation: both units, the burden beside the score, the export.
     let p = v.get("/evaluation?period=2026-06").await;

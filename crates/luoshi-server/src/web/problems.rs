@@ -947,6 +947,8 @@ pub struct IndicatorsPage {
     pub t: T,
     pub chrome: Chrome,
     pub rows: Vec<IndicatorRow>,
+    /// Where this page is in the list, when it is longer than a page.
+    pub pager: Option<super::supervision::Pager>,
     pub may_record: bool,
     pub this_month: String,
     pub this_year: i64,
@@ -960,6 +962,7 @@ pub struct IndicatorsPage {
 pub struct IndicatorQuery {
     task: Option<String>,
     done: Option<String>,
+    page: Option<String>,
 }
 
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -971,6 +974,7 @@ async fn indicators_page(
     state: &AppState,
     page: &Page,
     task: Option<&str>,
+    page_no: usize,
     status: StatusCode,
     error: Option<String>,
     done: Option<String>,
@@ -994,13 +998,24 @@ async fn indicators_page(
         Ok(l) => l,
         Err(e) => return error_page(t, Some(caller), &e),
     };
-    let rows = list.iter().map(|i| indicator_row(t, i)).collect();
+    // Pages of PAGE_ROWS: every indicator with its values and forms is
+    // a long card, and a province tracks hundreds.
+    let (from, to, pager) = super::supervision::paged(t, page_no, list.len(), |p| {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if let Some(task) = task {
+            q.append_pair("task", task);
+        }
+        q.append_pair("page", &p.to_string());
+        format!("/indicators?{}", q.finish())
+    });
+    let rows = list[from..to].iter().map(|i| indicator_row(t, i)).collect();
     render(
         status,
         &IndicatorsPage {
             t,
             chrome: Chrome::new(t, Some(caller), &page.here, "supervision"),
             rows,
+            pager: (list.len() > super::supervision::PAGE_ROWS).then_some(pager),
             may_record: caller.principal().may(Permission::Assign),
             this_month: format!("{}-{:02}", today.year(), today.month()),
             this_year: today.year(),
@@ -1021,10 +1036,14 @@ pub async fn indicators(
 ) -> Response {
     let q: IndicatorQuery = query(raw.as_deref());
     let done = done_text(page.t, q.done.as_deref());
+    let page_no = given(q.page.as_deref())
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1);
     indicators_page(
         &state,
         &page,
         given(q.task.as_deref()),
+        page_no,
         StatusCode::OK,
         None,
         done,
@@ -1073,7 +1092,7 @@ pub async fn record_value(
         Ok(()) => see_other("/indicators?done=indicator_recorded"),
         Err(e) => {
             let message = error_text(page.t, &e);
-            indicators_page(&state, &page, None, e.status, Some(message), None).await
+            indicators_page(&state, &page, None, 1, e.status, Some(message), None).await
         }
     }
 }
@@ -1138,7 +1157,7 @@ pub async fn add_indicator(
         Ok(()) => see_other("/indicators?done=indicator_added"),
         Err(e) => {
             let message = error_text(page.t, &e);
-            indicators_page(&state, &page, None, e.status, Some(message), None).await
+            indicators_page(&state, &page, None, 1, e.status, Some(message), None).await
         }
     }
 }

@@ -518,6 +518,18 @@ fn page_of(
     page: usize,
     total: usize,
 ) -> (usize, usize, Pager) {
+    paged(t, page, total, |p| sup_href(view, unit, p))
+}
+
+/// Page `page` (from 1; clamped to the pages there are) of a list of
+/// `total` rows shown [`PAGE_ROWS`] at a time: the range of its rows and
+/// its pager ("第 2 / 7 页，共 320 项"), linking to `href(page)`.
+pub fn paged(
+    t: T,
+    page: usize,
+    total: usize,
+    href: impl Fn(usize) -> String,
+) -> (usize, usize, Pager) {
     let pages = total.div_ceil(PAGE_ROWS).max(1);
     let page = page.clamp(1, pages);
     let from = (page - 1) * PAGE_ROWS;
@@ -530,8 +542,8 @@ fn page_of(
                 ("total", &total.to_string()),
             ],
         ),
-        prev: (page > 1).then(|| sup_href(view, unit, page - 1)),
-        next: (page < pages).then(|| sup_href(view, unit, page + 1)),
+        prev: (page > 1).then(|| href(page - 1)),
+        next: (page < pages).then(|| href(page + 1)),
     };
     (from, (from + PAGE_ROWS).min(total), pager)
 }
