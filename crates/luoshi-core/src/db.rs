@@ -231,28 +231,7 @@ impl ReadTx {
     }
 
     fn fetch_all(&self, sql: &str, args: &[Arg]) -> Result<Vec<Row>, StoreError> {
-        let conn = self.conn()?;
-        {
-            let mut stmt = conn.prepare_cached(sql).map_err(sqlite_error)?;
-            Self::bind(&mut stmt, args)?;
-            let names: Arc<[String]> = stmt
-                .column_names()
-                .iter()
-                .map(|n| (*n).to_owned())
-                .collect();
-            let width = names.len();
-            let mut rows = stmt.raw_query();
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().map_err(sqlite_error)? {
-                let mut vals = vec![Val::Null; width];
-                decode_sqlite_into(row, &mut vals)?;
-                out.push(Row {
-                    names: names.clone(),
-                    vals,
-                });
-            }
-            Ok(out)
-        }
+        self.fetch_map(sql, args, |r| Ok(r.clone()))
     }
 
     /// [`Tx::fetch_map`] on this connection: one row buffer for the whole
